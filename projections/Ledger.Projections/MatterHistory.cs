@@ -1,0 +1,108 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Ledger.Diffing;
+using Ledger.Events;
+using Ledger.Serialization;
+
+namespace Ledger.Projections;
+
+/// <summary>One history entry: a statement and the change of status it brought, as a JSON Patch and as readable lines.</summary>
+public sealed record HistoryEntry(
+    int Version,
+    string StatementId,
+    string Type,
+    DateTimeOffset PublishedAt,
+    DateTimeOffset RecordedAt,
+    long Position,
+    string? Speaker,
+    string Quote,
+    IReadOnlyList<string> CorrectedBy,
+    IReadOnlyList<string> Changes,
+    JsonArray Patch,
+    MatterStatus Status);
+
+/// <summary>The change between two points of a matter's history.</summary>
+public sealed record HistoryComparison(string Matter, HistoryPoint From, HistoryPoint To, IReadOnlyList<string> Changes, JsonArray Patch, MatterStatus? Before, MatterStatus After);
+
+public sealed record HistoryPoint(int Version, DateTimeOffset? At);
+
+/// <summary>A word-level comparison of the wording of two statements.</summary>
+public sealed record WordingComparison(string From, string To, string FromQuote, string ToQuote, string Rendered, IReadOnlyList<DiffSegment> Segments);
+
+/// <summary>
+/// The history of a matter: one entry per statement in publication order. Each entry's status is evaluated as of
+/// that entry's publication; applying the patches in order to an empty document reproduces each status.
+/// </summary>
+public static class MatterHistory
+{
+    public static IReadOnlyList<HistoryEntry> Build(MatterTimeline timeline)
+    {
+        var entries = new List<HistoryEntry>();
+        var fold = StatusFold.Empty(timeline.Matter, timeline.Organization, timeline.Title);
+        var previous = fold.Render(DateTimeOffset.MinValue);
+        JsonNode? previousJson = new JsonObject();
+        foreach (var entry in timeline.Entries)
+        {
+            var s = entry.Statement;
+            fold = StatusFold.Evolve(fold, s);
+            var status = fold.Render(s.PublishedAt);
+            var json = ToJson(status);
+            var changes = new List<string>();
+            if (entries.Count == 0)
+            {
+                changes.Add($"matter opened: {timeline.Organization}, \"{timeline.Title}\"");
+            }
+
+            if (s is EntryCorrected correction)
+            {
+                changes.Add(StatusChanges.DescribeCorrection(correction));
+            }
+
+            changes.AddRange(StatusChanges.Describe(previous, status));
+            entries.Add(new HistoryEntry(
+                fold.Version, s.StatementId, s.Type, s.PublishedAt, s.RecordedAt, entry.Position,
+                s.Speaker?.Name, s.Quote, entry.CorrectedBy, changes, JsonPatch.Diff(previousJson, json), status));
+            previous = status;
+            previousJson = json;
+        }
+
+        return entries;
+    }
+
+    /// <summary>Compares two points, each a version (0 is before the first statement) or a publication time.</summary>
+    public static HistoryComparison Compare(MatterTimeline timeline, HistoryPoint from, HistoryPoint to)
+    {
+        var history = Build(timeline);
+        var before = At(timeline, history, from);
+        var after = At(timeline, history, to) ?? throw new ArgumentException("the end point of a comparison must be after the first statement", nameof(to));
+        var empty = StatusFold.Empty(timeline.Matter, timeline.Organization, timeline.Title).Render(DateTimeOffset.MinValue);
+        var patch = JsonPatch.Diff(before is null ? new JsonObject() : ToJson(before), ToJson(after));
+        return new HistoryComparison(timeline.Matter, Resolve(history, from), Resolve(history, to), StatusChanges.Describe(before ?? empty, after), patch, before, after);
+    }
+
+    public static WordingComparison CompareWording(Statement from, Statement to)
+    {
+        var segments = WordDiff.Compare(from.Quote, to.Quote);
+        return new WordingComparison(from.StatementId, to.StatementId, from.Quote, to.Quote, WordDiff.Render(segments), segments);
+    }
+
+    public static JsonNode ToJson(MatterStatus status) => JsonSerializer.SerializeToNode(status, LedgerJson.Output)!;
+
+    private static MatterStatus? At(MatterTimeline timeline, IReadOnlyList<HistoryEntry> history, HistoryPoint point)
+    {
+        if (point.At is { } at)
+        {
+            return timeline.PublishedBy(at).Any() ? MatterViews.Status(timeline, at) : null;
+        }
+
+        if (point.Version < 0 || point.Version > history.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(point), $"matter {timeline.Matter} has versions 0 to {history.Count}, not {point.Version}");
+        }
+
+        return point.Version == 0 ? null : history[point.Version - 1].Status;
+    }
+
+    private static HistoryPoint Resolve(IReadOnlyList<HistoryEntry> history, HistoryPoint point) =>
+        point.At is { } at ? new HistoryPoint(history.Count(e => e.PublishedAt <= at), at) : point;
+}

@@ -1,0 +1,19 @@
+using Ledger.Storage;
+
+namespace Ledger.Projections;
+
+/// <summary>
+/// Bitemporal reads of one matter. As of a publication time: what had been said by then. Known at a recording
+/// time: what the ledger held then. Both times come from the caller; nothing here reads a clock.
+/// </summary>
+public static class MatterViews
+{
+    public static MatterStatus? Status(IEnumerable<Recorded> matterEvents, DateTimeOffset asOf, DateTimeOffset? knownAt = null) =>
+        MatterTimeline.Build(matterEvents, knownAt) is { } timeline ? Status(timeline, asOf) : null;
+
+    public static MatterStatus Status(MatterTimeline timeline, DateTimeOffset asOf) =>
+        timeline.PublishedBy(asOf)
+            .Select(e => e.Statement)
+            .Aggregate(StatusFold.Empty(timeline.Matter, timeline.Organization, timeline.Title), StatusFold.Evolve)
+            .Render(asOf);
+}

@@ -1,0 +1,71 @@
+namespace Ledger.Projections;
+
+public sealed record TrackedPromise(
+    string Matter,
+    string Organization,
+    string Id,
+    string What,
+    DateOnly DueBy,
+    string? DueText,
+    string Status,
+    DateTimeOffset PromisedAt,
+    DateTimeOffset? DeliveredAt,
+    int? DaysOverdue,
+    string StatementId);
+
+/// <summary>Every promise across matters with its status as of a time, overdue first.</summary>
+public static class PromiseTracker
+{
+    private static readonly string[] Order = [PromiseStates.Overdue, PromiseStates.Open, PromiseStates.Delivered, PromiseStates.Withdrawn];
+
+    public static IReadOnlyList<TrackedPromise> Track(IEnumerable<MatterStatus> statuses, DateTimeOffset asOf)
+    {
+        var today = DateOnly.FromDateTime(asOf.UtcDateTime);
+        return statuses
+            .SelectMany(s => s.Promises.Select(p => new TrackedPromise(
+                s.Matter, s.Organization, p.Id, p.What, p.DueBy, p.DueText, p.Status, p.PromisedAt, p.DeliveredAt,
+                p.Status == PromiseStates.Overdue ? today.DayNumber - p.DueBy.DayNumber : null,
+                p.StatementId)))
+            .OrderBy(p => Array.IndexOf(Order, p.Status))
+            .ThenBy(p => p.DueBy)
+            .ThenBy(p => p.Matter, StringComparer.Ordinal)
+            .ThenBy(p => p.Id, StringComparer.Ordinal)
+            .ToList();
+    }
+}
+
+public sealed record OrganizationSummary(
+    string Organization,
+    int Matters,
+    IReadOnlyList<string> MatterIds,
+    int Promises,
+    int DeliveredOnTime,
+    int DeliveredLate,
+    int Overdue,
+    int Open,
+    int Withdrawn);
+
+/// <summary>Per organization: its matters and how it kept its promises.</summary>
+public static class OrganizationSummaries
+{
+    public static IReadOnlyList<OrganizationSummary> Summarize(IEnumerable<MatterStatus> statuses) =>
+        statuses
+            .GroupBy(s => s.Organization, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var promises = g.SelectMany(s => s.Promises).ToList();
+                bool OnTime(PromiseStatus p) => p.DeliveredAt is { } at && DateOnly.FromDateTime(at.UtcDateTime) <= p.DueBy;
+                return new OrganizationSummary(
+                    g.Key,
+                    g.Count(),
+                    g.Select(s => s.Matter).Order(StringComparer.Ordinal).ToList(),
+                    promises.Count,
+                    promises.Count(p => p.Status == PromiseStates.Delivered && OnTime(p)),
+                    promises.Count(p => p.Status == PromiseStates.Delivered && !OnTime(p)),
+                    promises.Count(p => p.Status == PromiseStates.Overdue),
+                    promises.Count(p => p.Status == PromiseStates.Open),
+                    promises.Count(p => p.Status == PromiseStates.Withdrawn));
+            })
+            .ToList();
+}

@@ -1,0 +1,358 @@
+using System.Text.Json;
+using Ledger.Events;
+using Ledger.Matters;
+using Ledger.Storage;
+
+namespace Ledger.Importing;
+
+/// <summary>Record the statements of one disclosure document about one matter. All or nothing.</summary>
+public sealed record ImportDocument(
+    InputLocation Location,
+    string Matter,
+    string? Organization,
+    string? Title,
+    IReadOnlyList<Statement> Statements,
+    string RecordedBy)
+{
+    /// <summary>The ids the decision needs to look up: the document's own and those it references.</summary>
+    public IEnumerable<string> ReferencedIds() =>
+        Statements.Select(s => s.StatementId)
+            .Concat(Statements.OfType<StatementWithdrawn>().Select(w => w.Withdraws))
+            .Concat(Statements.OfType<EntryCorrected>().Select(c => c.Corrects))
+            .Distinct(StringComparer.Ordinal);
+
+    /// <summary>Validates a document's shape and fields. Every problem is reported; null when there is any.</summary>
+    public static ImportDocument? Read(RawDocument raw, string recordedBy, List<InputError> errors)
+    {
+        var before = errors.Count;
+        void Report(string field, string message) => errors.Add(new InputError(raw.Location, field, message));
+
+        if (raw.Json.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new InputError(raw.Location, null, "a disclosure document must be a JSON object with matter and statements"));
+            return null;
+        }
+
+        var f = new JsonFields(raw.Json, string.Empty, Report);
+        var matter = f.Text("matter", required: true);
+        if (matter is not null && !MatterIds.IsValid(matter))
+        {
+            f.Error("matter", $"\"{matter}\" is not a valid matter id (lower-case words of a-z, 0-9, '.', '_' or '-', separated by '/', e.g. microsoft/imod-azure)");
+            matter = null;
+        }
+
+        var organization = f.Text("organization");
+        var title = f.Text("title");
+        var statements = new List<Statement>();
+        if (f.Raw("statements", required: true) is { } array)
+        {
+            if (array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0)
+            {
+                f.Error("statements", "must be a non-empty array of statements");
+            }
+            else
+            {
+                var index = 0;
+                foreach (var item in array.EnumerateArray())
+                {
+                    var id = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("id", out var idValue) && idValue.ValueKind == JsonValueKind.String
+                        ? idValue.GetString()
+                        : null;
+                    var location = raw.Location.ForStatement(index, id);
+                    var statement = StatementParser.Parse(item, matter ?? string.Empty, (field, message) => errors.Add(new InputError(location, field, message)));
+                    if (statement is not null)
+                    {
+                        statements.Add(statement);
+                    }
+
+                    index++;
+                }
+            }
+        }
+
+        f.RefuseUnknown();
+        return errors.Count == before && matter is not null
+            ? new ImportDocument(raw.Location, matter, organization, title, statements, recordedBy)
+            : null;
+    }
+
+    /// <summary>
+    /// Pure decision: the events to append, the statements already present, or the errors (then no events).
+    /// <paramref name="state"/> holds the matter's state and every recorded statement the document names.
+    /// </summary>
+    public static ImportDecision Decide(ImportDocument command, ImportState state, DateTimeOffset now)
+    {
+        var errors = new List<InputError>();
+        var events = new List<ILedgerEvent>();
+        var alreadyPresent = new List<string>();
+        var matter = state.Matter;
+        void DocumentError(string field, string message) => errors.Add(new InputError(command.Location, field, message));
+
+        if (!matter.IsOpen)
+        {
+            if (command.Organization is null)
+            {
+                DocumentError("organization", $"matter {command.Matter} is new, so the document must give its organization");
+            }
+
+            if (command.Title is null)
+            {
+                DocumentError("title", $"matter {command.Matter} is new, so the document must give its title");
+            }
+
+            if (command.Organization is not null && command.Title is not null)
+            {
+                events.Add(new MatterOpened(command.Matter, command.Organization, command.Title, now, command.RecordedBy));
+            }
+        }
+        else
+        {
+            if (command.Organization is not null && command.Organization != matter.Organization)
+            {
+                DocumentError("organization", $"\"{command.Organization}\" differs from the matter's organization \"{matter.Organization}\"");
+            }
+
+            if (command.Title is not null && command.Title != matter.Title)
+            {
+                DocumentError("title", $"\"{command.Title}\" differs from the matter's title \"{matter.Title}\"");
+            }
+        }
+
+        var fresh = new Dictionary<string, Statement>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var promises = new HashSet<string>(matter.PromiseStatements.Keys, StringComparer.Ordinal);
+        var withdrawn = new HashSet<string>(matter.Withdrawn, StringComparer.Ordinal);
+
+        Statement? Resolve(string id) =>
+            fresh.TryGetValue(id, out var inDocument) ? inDocument
+            : state.Known.TryGetValue(id, out var recorded) && recorded.Matter == command.Matter ? recorded
+            : null;
+
+        for (var index = 0; index < command.Statements.Count; index++)
+        {
+            var draft = command.Statements[index];
+            var location = command.Location.ForStatement(index, draft.StatementId);
+            var before = errors.Count;
+            void Error(string field, string message) => errors.Add(new InputError(location, field, message));
+
+            var statement = draft with
+            {
+                RecordedAt = now,
+                RecordedBy = command.RecordedBy,
+                PublishedAt = draft is EntryCorrected && draft.PublishedAt == default ? now : draft.PublishedAt,
+            };
+
+            if (!seen.Add(draft.StatementId))
+            {
+                Error("id", $"\"{draft.StatementId}\" appears more than once in this document");
+                continue;
+            }
+
+            if (state.Known.TryGetValue(draft.StatementId, out var existing))
+            {
+                if (existing.Matter != command.Matter)
+                {
+                    Error("id", $"\"{draft.StatementId}\" is already recorded in matter {existing.Matter}; statement ids are unique in the ledger");
+                }
+                else if (StatementContent.Fingerprint(existing) == StatementContent.Fingerprint(SameStamps(draft, existing)))
+                {
+                    alreadyPresent.Add(draft.StatementId);
+                }
+                else
+                {
+                    Error("id", $"\"{draft.StatementId}\" is already recorded with different content; record a correction (EntryCorrected) instead");
+                }
+
+                continue;
+            }
+
+            if (statement.PublishedAt > now)
+            {
+                Error("publishedAt", $"{Timestamps.Format(statement.PublishedAt)} is later than the time of recording {Timestamps.Format(now)}");
+            }
+
+            switch (statement)
+            {
+                case DisclosurePromised p when promises.Contains(p.Promise.Id):
+                    Error("promise.id", $"promise \"{p.Promise.Id}\" is already recorded in matter {command.Matter}");
+                    break;
+                case DisclosurePromised p:
+                    promises.Add(p.Promise.Id);
+                    break;
+                case DisclosureDelivered d when !promises.Contains(d.Promise):
+                    Error("promise", $"no promise \"{d.Promise}\" is recorded in matter {command.Matter} or earlier in this document");
+                    break;
+                case StatementWithdrawn w:
+                    CheckWithdrawal(w, Resolve(w.Withdraws), withdrawn, Error);
+                    break;
+                case EntryCorrected c:
+                    CheckCorrection(c, Resolve(c.Corrects), now, Error);
+                    break;
+            }
+
+            if (errors.Count == before)
+            {
+                fresh[statement.StatementId] = statement;
+                events.Add(statement);
+            }
+        }
+
+        return errors.Count > 0
+            ? new ImportDecision([], alreadyPresent, errors)
+            : new ImportDecision(events, alreadyPresent, []);
+    }
+
+    private static Statement SameStamps(Statement draft, Statement existing) =>
+        draft is EntryCorrected && draft.PublishedAt == default ? draft with { PublishedAt = existing.PublishedAt } : draft;
+
+    private static void CheckWithdrawal(StatementWithdrawn w, Statement? target, HashSet<string> withdrawn, Action<string, string> error)
+    {
+        if (target is null)
+        {
+            error("withdraws", $"no statement \"{w.Withdraws}\" is recorded in matter {w.Matter} or earlier in this document");
+        }
+        else if (target is StatementWithdrawn or EntryCorrected)
+        {
+            error("withdraws", $"\"{w.Withdraws}\" is a {target.Type}, which cannot be withdrawn");
+        }
+        else if (!withdrawn.Add(w.Withdraws))
+        {
+            error("withdraws", $"\"{w.Withdraws}\" is already withdrawn");
+        }
+        else if (w.PublishedAt < target.PublishedAt)
+        {
+            error("publishedAt", $"the withdrawal is dated before the statement it withdraws ({Timestamps.Format(target.PublishedAt)})");
+        }
+    }
+
+    private static void CheckCorrection(EntryCorrected c, Statement? target, DateTimeOffset now, Action<string, string> error)
+    {
+        if (target is null)
+        {
+            error("corrects", $"no statement \"{c.Corrects}\" is recorded in matter {c.Matter} or earlier in this document");
+            return;
+        }
+
+        if (target is EntryCorrected)
+        {
+            error("corrects", $"\"{c.Corrects}\" is itself a correction; correct the original statement instead");
+            return;
+        }
+
+        var corrected = StatementCorrections.Apply(target, c.Changes, error);
+        if (corrected is not null && corrected.PublishedAt > now)
+        {
+            error("changes.publishedAt", $"{Timestamps.Format(corrected.PublishedAt)} is later than the time of recording");
+        }
+    }
+}
+
+/// <summary>What the import decision sees: the matter's state and the recorded statements the document names.</summary>
+public sealed record ImportState(MatterState Matter, IReadOnlyDictionary<string, Statement> Known);
+
+public sealed record ImportDecision(IReadOnlyList<ILedgerEvent> Events, IReadOnlyList<string> AlreadyPresent, IReadOnlyList<InputError> Errors);
+
+public sealed record DocumentOutcome(InputLocation Location, string Matter, int Appended, IReadOnlyList<string> AlreadyPresent);
+
+/// <summary>Conflict is set when another writer moved a matter on: the documents before it were appended, none after.</summary>
+public sealed record ImportResult(IReadOnlyList<DocumentOutcome> Documents, IReadOnlyList<InputError> Errors, string? Conflict = null)
+{
+    public int Appended => Documents.Sum(d => d.Appended);
+
+    public int AlreadyPresent => Documents.Sum(d => d.AlreadyPresent.Count);
+}
+
+/// <summary>
+/// Loads state, decides and appends. Every document is decided before anything is appended, so a batch
+/// with any invalid document appends nothing; each document is then appended atomically with its expected version.
+/// </summary>
+public sealed class ImportDocumentHandler(IEventStore store, TimeProvider clock)
+{
+    private readonly Dictionary<string, MatterState> matters = new(StringComparer.Ordinal);
+
+    public async Task<ImportResult> HandleAsync(IReadOnlyList<ImportDocument> documents, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var decided = new List<(ImportDocument Document, MatterState Before, ImportDecision Decision)>();
+        var errors = new List<InputError>();
+        var pending = new Dictionary<string, Statement>(StringComparer.Ordinal);
+        foreach (var document in documents)
+        {
+            var before = await LoadAsync(document.Matter, cancellationToken);
+            var known = new Dictionary<string, Statement>(StringComparer.Ordinal);
+            var ids = document.ReferencedIds().ToList();
+            foreach (var (id, stored) in await store.FindStatementsAsync(ids, cancellationToken))
+            {
+                known[id] = (Statement)EventEnvelope.ToEvent(stored);
+            }
+
+            foreach (var id in ids)
+            {
+                if (pending.TryGetValue(id, out var inBatch))
+                {
+                    known[id] = inBatch;
+                }
+            }
+
+            var decision = ImportDocument.Decide(document, new ImportState(before, known), clock.GetUtcNow());
+            errors.AddRange(decision.Errors);
+            decided.Add((document, before, decision));
+            matters[document.Matter] = decision.Events.Aggregate(before, MatterState.Evolve);
+            foreach (var statement in decision.Events.OfType<Statement>())
+            {
+                pending[statement.StatementId] = statement;
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            matters.Clear();
+            return new ImportResult([], errors);
+        }
+
+        var outcomes = new List<DocumentOutcome>();
+        var done = 0;
+        try
+        {
+            foreach (var (document, before, decision) in decided)
+            {
+                if (decision.Events.Count > 0)
+                {
+                    var organization = matters[document.Matter].Organization!;
+                    var rows = decision.Events.Select(e => EventEnvelope.ToAppend(e, organization)).ToList();
+                    await store.AppendAsync(document.Matter, before.Version, rows, cancellationToken);
+                }
+
+                outcomes.Add(new DocumentOutcome(document.Location, document.Matter, decision.Events.Count(e => e is Statement), decision.AlreadyPresent));
+                done += document.Statements.Count;
+                progress?.Report(done);
+            }
+        }
+        catch (ConcurrencyConflictException conflict)
+        {
+            matters.Clear();
+            return new ImportResult(outcomes, [], conflict.Message);
+        }
+
+        return new ImportResult(outcomes, []);
+    }
+
+    private async Task<MatterState> LoadAsync(string matter, CancellationToken cancellationToken)
+    {
+        var state = matters.TryGetValue(matter, out var cached) ? cached : MatterState.Initial(matter);
+        await foreach (var stored in store.ReadStreamAsync(matter, state.Version + 1, cancellationToken))
+        {
+            state = MatterState.Evolve(state, EventEnvelope.ToEvent(stored));
+        }
+
+        matters[matter] = state;
+        return state;
+    }
+}
+
+public static partial class MatterIds
+{
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$")]
+    private static partial System.Text.RegularExpressions.Regex Pattern();
+
+    public static bool IsValid(string matter) => matter.Length <= 200 && Pattern().IsMatch(matter);
+}

@@ -1,0 +1,48 @@
+using System.Collections.Immutable;
+using Ledger.Events;
+
+namespace Ledger.Matters;
+
+/// <summary>
+/// What decisions about a matter need to know, folded from its stream: whether it is open,
+/// its organization and title, its version, its promises and which statements were withdrawn.
+/// </summary>
+public sealed record MatterState(
+    string Matter,
+    string? Organization,
+    string? Title,
+    long Version,
+    ImmutableDictionary<string, string> PromiseStatements,
+    ImmutableHashSet<string> Withdrawn)
+{
+    public static MatterState Initial(string matter) =>
+        new(matter, null, null, 0, ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal), ImmutableHashSet.Create<string>(StringComparer.Ordinal));
+
+    public bool IsOpen => Organization is not null;
+
+    /// <summary>Closed lifecycle: not opened, then open. Statements before the opening are a corrupt stream.</summary>
+    public static MatterState Evolve(MatterState state, ILedgerEvent e)
+    {
+        if (e is MatterOpened opened)
+        {
+            return state.IsOpen
+                ? throw new InvalidOperationException($"matter {state.Matter} is opened twice (version {state.Version + 1})")
+                : state with { Organization = opened.Organization, Title = opened.Title, Version = state.Version + 1 };
+        }
+
+        if (!state.IsOpen)
+        {
+            throw new InvalidOperationException($"matter {state.Matter} has a {e.GetType().Name} before it was opened");
+        }
+
+        var next = state with { Version = state.Version + 1 };
+        return e switch
+        {
+            DisclosurePromised p => next with { PromiseStatements = next.PromiseStatements.SetItem(p.Promise.Id, p.StatementId) },
+            StatementWithdrawn w => next with { Withdrawn = next.Withdrawn.Add(w.Withdraws) },
+            AllegationReported or ReviewLaunched or FindingsDisclosed or ActionTaken or DisclosureDelivered
+                or ReviewConcluded or PositionStated or EntryCorrected => next,
+            _ => throw new InvalidOperationException($"matter {state.Matter}: no rule for event {e.GetType().Name}"),
+        };
+    }
+}

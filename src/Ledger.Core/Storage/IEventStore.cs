@@ -1,0 +1,91 @@
+namespace Ledger.Storage;
+
+/// <summary>
+/// The small contract every backend implements: append with an expected version, read a stream,
+/// read everything from a global position, subscribe with filters. Streams are matters.
+/// </summary>
+public interface IEventStore : IAsyncDisposable
+{
+    /// <summary>Appends atomically. <paramref name="expectedVersion"/> is the number of events the stream holds now (0: a new stream).</summary>
+    /// <exception cref="ConcurrencyConflictException">The stream moved on, or a statement id is already recorded.</exception>
+    Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Events of one stream from a version (1-based) on; an unknown stream reads as empty.</summary>
+    IAsyncEnumerable<StoredEvent> ReadStreamAsync(string stream, long fromVersion = 1, CancellationToken cancellationToken = default);
+
+    /// <summary>Events in global order from a position (1-based) on, up to the end as it is now.</summary>
+    IAsyncEnumerable<StoredEvent> ReadAllAsync(long fromPosition = 1, EventFilter? filter = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Catches up from a position, then follows new events until cancelled.</summary>
+    IAsyncEnumerable<StoredEvent> SubscribeAsync(long fromPosition = 1, EventFilter? filter = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Every stream with its organization and current version.</summary>
+    Task<IReadOnlyList<StreamInfo>> ListStreamsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The recorded events carrying these statement ids, in any stream, keyed by statement id.</summary>
+    Task<IReadOnlyDictionary<string, StoredEvent>> FindStatementsAsync(IReadOnlyCollection<string> statementIds, CancellationToken cancellationToken = default);
+}
+
+/// <summary>An event ready to store: its stable type name, its indexed envelope fields and its JSON data.</summary>
+public sealed record EventToAppend(
+    string Type,
+    string? StatementId,
+    string Organization,
+    DateTimeOffset? PublishedAt,
+    DateTimeOffset RecordedAt,
+    string RecordedBy,
+    string Data);
+
+public sealed record StoredEvent(
+    long Position,
+    string Stream,
+    long Version,
+    string Type,
+    string? StatementId,
+    string Organization,
+    DateTimeOffset? PublishedAt,
+    DateTimeOffset RecordedAt,
+    string RecordedBy,
+    string Data);
+
+public sealed record AppendResult(long NextExpectedVersion, long FirstPosition, long LastPosition);
+
+public sealed record StreamInfo(string Stream, string Organization, long Version);
+
+/// <summary>Filters for reads and subscriptions; an empty or null set matches everything.</summary>
+public sealed record EventFilter(
+    IReadOnlyCollection<string>? Matters = null,
+    IReadOnlyCollection<string>? Organizations = null,
+    IReadOnlyCollection<string>? Types = null)
+{
+    public static EventFilter All { get; } = new();
+
+    public bool Matches(StoredEvent e) =>
+        (Matters is not { Count: > 0 } || Matters.Contains(e.Stream))
+        && (Organizations is not { Count: > 0 } || Organizations.Contains(e.Organization))
+        && (Types is not { Count: > 0 } || Types.Contains(e.Type));
+}
+
+/// <summary>Another writer got there first. Reported to the user (exit code 3), never overwritten.</summary>
+public sealed class ConcurrencyConflictException : Exception
+{
+    public ConcurrencyConflictException()
+    {
+    }
+
+    public ConcurrencyConflictException(string message)
+        : base(message)
+    {
+    }
+
+    public ConcurrencyConflictException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public static ConcurrencyConflictException WrongVersion(string stream, long expected, long actual) =>
+        new($"matter {stream} changed while this import ran: expected version {expected}, found {actual}; nothing of this document was appended");
+
+    public static ConcurrencyConflictException DuplicateStatement(string stream, Exception inner) =>
+        new($"a statement of this document for matter {stream} was recorded by another writer meanwhile; nothing of this document was appended", inner);
+}

@@ -1,0 +1,8 @@
+namespace Ledger.Diffing;
+
+public enum DiffOp
+{
+    Equal,
+    Delete,
+    Insert,
+}

@@ -1,0 +1,3 @@
+namespace Ledger.Diffing;
+
+public sealed record DiffSegment(DiffOp Op, string Text);
