@@ -49,12 +49,19 @@ public static partial class JsonPatch
             case "replace":
                 Replace(ref root, path, ReadValue(operation, context), context);
                 break;
-            case "move":
-                Move(ref root, ParsePointer(ReadString(operation, "from", context), context), path, context);
-                break;
-            case "copy":
-                var copied = Get(root, ParsePointer(ReadString(operation, "from", context), context), context, "\"from\" location");
-                Add(ref root, path, copied?.DeepClone(), context);
+            case "move" or "copy":
+                var fromText = ReadString(operation, "from", context);
+                var from = ParsePointer(fromText, context);
+                var source = $"\"from\" location {(fromText.Length == 0 ? "\"\"" : fromText)}";
+                if (op == "move")
+                {
+                    Move(ref root, from, path, context, source);
+                }
+                else
+                {
+                    Add(ref root, path, Get(root, from, context, source)?.DeepClone(), context);
+                }
+
                 break;
             default:
                 var expected = ReadValue(operation, context);
@@ -197,9 +204,9 @@ public static partial class JsonPatch
         }
     }
 
-    private static void Move(ref JsonNode? root, string[] from, string[] path, Failure context)
+    private static void Move(ref JsonNode? root, string[] from, string[] path, Failure context, string source)
     {
-        _ = Get(root, from, context, "\"from\" location");
+        _ = Get(root, from, context, source);
         if (from.AsSpan().SequenceEqual(path))
         {
             return;
@@ -210,7 +217,7 @@ public static partial class JsonPatch
             throw context.Because("cannot move a location into one of its own children");
         }
 
-        var value = Remove(root, from, context, "\"from\" location");
+        var value = Remove(root, from, context, source);
         Add(ref root, path, value, context);
     }
 

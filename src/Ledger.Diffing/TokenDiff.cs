@@ -53,6 +53,8 @@ internal static class TokenDiff
     {
         var n = aHi - aLo;
         var m = bHi - bLo;
+        var x = a.AsSpan(aLo, n);
+        var y = b.AsSpan(bLo, m);
         var maxD = (n + m + 1) / 2;
         var offset = maxD;
         var length = (2 * maxD) + 2;
@@ -70,7 +72,7 @@ internal static class TokenDiff
                 var k1Offset = offset + k1;
                 var x1 = k1 == -d || (k1 != d && v1[k1Offset - 1] < v1[k1Offset + 1]) ? v1[k1Offset + 1] : v1[k1Offset - 1] + 1;
                 var y1 = x1 - k1;
-                while (x1 < n && y1 < m && a[aLo + x1] == b[bLo + y1])
+                while (x1 < n && y1 < m && x[x1] == y[y1])
                 {
                     x1++;
                     y1++;
@@ -101,7 +103,7 @@ internal static class TokenDiff
                 var k2Offset = offset + k2;
                 var x2 = k2 == -d || (k2 != d && v2[k2Offset - 1] < v2[k2Offset + 1]) ? v2[k2Offset + 1] : v2[k2Offset - 1] + 1;
                 var y2 = x2 - k2;
-                while (x2 < n && y2 < m && a[aHi - x2 - 1] == b[bHi - y2 - 1])
+                while (x2 < n && y2 < m && x[n - x2 - 1] == y[m - y2 - 1])
                 {
                     x2++;
                     y2++;

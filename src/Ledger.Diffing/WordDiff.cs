@@ -17,7 +17,7 @@ public static class WordDiff
         var (deleted, inserted) = TokenDiff.Compute([.. oldTokens.Select(Intern)], [.. newTokens.Select(Intern)]);
 
         var script = Script.From(oldTokens, deleted, newTokens, inserted);
-        script.SlideToWordStarts();
+        script.SlideToNaturalBoundaries();
         return script.ToSegments();
     }
 
@@ -149,9 +149,9 @@ public static class WordDiff
             return changes[^1];
         }
 
-        // A pure insertion or deletion can often sit at several equivalent places ("x[- y-] z" or "x [-y -]z"):
-        // take the one that starts at a word, as a reader would mark it.
-        public void SlideToWordStarts()
+        // A pure insertion or deletion can often sit at several equivalent places ("x[- no-] y" or "x [-no -]y"):
+        // take the one whose edges fall where a reader would put them, as diff-match-patch's semantic cleanup does.
+        public void SlideToNaturalBoundaries()
         {
             for (var i = 0; i < changes.Count; i++)
             {
@@ -164,23 +164,61 @@ public static class WordDiff
                 var moved = deletedTokens.Count > 0 ? deletedTokens : insertedTokens;
                 var before = equal[i];
                 var after = equal[i + 1];
-                while (before.Count > 0 && before[^1] == moved[^1])
+
+                // Positions index the text before + moved + after; the change may start wherever the text stays the same.
+                string At(int position) =>
+                    position < before.Count ? before[position]
+                    : position < before.Count + moved.Count ? moved[position - before.Count]
+                    : after[position - before.Count - moved.Count];
+
+                var length = moved.Count;
+                var total = before.Count + length + after.Count;
+                var leftmost = before.Count;
+                while (leftmost > 0 && At(leftmost - 1) == At(leftmost - 1 + length))
                 {
-                    after.Insert(0, moved[^1]);
-                    moved.RemoveAt(moved.Count - 1);
-                    moved.Insert(0, before[^1]);
-                    before.RemoveAt(before.Count - 1);
+                    leftmost--;
                 }
 
-                while (IsBlank(moved[0]) && after.Count > 0 && after[0] == moved[0])
+                var start = leftmost;
+                var bestScore = -1;
+                for (var candidate = leftmost; ; candidate++)
                 {
-                    before.Add(moved[0]);
-                    moved.RemoveAt(0);
-                    moved.Add(after[0]);
-                    after.RemoveAt(0);
+                    var score = BoundaryScore(candidate == 0 ? null : At(candidate - 1), At(candidate))
+                        + BoundaryScore(At(candidate + length - 1), candidate + length == total ? null : At(candidate + length));
+                    if (score > bestScore)
+                    {
+                        (start, bestScore) = (candidate, score);
+                    }
+
+                    if (candidate + length == total || At(candidate) != At(candidate + length))
+                    {
+                        break;
+                    }
                 }
+
+                if (start == before.Count)
+                {
+                    continue;
+                }
+
+                var sequence = Enumerable.Range(0, total).Select(At).ToList();
+                before.Clear();
+                before.AddRange(sequence.Take(start));
+                moved.Clear();
+                moved.AddRange(sequence.Skip(start).Take(length));
+                after.Clear();
+                after.AddRange(sequence.Skip(start + length));
             }
         }
+
+        // Text edges beat line edges, which beat word starts, which beat word ends; between two non-blank tokens is worst.
+        private static int BoundaryScore(string? left, string? right) => (left, right) switch
+        {
+            (null, _) or (_, null) => 6,
+            _ when IsBlank(left) => right.Length > 0 && left.Contains('\n', StringComparison.Ordinal) ? 4 : 2,
+            _ when IsBlank(right) => right.Contains('\n', StringComparison.Ordinal) ? 3 : 1,
+            _ => 0,
+        };
 
         // Whitespace alone between two changes joins them, so a rewritten phrase reads as one deletion and one insertion.
         public List<DiffSegment> ToSegments()

@@ -9,6 +9,8 @@ namespace Ledger.Importing;
 /// </summary>
 public static class StatementParser
 {
+    private static readonly string[] LedgerSetFields = ["recordedAt", "recordedBy"];
+
     public static readonly IReadOnlyDictionary<string, Assessment> Assessments = Choices<Assessment>();
     public static readonly IReadOnlyDictionary<string, FindingStage> Stages = Choices<FindingStage>();
     public static readonly IReadOnlyDictionary<string, ActionKind> Actions = Choices<ActionKind>();
@@ -38,9 +40,12 @@ public static class StatementParser
             type = null;
         }
 
-        if (f.Has("recordedAt") || f.Has("recordedBy"))
+        foreach (var ledgerField in LedgerSetFields)
         {
-            f.Error(f.Has("recordedAt") ? "recordedAt" : "recordedBy", "is set by the ledger when it stores the statement, never taken from input");
+            if (f.Raw(ledgerField) is not null)
+            {
+                f.Error(ledgerField, "is set by the ledger when it stores the statement, never taken from input");
+            }
         }
 
         var isCorrection = type == EventTypes.EntryCorrected;
@@ -48,7 +53,10 @@ public static class StatementParser
         var speaker = ReadSpeaker(f.Object("speaker"));
         var source = ReadSource(f.Object("source", required: !isCorrection));
         var quote = f.Text("quote", required: !isCorrection) ?? string.Empty;
-        f.Text("quoteSha256");
+        if (f.Text("quoteSha256") is { } givenHash && !string.Equals(givenHash, Hashing.Sha256Hex(quote), StringComparison.OrdinalIgnoreCase))
+        {
+            f.Error("quoteSha256", "does not match the SHA-256 of the quote; leave it out and the ledger computes it");
+        }
 
         if (type is null || id is null)
         {

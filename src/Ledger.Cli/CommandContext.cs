@@ -1,0 +1,68 @@
+using System.CommandLine;
+using Ledger.Cli.Querying;
+using Ledger.Storage;
+
+namespace Ledger.Cli;
+
+/// <summary>What a command's action gets: its parse result, the opened store, the clock and the output mode.</summary>
+public sealed record CommandContext(ParseResult Parse, IEventStore Store, TimeProvider Clock, bool Json)
+{
+    public LedgerQueries Queries => new(Store);
+
+    public T? Value<T>(Option<T> option) => Parse.GetValue(option);
+
+    public T? Value<T>(Argument<T> argument) => Parse.GetValue(argument);
+}
+
+/// <summary>A matter, statement or version the user named does not exist (exit code 2).</summary>
+public sealed class NotFoundException(string message) : Exception(message)
+{
+    public NotFoundException()
+        : this("not found")
+    {
+    }
+
+    public NotFoundException(string message, Exception innerException)
+        : this(message + ": " + innerException.Message)
+    {
+    }
+}
+
+public static class CommandRunner
+{
+    /// <summary>Runs an action against the store named by --store, mapping failures to the documented exit codes.</summary>
+    public static void SetStoreAction(this Command command, Func<CommandContext, CancellationToken, Task<int>> action, string? storeOverride = null) =>
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                var location = storeOverride ?? StoreLocation.Resolve(parse.GetValue(CliOptions.Store));
+                await using var store = await StoreLocation.OpenAsync(location, cancellationToken);
+                return await action(new CommandContext(parse, store, TimeProvider.System, parse.GetValue(CliOptions.Json)), cancellationToken);
+            }
+            catch (UsageException ex)
+            {
+                await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
+                return ExitCodes.Usage;
+            }
+            catch (NotFoundException ex)
+            {
+                await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
+                return ExitCodes.InvalidInput;
+            }
+            catch (ConcurrencyConflictException ex)
+            {
+                await Console.Error.WriteLineAsync($"ledger: conflict: {ex.Message}");
+                return ExitCodes.Conflict;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return ExitCodes.Ok;
+            }
+        });
+
+    public static (DateTimeOffset AsOf, DateTimeOffset? KnownAt) Times(this CommandContext context, Option<string?> asOf, Option<string?> knownAt) =>
+        CliOptions.TryResolveTimes(context.Value(asOf), context.Value(knownAt), context.Clock.GetUtcNow(), out var a, out var k)
+            ? (a, k)
+            : throw new UsageException("see ledger --help for the time formats");
+}

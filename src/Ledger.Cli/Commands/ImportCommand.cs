@@ -1,0 +1,200 @@
+using System.CommandLine;
+using Ledger.Cli.Output;
+using Ledger.Importing;
+using Ledger.Serialization;
+using Spectre.Console;
+
+namespace Ledger.Cli.Commands;
+
+public static class ImportCommand
+{
+    public static void AddImportCommand(this RootCommand root)
+    {
+        var inputs = new Argument<string[]>("inputs")
+        {
+            Description = "Disclosure documents: files, directories (every .json, .ndjson, .jsonl below) or - for standard input",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var recordedBy = new Option<string?>("--recorded-by")
+        {
+            Description = "Who records these statements (default: LEDGER_ACTOR, else the user name)",
+        };
+        var command = new Command("import", "Record the statements of disclosure documents; each document is all-or-nothing") { inputs, recordedBy };
+        command.SetStoreAction(async (context, cancellationToken) =>
+        {
+            var actor = Actor(context.Value(recordedBy));
+            var errors = new List<InputError>();
+            var documents = await DocumentFiles.ReadAsync(context.Value(inputs)!, actor, errors, cancellationToken);
+            if (errors.Count > 0)
+            {
+                return ReportErrors(errors, context.Json);
+            }
+
+            var handler = new ImportDocumentHandler(context.Store, context.Clock);
+            var total = documents.Sum(d => d.Statements.Count);
+            var result = await ProgressBar.RunAsync("importing", total, context.Json, progress => handler.HandleAsync(documents, progress, cancellationToken));
+            if (result.Errors.Count > 0)
+            {
+                return ReportErrors([.. result.Errors], context.Json);
+            }
+
+            Report(result, context.Json);
+            if (result.Conflict is not null)
+            {
+                await Console.Error.WriteLineAsync($"ledger: conflict: {result.Conflict}");
+                return ExitCodes.Conflict;
+            }
+
+            return ExitCodes.Ok;
+        });
+        root.Subcommands.Add(command);
+    }
+
+    private static string Actor(string? option)
+    {
+        if (!string.IsNullOrWhiteSpace(option))
+        {
+            return option;
+        }
+
+        var fromEnvironment = Environment.GetEnvironmentVariable("LEDGER_ACTOR");
+        return string.IsNullOrWhiteSpace(fromEnvironment) ? Environment.UserName : fromEnvironment;
+    }
+
+    private static int ReportErrors(List<InputError> errors, bool json)
+    {
+        if (json)
+        {
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(
+                new { appended = 0, errors = errors.Select(e => new { file = e.Location.File, document = e.Location.Document, statementIndex = e.Location.StatementIndex, statementId = e.Location.StatementId, field = e.Field, message = e.Message, text = e.ToString() }) },
+                LedgerJson.Output));
+        }
+
+        foreach (var error in errors)
+        {
+            Console.Error.WriteLine($"error: {error}");
+        }
+
+        Console.Error.WriteLine($"ledger: {errors.Count} error(s); nothing was appended");
+        return ExitCodes.InvalidInput;
+    }
+
+    private static void Report(ImportResult result, bool json)
+    {
+        if (json)
+        {
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(
+                new
+                {
+                    appended = result.Appended,
+                    alreadyPresent = result.AlreadyPresent,
+                    documents = result.Documents.Select(d => new { location = d.Location.ToString(), matter = d.Matter, appended = d.Appended, alreadyPresent = d.AlreadyPresent }),
+                    conflict = result.Conflict,
+                },
+                LedgerJson.Output));
+            return;
+        }
+
+        foreach (var document in result.Documents.Where(d => d.AlreadyPresent.Count > 0))
+        {
+            AnsiConsole.MarkupLineInterpolated($"[grey]{document.Location}: already present: {string.Join(", ", document.AlreadyPresent)}[/]");
+        }
+
+        AnsiConsole.MarkupLineInterpolated($"imported {result.Appended} statement(s) from {result.Documents.Count} document(s); {result.AlreadyPresent} already present");
+    }
+}
+
+/// <summary>Reads documents from files, directories and standard input, and resolves archived source files to their hashes.</summary>
+public static class DocumentFiles
+{
+    private static readonly string[] Extensions = [".json", ".ndjson", ".jsonl"];
+
+    public static async Task<List<ImportDocument>> ReadAsync(IEnumerable<string> inputs, string actor, List<InputError> errors, CancellationToken cancellationToken)
+    {
+        var documents = new List<ImportDocument>();
+        foreach (var (name, text) in await LoadAsync(inputs, errors, cancellationToken))
+        {
+            documents.AddRange(Parse(name, text, actor, errors));
+        }
+
+        return documents;
+    }
+
+    public static List<ImportDocument> Parse(string name, string text, string actor, List<InputError> errors)
+    {
+        var documents = new List<ImportDocument>();
+        foreach (var raw in DisclosureReader.Read(name, text, errors))
+        {
+            if (ImportDocument.Read(raw, actor, errors) is { } document)
+            {
+                documents.Add(ResolveArchives(document, name, errors));
+            }
+        }
+
+        return documents;
+    }
+
+    private static async Task<List<(string Name, string Text)>> LoadAsync(IEnumerable<string> inputs, List<InputError> errors, CancellationToken cancellationToken)
+    {
+        var files = new List<(string, string)>();
+        foreach (var input in inputs)
+        {
+            if (input == "-")
+            {
+                files.Add(("<stdin>", await Console.In.ReadToEndAsync(cancellationToken)));
+            }
+            else if (Directory.Exists(input))
+            {
+                foreach (var file in Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
+                             .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+                             .Order(StringComparer.Ordinal))
+                {
+                    files.Add((file, await File.ReadAllTextAsync(file, cancellationToken)));
+                }
+            }
+            else if (File.Exists(input))
+            {
+                files.Add((input, await File.ReadAllTextAsync(input, cancellationToken)));
+            }
+            else
+            {
+                errors.Add(new InputError(new InputLocation(input), null, "no such file or directory"));
+            }
+        }
+
+        return files;
+    }
+
+    private static ImportDocument ResolveArchives(ImportDocument document, string file, List<InputError> errors)
+    {
+        var directory = file == "<stdin>" ? Environment.CurrentDirectory : Path.GetDirectoryName(Path.GetFullPath(file))!;
+        var statements = document.Statements.Select((statement, index) =>
+        {
+            if (statement.Source.Archive is not { } archive)
+            {
+                return statement;
+            }
+
+            var path = Path.Combine(directory, archive);
+            void Error(string message) => errors.Add(new InputError(document.Location.ForStatement(index, statement.StatementId), "source.archive", message));
+            if (!File.Exists(path))
+            {
+                if (statement.Source.ArchiveSha256 is null)
+                {
+                    Error($"archived source file \"{archive}\" not found next to the document");
+                }
+
+                return statement;
+            }
+
+            var hash = Hashing.Sha256Hex(File.ReadAllBytes(path));
+            if (statement.Source.ArchiveSha256 is { } given && given != hash)
+            {
+                Error($"archived source file \"{archive}\" has SHA-256 {hash}, not the archiveSha256 given ({given})");
+            }
+
+            return statement with { Source = statement.Source with { ArchiveSha256 = hash } };
+        }).ToList();
+        return document with { Statements = statements };
+    }
+}

@@ -1,0 +1,223 @@
+using System.CommandLine;
+using Ledger.Cli.Output;
+using Ledger.Importing;
+using Ledger.Projections;
+using Spectre.Console;
+
+namespace Ledger.Cli.Commands;
+
+public static class QueryCommands
+{
+    public static void AddMattersCommand(this RootCommand root)
+    {
+        var command = new Command("matters", "List the matters in the ledger with their phase and overdue promises");
+        command.SetStoreAction(async (context, cancellationToken) =>
+        {
+            var now = context.Clock.GetUtcNow();
+            var statuses = await context.Queries.AllStatusesAsync(now, null, cancellationToken);
+            var rows = statuses.Select(s => new
+            {
+                matter = s.Matter,
+                organization = s.Organization,
+                title = s.Title,
+                phase = s.Phase,
+                statements = s.Statements,
+                lastPublishedAt = s.LastPublishedAt,
+                overduePromises = s.Promises.Count(p => p.Status == PromiseStates.Overdue),
+            }).ToList();
+            if (context.Json)
+            {
+                Printer.Json(rows);
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("matter", "organization", "title", "phase", "statements", "last published", "overdue");
+            foreach (var r in rows)
+            {
+                table.AddRow(Markup.Escape(r.matter), Markup.Escape(r.organization), Markup.Escape(r.title), r.phase, r.statements.ToString(), Printer.Date(r.lastPublishedAt),
+                    r.overduePromises > 0 ? $"[bold red]{r.overduePromises}[/]" : "0");
+            }
+
+            AnsiConsole.Write(table);
+            return ExitCodes.Ok;
+        });
+        root.Subcommands.Add(command);
+    }
+
+    public static void AddStatusCommand(this RootCommand root)
+    {
+        var matter = new Argument<string>("matter") { Description = "The matter, e.g. microsoft/imod-azure" };
+        var asOf = CliOptions.AsOf();
+        var knownAt = CliOptions.KnownAt();
+        var command = new Command("status", "The status of a matter, as of a publication time and as known at a recording time") { matter, asOf, knownAt };
+        command.SetStoreAction(async (context, cancellationToken) =>
+        {
+            var (a, k) = context.Times(asOf, knownAt);
+            var timeline = await context.Queries.TimelineAsync(context.Value(matter)!, k, cancellationToken);
+            var status = MatterViews.Status(timeline, a);
+            if (context.Json)
+            {
+                Printer.Json(status);
+            }
+            else
+            {
+                Printer.Status(status, a);
+            }
+
+            return ExitCodes.Ok;
+        });
+        root.Subcommands.Add(command);
+    }
+
+    public static void AddHistoryCommand(this RootCommand root)
+    {
+        var matter = new Argument<string>("matter") { Description = "The matter" };
+        var from = new Option<string?>("--from") { Description = "Compare from this version (0: the empty start) or publication date" };
+        var to = new Option<string?>("--to") { Description = "Compare up to this version or publication date (default: the latest)" };
+        var knownAt = CliOptions.KnownAt();
+        var command = new Command("history", "A matter's statements in publication order with the change each made; or the change between two points") { matter, from, to, knownAt };
+        command.SetStoreAction(async (context, cancellationToken) =>
+        {
+            DateTimeOffset? k = context.Value(knownAt) is { } text
+                ? Timestamps.TryParseQueryTime(text, out var at) ? at : throw new UsageException($"--known-at: \"{text}\" is not a date or timestamp")
+                : null;
+            var timeline = await context.Queries.TimelineAsync(context.Value(matter)!, k, cancellationToken);
+            if (context.Value(from) is null && context.Value(to) is null)
+            {
+                var entries = MatterHistory.Build(timeline);
+                if (context.Json)
+                {
+                    Printer.Json(new { matter = timeline.Matter, organization = timeline.Organization, title = timeline.Title, entries });
+                }
+                else
+                {
+                    Printer.History(entries);
+                }
+
+                return ExitCodes.Ok;
+            }
+
+            var comparison = MatterHistory.Compare(timeline, Point(context.Value(from) ?? "0"), Point(context.Value(to) ?? timeline.Entries.Count.ToString()));
+            if (context.Json)
+            {
+                Printer.Json(comparison);
+            }
+            else
+            {
+                Printer.Changes(comparison);
+            }
+
+            return ExitCodes.Ok;
+        });
+        root.Subcommands.Add(command);
+    }
+
+    private static HistoryPoint Point(string text) =>
+        int.TryParse(text, out var version) ? new HistoryPoint(version, null)
+        : Timestamps.TryParseQueryTime(text, out var at) ? new HistoryPoint(0, at)
+        : throw new UsageException($"\"{text}\" is neither a version number nor a date");
+
+    public static void AddDiffCommand(this RootCommand root)
+    {
+        var first = new Argument<string>("from") { Description = "The earlier statement's id" };
+        var second = new Argument<string>("to") { Description = "The later statement's id" };
+        var command = new Command("diff", "A word-level diff of the wording of two statements") { first, second };
+        command.SetStoreAction(async (context, cancellationToken) =>
+        {
+            var a = await context.Queries.StatementAsync(context.Value(first)!, cancellationToken);
+            var b = await context.Queries.StatementAsync(context.Value(second)!, cancellationToken);
+            var comparison = MatterHistory.CompareWording(a, b);
+            if (context.Json)
+            {
+                Printer.Json(comparison);
+            }
+            else
+            {
+                Printer.Wording(comparison);
+            }
+
+            return ExitCodes.Ok;
+        });
+        root.Subcommands.Add(command);
+    }
+
+    public static void AddPromisesCommand(this RootCommand root)
+    {
+        var overdue = new Option<bool>("--overdue") { Description = "Only promises overdue at that time" };
+        var asOf = CliOptions.AsOf();
+        var knownAt = CliOptions.KnownAt();
+        var command = new Command("promises", "Every promise across matters with its status, overdue first") { overdue, asOf, knownAt };
+        command.SetStoreAction(async (context, cancellationToken) =>
+        {
+            var (a, k) = context.Times(asOf, knownAt);
+            var tracked = PromiseTracker.Track(await context.Queries.AllStatusesAsync(a, k, cancellationToken), a)
+                .Where(p => !context.Value(overdue) || p.Status == PromiseStates.Overdue)
+                .ToList();
+            if (context.Json)
+            {
+                Printer.Json(tracked);
+            }
+            else
+            {
+                Printer.Promises(tracked.Select(p => (p.Id, p.What, p.DueBy, p.DueText, p.Status, p.DeliveredAt)), tracked.Select(p => p.Matter).ToList());
+            }
+
+            return ExitCodes.Ok;
+        });
+        root.Subcommands.Add(command);
+    }
+
+    public static void AddOrganizationsCommand(this RootCommand root)
+    {
+        var asOf = CliOptions.AsOf();
+        var knownAt = CliOptions.KnownAt();
+        var command = new Command("organizations", "Per organization: matters, and promises delivered on time, late, overdue or open") { asOf, knownAt };
+        command.SetStoreAction(async (context, cancellationToken) =>
+        {
+            var (a, k) = context.Times(asOf, knownAt);
+            var summaries = OrganizationSummaries.Summarize(await context.Queries.AllStatusesAsync(a, k, cancellationToken));
+            if (context.Json)
+            {
+                Printer.Json(summaries);
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("organization", "matters", "promises", "on time", "late", "overdue", "open", "withdrawn");
+            foreach (var s in summaries)
+            {
+                table.AddRow(Markup.Escape(s.Organization), s.Matters.ToString(), s.Promises.ToString(), s.DeliveredOnTime.ToString(), s.DeliveredLate.ToString(),
+                    s.Overdue > 0 ? $"[bold red]{s.Overdue}[/]" : "0", s.Open.ToString(), s.Withdrawn.ToString());
+            }
+
+            AnsiConsole.Write(table);
+            return ExitCodes.Ok;
+        });
+        root.Subcommands.Add(command);
+    }
+
+    public static void AddReplayCommand(this RootCommand root)
+    {
+        var asOf = CliOptions.AsOf();
+        var knownAt = CliOptions.KnownAt();
+        var command = new Command("replay", "Rebuild every matter's status from the events, as of and known at given times") { asOf, knownAt };
+        command.SetStoreAction(async (context, cancellationToken) =>
+        {
+            var (a, k) = context.Times(asOf, knownAt);
+            var statuses = await context.Queries.AllStatusesAsync(a, k, cancellationToken);
+            if (context.Json)
+            {
+                Printer.Json(new { asOf = a, knownAt = k, matters = statuses });
+                return ExitCodes.Ok;
+            }
+
+            foreach (var status in statuses)
+            {
+                Printer.Status(status, a);
+            }
+
+            AnsiConsole.MarkupLineInterpolated($"[grey]{statuses.Count} matter(s) replayed as of {Timestamps.Format(a)}{(k is null ? string.Empty : $", known at {Timestamps.Format(k.Value)}")}[/]");
+            return ExitCodes.Ok;
+        });
+        root.Subcommands.Add(command);
+    }
+}

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using Ledger.Events;
+using Ledger.Importing;
+using Ledger.Serialization;
+using Ledger.Storage;
+
+namespace Ledger.Cli.Commands;
+
+/// <summary>An event as export and tail print it: its place in the ledger, its envelope and its data unchanged.</summary>
+public sealed record EventLine(long Position, string Stream, long Version, string Type, string? StatementId, string Organization,
+    DateTimeOffset? PublishedAt, DateTimeOffset RecordedAt, string RecordedBy, JsonElement Data)
+{
+    public static EventLine From(StoredEvent e)
+    {
+        using var data = JsonDocument.Parse(e.Data);
+        return new(e.Position, e.Stream, e.Version, e.Type, e.StatementId, e.Organization, e.PublishedAt, e.RecordedAt, e.RecordedBy, data.RootElement.Clone());
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, LedgerJson.OutputLine);
+}
+
+public static class StreamCommands
+{
+    public static void AddExportCommand(this RootCommand root)
+    {
+        var format = new Option<string>("--format") { Description = "ndjson (every event) or csv (every statement)", DefaultValueFactory = _ => "ndjson" };
+        format.AcceptOnlyFromAmong("ndjson", "csv");
+        var output = new Option<string?>("--output", "-o") { Description = "Write to this file instead of standard output" };
+        var command = new Command("export", "Export the whole ledger: NDJSON of events in global order, or CSV of statements") { format, output };
+        command.SetStoreAction(async (context, cancellationToken) =>
+        {
+            await using var stream = context.Value(output) is { } path ? File.Create(path) : Console.OpenStandardOutput();
+            await using var writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n" };
+            var csv = context.Value(format) == "csv";
+            if (csv)
+            {
+                await writer.WriteLineAsync(Csv.Header);
+            }
+
+            await foreach (var e in context.Store.ReadAllAsync(1, null, cancellationToken))
+            {
+                if (!csv)
+                {
+                    await writer.WriteLineAsync(EventLine.From(e).ToJson());
+                }
+                else if (EventEnvelope.ToEvent(e) is Statement s)
+                {
+                    await writer.WriteLineAsync(Csv.Row(e, s));
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+        root.Subcommands.Add(command);
+    }
+
+    public static void AddTailCommand(this RootCommand root)
+    {
+        var from = new Option<long>("--from") { Description = "Start at this global position", DefaultValueFactory = _ => 1 };
+        var matter = new Option<string[]>("--matter") { Description = "Only these matters", AllowMultipleArgumentsPerToken = true };
+        var organization = new Option<string[]>("--organization") { Description = "Only these organizations", AllowMultipleArgumentsPerToken = true };
+        var type = new Option<string[]>("--type") { Description = "Only these event types", AllowMultipleArgumentsPerToken = true };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep following new events until interrupted" };
+        var command = new Command("tail", "Print events from a global position, filtered; --follow keeps listening") { from, matter, organization, type, follow };
+        command.SetStoreAction(async (context, cancellationToken) =>
+        {
+            var types = context.Value(type) ?? [];
+            foreach (var unknown in types.Where(t => !EventTypes.TryGetType(t, out _)))
+            {
+                throw new UsageException($"--type \"{unknown}\" is not one of {string.Join(", ", EventTypes.All)}");
+            }
+
+            var filter = new EventFilter(context.Value(matter), context.Value(organization), types);
+            var events = context.Value(follow)
+                ? context.Store.SubscribeAsync(context.Value(from), filter, cancellationToken)
+                : context.Store.ReadAllAsync(context.Value(from), filter, cancellationToken);
+            await foreach (var e in events)
+            {
+                Console.WriteLine(context.Json
+                    ? EventLine.From(e).ToJson()
+                    : $"{e.Position,8}  {Timestamps.Format(e.RecordedAt)}  {e.Stream}  {e.Type}  {e.StatementId ?? "-"}");
+            }
+
+            return ExitCodes.Ok;
+        });
+        root.Subcommands.Add(command);
+    }
+}
+
+/// <summary>RFC 4180 CSV of statements.</summary>
+internal static class Csv
+{
+    public const string Header = "position,matter,organization,statement_id,type,published_at,recorded_at,recorded_by,speaker,speaker_role,source_url,source_title,source_publisher,source_note,quote,quote_sha256,archive_sha256";
+
+    public static string Row(StoredEvent e, Statement s) => string.Join(',', new[]
+    {
+        e.Position.ToString(), s.Matter, e.Organization, s.StatementId, s.Type, Timestamps.Format(s.PublishedAt), Timestamps.Format(s.RecordedAt), s.RecordedBy,
+        s.Speaker?.Name, s.Speaker?.Role, s.Source.Url, s.Source.Title, s.Source.Publisher, s.Source.Note, s.Quote, s.QuoteSha256, s.Source.ArchiveSha256,
+    }.Select(Quote));
+
+    private static string Quote(string? value) =>
+        value is null ? string.Empty
+        : value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\""
+        : value;
+}

@@ -1,0 +1,27 @@
+using System.CommandLine;
+using Ledger.Cli;
+using Ledger.Cli.Commands;
+
+if (Console.IsOutputRedirected)
+{
+    // Piped output is read by people in files and logs: do not wrap it at 80 columns.
+    Spectre.Console.AnsiConsole.Profile.Width = 200;
+}
+
+var root = new RootCommand("Ledger: an event-sourced ledger of corporate public disclosures.");
+root.Options.Add(CliOptions.Store);
+root.Options.Add(CliOptions.Json);
+
+root.AddImportCommand();
+root.AddMattersCommand();
+root.AddStatusCommand();
+root.AddHistoryCommand();
+root.AddDiffCommand();
+root.AddPromisesCommand();
+root.AddOrganizationsCommand();
+root.AddReplayCommand();
+root.AddExportCommand();
+root.AddTailCommand();
+root.AddDemoCommand();
+
+return await root.Parse(args).InvokeAsync();
