@@ -215,7 +215,7 @@ public static class WordDiff
         private static int BoundaryScore(string? left, string? right) => (left, right) switch
         {
             (null, _) or (_, null) => 6,
-            _ when IsBlank(left) => right.Length > 0 && left.Contains('\n', StringComparison.Ordinal) ? 4 : 2,
+            _ when IsBlank(left) => left.Contains('\n', StringComparison.Ordinal) ? 4 : 2,
             _ when IsBlank(right) => right.Contains('\n', StringComparison.Ordinal) ? 3 : 1,
             _ => 0,
         };

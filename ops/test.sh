@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The README's test command: builds once, runs every test project, and ends with one line
+# "N passed, N failed, N skipped" summed over all test projects.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+# Snapshots are committed: a missing one is a failure, never silently created.
+export SNAPSHOOTER_STRICT_MODE=true
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+dotnet build Ledger.sln -c Release -warnaserror --nologo -v quiet || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
+log=$(mktemp)
+status=0
+for project in tests/*/*.csproj; do
+  echo "== $project"
+  dotnet test "$project" -c Release --no-build --nologo 2>&1 | tee -a "$log" | grep -E '^\s*(Passed|Failed)!|^\s*Failed |error' || true
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+done
+
+summary=$(grep -E '(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+, +Skipped: +[0-9]+' "$log" |
+  sed -E 's/.*Failed: +([0-9]+), +Passed: +([0-9]+), +Skipped: +([0-9]+).*/\1 \2 \3/' |
+  awk '{f+=$1; p+=$2; s+=$3} END {printf "%d passed, %d failed, %d skipped\n", p, f, s}')
+projects=$(ls tests/*/*.csproj | wc -l)
+ran=$(grep -cE '(Passed|Failed)! +- +Failed' "$log")
+rm -f "$log"
+if [ "$ran" -ne "$projects" ]; then
+  echo "only $ran of $projects test projects reported results"
+  status=1
+fi
+echo "$summary"
+exit $status
