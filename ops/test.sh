@@ -14,8 +14,11 @@ log=$(mktemp)
 status=0
 for project in tests/*/*.csproj; do
   echo "== $project"
-  dotnet test "$project" -c Release --no-build --nologo 2>&1 | tee -a "$log" | grep -E '^\s*(Passed|Failed)!|^\s*Failed |error' || true
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  out=$(mktemp)
+  dotnet test "$project" -c Release --no-build --nologo > "$out" 2>&1 || status=1
+  cat "$out" >> "$log"
+  grep -E '^\s*(Passed|Failed)!|^\s*Failed |error' "$out" || true
+  rm -f "$out"
 done
 
 summary=$(grep -E '(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+, +Skipped: +[0-9]+' "$log" |

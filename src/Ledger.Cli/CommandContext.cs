@@ -31,12 +31,12 @@ public sealed class NotFoundException(string message) : Exception(message)
 public static class CommandRunner
 {
     /// <summary>Runs an action against the store named by --store, mapping failures to the documented exit codes.</summary>
-    public static void SetStoreAction(this Command command, Func<CommandContext, CancellationToken, Task<int>> action, string? storeOverride = null) =>
+    public static void SetStoreAction(this Command command, Func<CommandContext, CancellationToken, Task<int>> action, Func<ParseResult, string>? locate = null) =>
         command.SetAction(async (parse, cancellationToken) =>
         {
             try
             {
-                var location = storeOverride ?? StoreLocation.Resolve(parse.GetValue(CliOptions.Store));
+                var location = locate?.Invoke(parse) ?? StoreLocation.Resolve(parse.GetValue(CliOptions.Store));
                 await using var store = await StoreLocation.OpenAsync(location, cancellationToken);
                 return await action(new CommandContext(parse, store, TimeProvider.System, parse.GetValue(CliOptions.Json)), cancellationToken);
             }
@@ -45,7 +45,7 @@ public static class CommandRunner
                 await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
                 return ExitCodes.Usage;
             }
-            catch (NotFoundException ex)
+            catch (Exception ex) when (ex is NotFoundException or ArgumentException)
             {
                 await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
                 return ExitCodes.InvalidInput;

@@ -14,16 +14,17 @@ public static class DemoCommand
     public static void AddDemoCommand(this RootCommand root)
     {
         var command = new Command("demo", "Load the reference case (Microsoft's 2025 review of IMOD's use of Azure) into a fresh ledger and show it");
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            var location = parse.GetValue(CliOptions.Store) ?? $"sqlite:{Path.Combine(Path.GetTempPath(), $"ledger-demo-{Guid.NewGuid():N}.db")}";
-            var run = new Command("demo");
-            var code = ExitCodes.Ok;
-            run.SetStoreAction(async (context, ct) => code = await RunAsync(context, location, ct), location);
-            return await run.Parse([]).InvokeAsync(cancellationToken: cancellationToken) is var exit && exit != 0 ? exit : code;
-        });
+        command.SetStoreAction(
+            (context, cancellationToken) => RunAsync(context, Location(context.Parse), cancellationToken),
+            Location);
         root.Subcommands.Add(command);
     }
+
+    /// <summary>A fresh temporary ledger unless --store names one; the same path for the whole invocation.</summary>
+    private static string Location(ParseResult parse) =>
+        parse.GetValue(CliOptions.Store) ?? FreshLocations.GetValue(parse, _ => $"sqlite:{Path.Combine(Path.GetTempPath(), $"ledger-demo-{Guid.NewGuid():N}.db")}");
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ParseResult, string> FreshLocations = [];
 
     public static IEnumerable<(string Name, string Text)> Samples()
     {

@@ -122,16 +122,8 @@ public static class DocumentFiles
 
     public static List<ImportDocument> Parse(string name, string text, string actor, List<InputError> errors)
     {
-        var documents = new List<ImportDocument>();
-        foreach (var raw in DisclosureReader.Read(name, text, errors))
-        {
-            if (ImportDocument.Read(raw, actor, errors) is { } document)
-            {
-                documents.Add(ResolveArchives(document, name, errors));
-            }
-        }
-
-        return documents;
+        var raws = DisclosureReader.Read(name, text, errors);
+        return ImportDocument.ReadAll(raws, actor, errors).Select(d => ResolveArchives(d, name, errors)).ToList();
     }
 
     private static async Task<List<(string Name, string Text)>> LoadAsync(IEnumerable<string> inputs, List<InputError> errors, CancellationToken cancellationToken)

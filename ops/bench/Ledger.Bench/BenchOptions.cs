@@ -1,0 +1,68 @@
+namespace Ledger.Bench;
+
+/// <summary>The command line: what to generate, how often to repeat, where to write the report.</summary>
+internal sealed record BenchOptions(int Statements, bool Quick, int Runs, string? Out, bool Json)
+{
+    public const string Usage = """
+        usage: Ledger.Bench [--statements N | --quick] [--runs N] [--out PATH] [--json]
+          --statements N  statements to import (default 100000)
+          --quick         smoke run: 10000 statements, fewer repetitions
+          --runs N        alternating ledger/raw pairs of the import scenario (default 3, at least 2)
+          --out PATH      Markdown report (default ops/bench/reports/latest.md under the repository root)
+          --json          print the report as JSON on stdout (progress stays on stderr)
+        """;
+
+    /// <summary>Parses the arguments; null with a message when they are wrong.</summary>
+    public static BenchOptions? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        int? statements = null;
+        var quick = false;
+        var runs = 3;
+        string? output = null;
+        var json = false;
+        error = null;
+        for (var i = 0; i < args.Count && error is null; i++)
+        {
+            string? Next() => i + 1 < args.Count ? args[++i] : null;
+            switch (args[i])
+            {
+                case "--statements":
+                    statements = PositiveNumber(Next(), "--statements", 1, ref error);
+                    break;
+                case "--runs":
+                    runs = PositiveNumber(Next(), "--runs", 2, ref error) ?? runs;
+                    break;
+                case "--quick":
+                    quick = true;
+                    break;
+                case "--out":
+                    output = Next() ?? Fail("--out needs a path", ref error);
+                    break;
+                case "--json":
+                    json = true;
+                    break;
+                default:
+                    error = $"unknown argument \"{args[i]}\"";
+                    break;
+            }
+        }
+
+        if (error is null && quick && statements is not null)
+        {
+            error = "--quick and --statements exclude each other (--quick means 10000 statements)";
+        }
+
+        return error is null ? new BenchOptions(statements ?? (quick ? 10_000 : 100_000), quick, runs, output, json) : null;
+    }
+
+    private static int? PositiveNumber(string? text, string option, int minimum, ref string? error) =>
+        int.TryParse(text, out var value) && value >= minimum ? value : Fail<int?>($"{option} needs a whole number of at least {minimum}", ref error);
+
+    private static T? Fail<T>(string message, ref string? error)
+    {
+        error = message;
+        return default;
+    }
+
+    private static string? Fail(string message, ref string? error) => Fail<string>(message, ref error);
+}

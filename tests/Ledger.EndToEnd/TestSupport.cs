@@ -1,0 +1,139 @@
+using System.Text.Json.Nodes;
+using Ledger.Diffing;
+using Microsoft.Data.Sqlite;
+using Xunit;
+
+namespace Ledger.EndToEnd;
+
+/// <summary>The checkout the tests run from: found by walking up to the folder holding Ledger.sln.</summary>
+public static class Repo
+{
+    private static readonly Lazy<string> Located = new(() =>
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Ledger.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"no Ledger.sln in any folder above {AppContext.BaseDirectory}");
+    });
+
+    public const string Matter = "microsoft/imod-azure";
+
+    public static string Root => Located.Value;
+
+    public static string Samples => Path.Combine(Root, "samples");
+
+    public static string SampleFile => Path.Combine(Samples, "microsoft-imod-azure.json");
+
+    /// <summary>A fresh copy of the reference document, free to modify.</summary>
+    public static JsonObject Sample() => JsonNode.Parse(File.ReadAllText(SampleFile))!.AsObject();
+
+    public static JsonArray SampleStatements() => Sample()["statements"]!.AsArray();
+}
+
+/// <summary>A fresh SQLite store in its own temporary folder, removed afterwards.</summary>
+public sealed class TempStore : IDisposable
+{
+    public TempStore()
+    {
+        Folder = Path.Combine(Path.GetTempPath(), "ledger-e2e", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Folder);
+        DbPath = Path.Combine(Folder, "ledger.db");
+    }
+
+    public string Folder { get; }
+
+    public string DbPath { get; }
+
+    public string Option => $"sqlite:{DbPath}";
+
+    public string PathOf(string fileName) => Path.Combine(Folder, fileName);
+
+    public Task<CliResult> RunAsync(params string[] args) => LedgerCli.RunAsync(["--store", Option, .. args]);
+
+    public BackgroundCli Start(params string[] args) => LedgerCli.Start(["--store", Option, .. args]);
+
+    public async Task ImportSamplesAsync()
+    {
+        var result = await RunAsync("import", Repo.Samples);
+        Assert.True(result.ExitCode == 0, $"importing the samples failed: {result}");
+    }
+
+    /// <summary>The whole ledger as export writes it to a file, byte for byte.</summary>
+    public async Task<byte[]> ExportAsync()
+    {
+        var file = PathOf($"export-{Guid.NewGuid():N}.ndjson");
+        var result = await RunAsync("export", "-o", file);
+        Assert.True(result.ExitCode == 0, $"export failed: {result}");
+        return await File.ReadAllBytesAsync(file);
+    }
+
+    /// <summary>Counts events with a read-only connection of our own; 0 while the file or its schema does not exist yet.</summary>
+    public long CountEvents() => Query("SELECT count(*) FROM events") ?? 0;
+
+    public bool HasSchema() => Query("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'") == 1;
+
+    private long? Query(string sql)
+    {
+        if (!File.Exists(DbPath))
+        {
+            return null;
+        }
+
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = DbPath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+        try
+        {
+            using var connection = new SqliteConnection(connectionString);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return (long)command.ExecuteScalar()!;
+        }
+        catch (SqliteException)
+        {
+            // The file exists but the writer has not created the schema yet.
+            return null;
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A killed process may still hold a file for a moment; the temp folder is cleaned eventually anyway.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // As above.
+        }
+    }
+}
+
+public static class JsonAssert
+{
+    public static JsonNode Parse(CliResult result)
+    {
+        Assert.True(result.ExitCode == 0, $"expected success: {result}");
+        try
+        {
+            return JsonNode.Parse(result.Stdout) ?? throw new InvalidOperationException("stdout is JSON null");
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new InvalidOperationException($"stdout is not JSON ({ex.Message}): {result}", ex);
+        }
+    }
+
+    public static void DeepEqual(JsonNode? expected, JsonNode? actual, string what) =>
+        Assert.True(
+            JsonPatch.DeepEquals(expected, actual),
+            $"{what} differ{Environment.NewLine}expected: {expected?.ToJsonString()}{Environment.NewLine}actual:   {actual?.ToJsonString()}");
+}
