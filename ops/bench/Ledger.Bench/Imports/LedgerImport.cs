@@ -19,17 +19,9 @@ internal static class LedgerImport
         var (pause, gen0, gen1, gen2) = (GC.GetTotalPauseDuration(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         var clock = Stopwatch.StartNew();
         var errors = new List<InputError>();
-        var commands = new List<ImportDocument>(documents.Documents.Count);
-        foreach (var document in documents.Documents)
-        {
-            foreach (var raw in DisclosureReader.Read($"{document.Name}.json", document.Json, errors))
-            {
-                if (ImportDocument.Read(raw, Actor, errors) is { } command)
-                {
-                    commands.Add(command);
-                }
-            }
-        }
+        // The CLI's path: split the input into documents, then validate them in parallel.
+        var raws = documents.Documents.SelectMany(d => DisclosureReader.Read($"{d.Name}.json", d.Json, errors)).ToList();
+        var commands = ImportDocument.ReadAll(raws, Actor, errors);
 
         var reading = clock.Elapsed;
         Fail(errors.Select(e => e.ToString()));
