@@ -22,8 +22,7 @@ internal sealed record BenchReport(DateTimeOffset Date, string CommandLine, Mach
             .AppendLine($"- Build: {Machine.Configuration}")
             .AppendLine($"- Machine: {Machine.Cores} cores (Environment.ProcessorCount), {Machine.Os}, {Machine.Architecture}")
             .AppendLine($"- Runtime: {Machine.Runtime}; SQLite {Machine.Sqlite}")
-            .AppendLine($"- Load average (1, 5, 15 min): {Machine.LoadAtStart ?? "unknown"} at start, {Machine.LoadAtEnd ?? "unknown"} at end; above {Machine.Cores} means other work competed")
-            .AppendLine($"- Scratch files: {Machine.WorkDirectory} (deleted after the run)").AppendLine();
+            .AppendLine($"- Load average (1, 5, 15 min): {Machine.LoadAtStart ?? "unknown"} at start, {Machine.LoadAtEnd ?? "unknown"} at end; above {Machine.Cores} means other work competed").AppendLine();
 
         md.AppendLine("## Checks").AppendLine()
             .AppendLine("| check | value | target | result |")
