@@ -50,6 +50,11 @@ public static class CommandRunner
                 await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
                 return ExitCodes.InvalidInput;
             }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
+                return ExitCodes.Usage;
+            }
             catch (ConcurrencyConflictException ex)
             {
                 await Console.Error.WriteLineAsync($"ledger: conflict: {ex.Message}");

@@ -17,6 +17,8 @@ public sealed class SqliteEventStore : IEventStore
 
     private readonly string connectionString;
     private readonly SemaphoreSlim appended = new(0);
+    private readonly SemaphoreSlim writeLock = new(1, 1);
+    private Writer? writer;
     private int waiting;
 
     private SqliteEventStore(string path)
@@ -49,19 +51,24 @@ public sealed class SqliteEventStore : IEventStore
         return store;
     }
 
-    private async Task<SqliteConnection> ConnectAsync(CancellationToken cancellationToken)
+    /// <summary>A pooled connection; writers also get synchronous=FULL so that a commit is on disk when it returns.</summary>
+    private async Task<SqliteConnection> ConnectAsync(CancellationToken cancellationToken, bool write = false)
     {
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;";
-        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        if (write)
+        {
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA synchronous=FULL;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         return connection;
     }
 
     private async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await ConnectAsync(cancellationToken);
+        await using var connection = await ConnectAsync(cancellationToken, write: true);
         await using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode=WAL;";
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -117,75 +124,18 @@ public sealed class SqliteEventStore : IEventStore
             throw new ArgumentException("nothing to append", nameof(events));
         }
 
-        await using var connection = await ConnectAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-
-        await using var check = connection.CreateCommand();
-        check.CommandText = "SELECT version FROM streams WHERE stream_id = $stream";
-        check.Parameters.AddWithValue("$stream", stream);
-        var actual = await check.ExecuteScalarAsync(cancellationToken) is long v ? v : 0L;
-        if (actual != expectedVersion)
-        {
-            throw ConcurrencyConflictException.WrongVersion(stream, expectedVersion, actual);
-        }
-
-        await using var insert = connection.CreateCommand();
-        insert.CommandText = """
-            INSERT INTO events (stream_id, stream_version, event_type, statement_id, organization, published_at, recorded_at, recorded_by, data)
-            VALUES ($stream, $version, $type, $statement, $organization, $published, $recorded, $by, $data)
-            RETURNING position
-            """;
-        var pStream = insert.Parameters.Add("$stream", SqliteType.Text);
-        var pVersion = insert.Parameters.Add("$version", SqliteType.Integer);
-        var pType = insert.Parameters.Add("$type", SqliteType.Text);
-        var pStatement = insert.Parameters.Add("$statement", SqliteType.Text);
-        var pOrganization = insert.Parameters.Add("$organization", SqliteType.Text);
-        var pPublished = insert.Parameters.Add("$published", SqliteType.Text);
-        var pRecorded = insert.Parameters.Add("$recorded", SqliteType.Text);
-        var pBy = insert.Parameters.Add("$by", SqliteType.Text);
-        var pData = insert.Parameters.Add("$data", SqliteType.Text);
-        await insert.PrepareAsync(cancellationToken);
-
-        long first = 0, last = 0, version = expectedVersion;
+        await writeLock.WaitAsync(cancellationToken);
         try
         {
-            foreach (var e in events)
-            {
-                version++;
-                pStream.Value = stream;
-                pVersion.Value = version;
-                pType.Value = e.Type;
-                pStatement.Value = (object?)e.StatementId ?? DBNull.Value;
-                pOrganization.Value = e.Organization;
-                pPublished.Value = e.PublishedAt is { } published ? Format(published) : DBNull.Value;
-                pRecorded.Value = Format(e.RecordedAt);
-                pBy.Value = e.RecordedBy;
-                pData.Value = e.Data;
-                last = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
-                if (first == 0)
-                {
-                    first = last;
-                }
-            }
+            writer ??= new Writer(await ConnectAsync(cancellationToken, write: true));
+            var result = writer.Append(stream, expectedVersion, events);
+            Wake();
+            return result;
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && ex.Message.Contains("statement_id", StringComparison.Ordinal))
+        finally
         {
-            throw ConcurrencyConflictException.DuplicateStatement(stream, ex);
+            writeLock.Release();
         }
-
-        await using var upsert = connection.CreateCommand();
-        upsert.CommandText = """
-            INSERT INTO streams (stream_id, organization, version) VALUES ($stream, $organization, $version)
-            ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version
-            """;
-        upsert.Parameters.AddWithValue("$stream", stream);
-        upsert.Parameters.AddWithValue("$organization", events[0].Organization);
-        upsert.Parameters.AddWithValue("$version", version);
-        await upsert.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-
-        Wake();
-        return new AppendResult(version, first, last);
     }
 
     public async IAsyncEnumerable<StoredEvent> ReadStreamAsync(string stream, long fromVersion = 1, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -274,10 +224,15 @@ public sealed class SqliteEventStore : IEventStore
         return found;
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        if (writer is not null)
+        {
+            await writer.DisposeAsync();
+        }
+
         appended.Dispose();
-        return ValueTask.CompletedTask;
+        writeLock.Dispose();
     }
 
     private void Wake()
@@ -364,4 +319,103 @@ public sealed class SqliteEventStore : IEventStore
 
     private static DateTimeOffset Parse(string text) =>
         DateTimeOffset.ParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    /// <summary>
+    /// One connection with prepared statements for all appends of this store instance: preparing and
+    /// configuring a connection per append costs more than the insert itself.
+    /// </summary>
+    private sealed class Writer : IAsyncDisposable
+    {
+        private readonly SqliteConnection connection;
+        private readonly SqliteCommand check;
+        private readonly SqliteCommand insert;
+        private readonly SqliteCommand upsert;
+        private readonly SqliteCommand lastPosition;
+
+        public Writer(SqliteConnection connection)
+        {
+            this.connection = connection;
+            check = Command("SELECT version FROM streams WHERE stream_id = $stream", "$stream");
+            insert = Command(
+                """
+                INSERT INTO events (stream_id, stream_version, event_type, statement_id, organization, published_at, recorded_at, recorded_by, data)
+                VALUES ($stream, $version, $type, $statement, $organization, $published, $recorded, $by, $data)
+                """,
+                "$stream", "$version", "$type", "$statement", "$organization", "$published", "$recorded", "$by", "$data");
+            upsert = Command(
+                """
+                INSERT INTO streams (stream_id, organization, version) VALUES ($stream, $organization, $version)
+                ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version
+                """,
+                "$stream", "$organization", "$version");
+            lastPosition = Command("SELECT last_insert_rowid()");
+        }
+
+        private SqliteCommand Command(string sql, params string[] parameters)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var name in parameters)
+            {
+                command.Parameters.Add(new SqliteParameter { ParameterName = name });
+            }
+
+            return command;
+        }
+
+        public AppendResult Append(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events)
+        {
+            using var transaction = connection.BeginTransaction();
+            check.Transaction = insert.Transaction = upsert.Transaction = lastPosition.Transaction = transaction;
+            check.Parameters[0].Value = stream;
+            var actual = check.ExecuteScalar() is long v ? v : 0L;
+            if (actual != expectedVersion)
+            {
+                throw ConcurrencyConflictException.WrongVersion(stream, expectedVersion, actual);
+            }
+
+            var p = insert.Parameters;
+            var version = expectedVersion;
+            try
+            {
+                foreach (var e in events)
+                {
+                    version++;
+                    p[0].Value = stream;
+                    p[1].Value = version;
+                    p[2].Value = e.Type;
+                    p[3].Value = (object?)e.StatementId ?? DBNull.Value;
+                    p[4].Value = e.Organization;
+                    p[5].Value = e.PublishedAt is { } published ? Format(published) : DBNull.Value;
+                    p[6].Value = Format(e.RecordedAt);
+                    p[7].Value = e.RecordedBy;
+                    p[8].Value = e.Data;
+                    insert.ExecuteNonQuery();
+                }
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && ex.Message.Contains("statement_id", StringComparison.Ordinal))
+            {
+                throw ConcurrencyConflictException.DuplicateStatement(stream, ex);
+            }
+
+            // Positions are rowids, and this transaction holds the write lock: the events got consecutive positions.
+            var last = (long)lastPosition.ExecuteScalar()!;
+            upsert.Parameters[0].Value = stream;
+            upsert.Parameters[1].Value = events[0].Organization;
+            upsert.Parameters[2].Value = version;
+            upsert.ExecuteNonQuery();
+            transaction.Commit();
+            return new AppendResult(version, last - events.Count + 1, last);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var command in new[] { check, insert, upsert, lastPosition })
+            {
+                await command.DisposeAsync();
+            }
+
+            await connection.DisposeAsync();
+        }
+    }
 }

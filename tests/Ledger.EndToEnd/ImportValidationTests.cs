@@ -50,19 +50,46 @@ public sealed class ImportValidationTests : IDisposable
     }
 
     [Fact]
-    public async Task A_valid_document_in_the_same_input_as_an_invalid_one_is_not_appended()
+    public async Task An_import_stops_at_the_first_invalid_document_keeping_those_before_it_whole()
     {
         var valid = Repo.Sample();
         valid["matter"] = "e2e/valid-neighbour";
-        // Valid on its own, but it reuses the statement ids of the document before it: only the batch decision sees that.
+        // Valid on its own, but it reuses the statement ids of the document before it: only the decision sees that.
         var invalid = Repo.Sample();
+        var after = Repo.Sample();
+        after["matter"] = "e2e/after";
+        foreach (var statement in after["statements"]!.AsArray())
+        {
+            statement!["id"] = "after-" + (string)statement["id"]!;
+        }
+
         var file = store.PathOf("batch.ndjson");
-        await File.WriteAllTextAsync(file, valid.ToJsonString() + "\n" + invalid.ToJsonString() + "\n");
+        await File.WriteAllTextAsync(file, valid.ToJsonString() + "\n" + invalid.ToJsonString() + "\n" + after.ToJsonString() + "\n");
 
         var result = await store.RunAsync("import", file);
 
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains($"{file}: line 2: statements[0]", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("1 document(s) before the first invalid one were recorded", result.Stderr, StringComparison.Ordinal);
+        var streams = System.Text.Encoding.UTF8.GetString(await store.ExportAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => (string)JsonNode.Parse(line)!["stream"]!)
+            .ToList();
+        Assert.Equal(8, streams.Count);
+        Assert.All(streams, s => Assert.Equal("e2e/valid-neighbour", s));
+    }
+
+    [Fact]
+    public async Task A_malformed_document_anywhere_in_the_input_stops_it_before_anything_is_appended()
+    {
+        var first = Repo.Sample();
+        first["matter"] = "e2e/first";
+        var file = store.PathOf("syntax-later.ndjson");
+        await File.WriteAllTextAsync(file, first.ToJsonString() + "\n{\"matter\": \"e2e/broken\",\n");
+
+        var result = await store.RunAsync("import", file);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("nothing was appended", result.Stderr, StringComparison.Ordinal);
         Assert.Empty(await store.ExportAsync());
     }
 

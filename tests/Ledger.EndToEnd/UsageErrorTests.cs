@@ -18,6 +18,16 @@ public sealed class UsageErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task Export_to_a_folder_that_does_not_exist_exits_1_with_a_message_and_no_stack_trace()
+    {
+        var result = await store.RunAsync("export", "-o", store.PathOf(Path.Combine("missing", "out.ndjson")));
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("missing", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_without_a_matter_exits_1()
     {
         var result = await store.RunAsync("status");

@@ -137,6 +137,23 @@ public abstract class EventStoreConformance
     }
 
     [Fact]
+    public async Task An_import_stops_at_the_first_refused_document_and_keeps_the_ones_before_it()
+    {
+        await using var store = await OpenFreshAsync();
+        var documents = Sample.Parse("""
+            {"matter":"a/one","organization":"Acme","title":"One","statements":[{"id":"x1","type":"ReviewConcluded","publishedAt":"2025-12-01","source":{"title":"t"},"quote":"Done."}]}
+            {"matter":"a/two","organization":"Acme","title":"Two","statements":[{"id":"x2","type":"DisclosureDelivered","publishedAt":"2025-12-01","source":{"title":"t"},"quote":"Here.","promise":"never-made"}]}
+            {"matter":"a/three","organization":"Acme","title":"Three","statements":[{"id":"x3","type":"ReviewConcluded","publishedAt":"2025-12-01","source":{"title":"t"},"quote":"Done."}]}
+            """);
+
+        var result = await new ImportDocumentHandler(store, new FixedClock(Now)).HandleAsync(documents);
+
+        Assert.Equal(["a/one"], result.Documents.Select(d => d.Matter));
+        Assert.Equal("promise", Assert.Single(result.Errors).Field);
+        Assert.Equal(["a/one"], (await store.ListStreamsAsync()).Select(s => s.Stream));
+    }
+
+    [Fact]
     public async Task Two_importers_deciding_on_the_same_version_conflict_and_the_loser_appends_nothing()
     {
         await using var store = await OpenFreshAsync();

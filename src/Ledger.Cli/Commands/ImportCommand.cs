@@ -19,23 +19,24 @@ public static class ImportCommand
         {
             Description = "Who records these statements (default: LEDGER_ACTOR, else the user name)",
         };
-        var command = new Command("import", "Record the statements of disclosure documents; each document is all-or-nothing") { inputs, recordedBy };
+        var command = new Command("import", "Record the statements of disclosure documents; each document is all-or-nothing, and the first refused one stops the import") { inputs, recordedBy };
         command.SetStoreAction(async (context, cancellationToken) =>
         {
             var actor = Actor(context.Value(recordedBy));
             var errors = new List<InputError>();
-            var documents = await DocumentFiles.ReadAsync(context.Value(inputs)!, actor, errors, cancellationToken);
+            var raws = await DocumentFiles.ReadRawAsync(context.Value(inputs)!, errors, cancellationToken);
             if (errors.Count > 0)
             {
-                return ReportErrors(errors, context.Json);
+                return ReportErrors(errors, context.Json, null);
             }
 
+            var documents = ImportDocument.ReadValid(raws, actor, errors, DocumentFiles.ResolveArchives);
             var handler = new ImportDocumentHandler(context.Store, context.Clock);
-            var total = documents.Sum(d => d.Statements.Count);
-            var result = await ProgressBar.RunAsync("importing", total, context.Json, progress => handler.HandleAsync(documents, progress, cancellationToken));
-            if (result.Errors.Count > 0)
+            var result = await ProgressBar.RunAsync("importing", raws.Count, context.Json, progress => handler.HandleAsync(documents, progress, cancellationToken));
+            errors.AddRange(result.Errors);
+            if (errors.Count > 0)
             {
-                return ReportErrors([.. result.Errors], context.Json);
+                return ReportErrors(errors, context.Json, result);
             }
 
             Report(result, context.Json);
@@ -61,12 +62,18 @@ public static class ImportCommand
         return string.IsNullOrWhiteSpace(fromEnvironment) ? Environment.UserName : fromEnvironment;
     }
 
-    private static int ReportErrors(List<InputError> errors, bool json)
+    private static int ReportErrors(List<InputError> errors, bool json, ImportResult? partial)
     {
+        var appended = partial?.Appended ?? 0;
         if (json)
         {
             Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(
-                new { appended = 0, errors = errors.Select(e => new { file = e.Location.File, document = e.Location.Document, statementIndex = e.Location.StatementIndex, statementId = e.Location.StatementId, field = e.Field, message = e.Message, text = e.ToString() }) },
+                new
+                {
+                    appended,
+                    documentsAppended = partial?.Documents.Select(d => d.Location.ToString()) ?? [],
+                    errors = errors.Select(e => new { file = e.Location.File, document = e.Location.Document, statementIndex = e.Location.StatementIndex, statementId = e.Location.StatementId, field = e.Field, message = e.Message, text = e.ToString() }),
+                },
                 LedgerJson.Output));
         }
 
@@ -75,7 +82,9 @@ public static class ImportCommand
             Console.Error.WriteLine($"error: {error}");
         }
 
-        Console.Error.WriteLine($"ledger: {errors.Count} error(s); nothing was appended");
+        Console.Error.WriteLine(partial is { Documents.Count: > 0 }
+            ? $"ledger: {errors.Count} error(s); the {partial.Documents.Count} document(s) before the first invalid one were recorded ({appended} statement(s)), nothing from it or after it"
+            : $"ledger: {errors.Count} error(s); nothing was appended");
         return ExitCodes.InvalidInput;
     }
 
@@ -109,31 +118,31 @@ public static class DocumentFiles
 {
     private static readonly string[] Extensions = [".json", ".ndjson", ".jsonl"];
 
-    public static async Task<List<ImportDocument>> ReadAsync(IEnumerable<string> inputs, string actor, List<InputError> errors, CancellationToken cancellationToken)
+    /// <summary>Reads every input and splits it into documents; JSON syntax errors are all reported here, before anything is imported.</summary>
+    public static async Task<List<RawDocument>> ReadRawAsync(IEnumerable<string> inputs, List<InputError> errors, CancellationToken cancellationToken)
     {
-        var documents = new List<ImportDocument>();
-        foreach (var (name, text) in await LoadAsync(inputs, errors, cancellationToken))
+        var raws = new List<RawDocument>();
+        foreach (var (name, utf8) in await LoadAsync(inputs, errors, cancellationToken))
         {
-            documents.AddRange(Parse(name, text, actor, errors));
+            raws.AddRange(DisclosureReader.Read(name, utf8, errors));
         }
 
-        return documents;
+        return raws;
     }
 
-    public static List<ImportDocument> Parse(string name, string text, string actor, List<InputError> errors)
-    {
-        var raws = DisclosureReader.Read(name, text, errors);
-        return ImportDocument.ReadAll(raws, actor, errors).Select(d => ResolveArchives(d, name, errors)).ToList();
-    }
+    public static List<ImportDocument> Parse(string name, string text, string actor, List<InputError> errors) =>
+        ImportDocument.ReadValid(DisclosureReader.Read(name, text, errors), actor, errors, ResolveArchives).ToList();
 
-    private static async Task<List<(string Name, string Text)>> LoadAsync(IEnumerable<string> inputs, List<InputError> errors, CancellationToken cancellationToken)
+    private static async Task<List<(string Name, byte[] Utf8)>> LoadAsync(IEnumerable<string> inputs, List<InputError> errors, CancellationToken cancellationToken)
     {
-        var files = new List<(string, string)>();
+        var files = new List<(string, byte[])>();
         foreach (var input in inputs)
         {
             if (input == "-")
             {
-                files.Add(("<stdin>", await Console.In.ReadToEndAsync(cancellationToken)));
+                using var buffer = new MemoryStream();
+                await Console.OpenStandardInput().CopyToAsync(buffer, cancellationToken);
+                files.Add(("<stdin>", buffer.ToArray()));
             }
             else if (Directory.Exists(input))
             {
@@ -141,12 +150,12 @@ public static class DocumentFiles
                              .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
                              .Order(StringComparer.Ordinal))
                 {
-                    files.Add((file, await File.ReadAllTextAsync(file, cancellationToken)));
+                    files.Add((file, await File.ReadAllBytesAsync(file, cancellationToken)));
                 }
             }
             else if (File.Exists(input))
             {
-                files.Add((input, await File.ReadAllTextAsync(input, cancellationToken)));
+                files.Add((input, await File.ReadAllBytesAsync(input, cancellationToken)));
             }
             else
             {
@@ -157,8 +166,9 @@ public static class DocumentFiles
         return files;
     }
 
-    private static ImportDocument ResolveArchives(ImportDocument document, string file, List<InputError> errors)
+    public static ImportDocument ResolveArchives(ImportDocument document, List<InputError> errors)
     {
+        var file = document.Location.File;
         var directory = file == "<stdin>" ? Environment.CurrentDirectory : Path.GetDirectoryName(Path.GetFullPath(file))!;
         var statements = document.Statements.Select((statement, index) =>
         {

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace Ledger.Importing;
@@ -5,37 +6,45 @@ namespace Ledger.Importing;
 /// <summary>A disclosure document found in an input, with where it was found.</summary>
 public sealed record RawDocument(InputLocation Location, JsonElement Json);
 
-/// <summary>Splits input text into documents: one JSON document, a JSON array of them, or NDJSON (one per line).</summary>
+/// <summary>Splits input into documents: one JSON document, a JSON array of them, or NDJSON (one per line).</summary>
 public static class DisclosureReader
 {
     private static readonly JsonDocumentOptions Options = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 64 };
 
-    public static IReadOnlyList<RawDocument> Read(string file, string text, List<InputError> errors)
+    public static IReadOnlyList<RawDocument> Read(string file, string text, List<InputError> errors) =>
+        Read(file, Encoding.UTF8.GetBytes(text), errors);
+
+    /// <summary>Parses UTF-8 input in place: the documents refer to <paramref name="utf8"/>, which must not change afterwards.</summary>
+    public static IReadOnlyList<RawDocument> Read(string file, ReadOnlyMemory<byte> utf8, List<InputError> errors)
     {
-        var lines = text.Split('\n');
-        if (LooksLikeNdjson(lines))
+        if (utf8.Span.StartsWith(Encoding.UTF8.Preamble))
         {
-            return ReadLines(file, lines, errors);
+            utf8 = utf8[Encoding.UTF8.Preamble.Length..];
+        }
+
+        if (LooksLikeNdjson(utf8.Span))
+        {
+            return ReadLines(file, utf8, errors);
         }
 
         try
         {
-            using var json = JsonDocument.Parse(text, Options);
-            var root = json.RootElement.Clone();
-            if (root.ValueKind == JsonValueKind.Array)
+            // Not disposed on purpose: the returned elements live in this document.
+            var root = JsonDocument.Parse(utf8, Options).RootElement;
+            if (root.ValueKind != JsonValueKind.Array)
             {
-                var documents = new List<RawDocument>();
-                var index = 0;
-                foreach (var item in root.EnumerateArray())
-                {
-                    documents.Add(new RawDocument(new InputLocation(file, $"document [{index}]"), item));
-                    index++;
-                }
-
-                return documents;
+                return [new RawDocument(new InputLocation(file), root)];
             }
 
-            return [new RawDocument(new InputLocation(file), root)];
+            var documents = new List<RawDocument>(root.GetArrayLength());
+            var index = 0;
+            foreach (var item in root.EnumerateArray())
+            {
+                documents.Add(new RawDocument(new InputLocation(file, $"document [{index}]"), item));
+                index++;
+            }
+
+            return documents;
         }
         catch (JsonException ex)
         {
@@ -44,40 +53,49 @@ public static class DisclosureReader
         }
     }
 
-    private static bool LooksLikeNdjson(string[] lines)
+    /// <summary>NDJSON: the first non-empty line is a whole object on its own, and another line follows.</summary>
+    private static bool LooksLikeNdjson(ReadOnlySpan<byte> utf8)
     {
-        var nonEmpty = lines.Where(l => !string.IsNullOrWhiteSpace(l)).Take(2).ToArray();
-        if (nonEmpty.Length < 2 || !nonEmpty[0].TrimStart().StartsWith('{'))
+        var nonEmpty = 0;
+        while (!utf8.IsEmpty && nonEmpty < 2)
         {
-            return false;
+            var end = utf8.IndexOf((byte)'\n');
+            var line = (end < 0 ? utf8 : utf8[..end]).Trim(" \t\r"u8);
+            if (!line.IsEmpty)
+            {
+                if (nonEmpty == 0 && (line[0] != (byte)'{' || line[^1] != (byte)'}'))
+                {
+                    return false;
+                }
+
+                nonEmpty++;
+            }
+
+            utf8 = end < 0 ? [] : utf8[(end + 1)..];
         }
 
-        try
-        {
-            using var first = JsonDocument.Parse(nonEmpty[0], Options);
-            return true;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
+        return nonEmpty == 2;
     }
 
-    private static List<RawDocument> ReadLines(string file, string[] lines, List<InputError> errors)
+    private static List<RawDocument> ReadLines(string file, ReadOnlyMemory<byte> utf8, List<InputError> errors)
     {
         var documents = new List<RawDocument>();
-        for (var i = 0; i < lines.Length; i++)
+        var number = 0;
+        while (!utf8.IsEmpty)
         {
-            if (string.IsNullOrWhiteSpace(lines[i]))
+            number++;
+            var end = utf8.Span.IndexOf((byte)'\n');
+            var line = end < 0 ? utf8 : utf8[..end];
+            utf8 = end < 0 ? ReadOnlyMemory<byte>.Empty : utf8[(end + 1)..];
+            if (line.Span.Trim(" \t\r"u8).IsEmpty)
             {
                 continue;
             }
 
-            var location = new InputLocation(file, $"line {i + 1}");
+            var location = new InputLocation(file, $"line {number}");
             try
             {
-                using var json = JsonDocument.Parse(lines[i], Options);
-                documents.Add(new RawDocument(location, json.RootElement.Clone()));
+                documents.Add(new RawDocument(location, JsonDocument.Parse(line, Options).RootElement));
             }
             catch (JsonException ex)
             {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using Ledger.Events;
 using Ledger.Matters;
 using Ledger.Storage;
@@ -76,21 +77,35 @@ public sealed record ImportDocument(
             : null;
     }
 
-    /// <summary>Validates many documents in parallel; errors come back in document order.</summary>
-    public static List<ImportDocument> ReadAll(IReadOnlyList<RawDocument> raws, string recordedBy, List<InputError> errors)
+    /// <summary>
+    /// Validates documents lazily, yielding them in input order until the first invalid one. The rest are still
+    /// validated so that every error is reported, but none of them is yielded. <paramref name="adapt"/> may complete a
+    /// document with outside facts (e.g. archive hashes), reporting into the list it gets.
+    /// </summary>
+    public static IEnumerable<ImportDocument> ReadValid(IReadOnlyList<RawDocument> raws, string recordedBy, List<InputError> errors,
+        Func<ImportDocument, List<InputError>, ImportDocument>? adapt = null)
     {
-        var results = new (ImportDocument? Document, List<InputError> Errors)[raws.Count];
-        Parallel.For(0, raws.Count, i =>
+        var valid = true;
+        foreach (var raw in raws)
         {
             var own = new List<InputError>();
-            results[i] = (Read(raws[i], recordedBy, own), own);
-        });
-        foreach (var (_, own) in results)
-        {
-            errors.AddRange(own);
-        }
+            var document = Read(raw, recordedBy, own);
+            if (document is not null && adapt is not null)
+            {
+                document = adapt(document, own);
+            }
 
-        return results.Where(r => r.Document is not null).Select(r => r.Document!).ToList();
+            lock (errors)
+            {
+                errors.AddRange(own);
+            }
+
+            valid = valid && own.Count == 0 && document is not null;
+            if (valid)
+            {
+                yield return document!;
+            }
+        }
     }
 
     /// <summary>
@@ -271,7 +286,10 @@ public sealed record ImportDecision(IReadOnlyList<ILedgerEvent> Events, IReadOnl
 
 public sealed record DocumentOutcome(InputLocation Location, string Matter, int Appended, IReadOnlyList<string> AlreadyPresent);
 
-/// <summary>Conflict is set when another writer moved a matter on: the documents before it were appended, none after.</summary>
+/// <summary>
+/// Documents lists those appended (or already present), in order. Errors or Conflict say why the import stopped:
+/// the documents before were appended, the failing one and those after were not.
+/// </summary>
 public sealed record ImportResult(IReadOnlyList<DocumentOutcome> Documents, IReadOnlyList<InputError> Errors, string? Conflict = null)
 {
     public int Appended => Documents.Sum(d => d.Appended);
@@ -280,80 +298,151 @@ public sealed record ImportResult(IReadOnlyList<DocumentOutcome> Documents, IRea
 }
 
 /// <summary>
-/// Loads state, decides and appends. Every document is decided before anything is appended, so a batch
-/// with any invalid document appends nothing; each document is then appended atomically with its expected version.
+/// Loads state, decides and appends, one document at a time in input order, each atomically with its expected version.
+/// Work overlaps: documents are validated ahead on other threads, and the next one is decided while the store waits
+/// for the disk on the current one. The first invalid document stops the import: those before it are appended,
+/// it and those after are not.
 /// </summary>
 public sealed class ImportDocumentHandler(IEventStore store, TimeProvider clock)
 {
     private readonly Dictionary<string, MatterState> matters = new(StringComparer.Ordinal);
 
-    public async Task<ImportResult> HandleAsync(IReadOnlyList<ImportDocument> documents, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    public Task<ImportResult> HandleAsync(IReadOnlyList<ImportDocument> documents, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        HandleAsync(documents.AsEnumerable(), progress, cancellationToken);
+
+    /// <summary>Imports documents as the source yields them; progress counts documents appended.</summary>
+    public async Task<ImportResult> HandleAsync(IEnumerable<ImportDocument> documents, IProgress<int>? progress, CancellationToken cancellationToken)
     {
-        var decided = new List<(ImportDocument Document, MatterState Before, ImportDecision Decision)>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var channel = Channel.CreateBounded<ImportDocument>(new BoundedChannelOptions(64) { SingleReader = true, SingleWriter = true });
+        // Validation runs on its own thread, so that it neither waits for nor starves the thread pool that appends.
+        var producer = Task.Factory.StartNew(
+            () =>
+            {
+                try
+                {
+                    foreach (var document in documents)
+                    {
+                        while (!channel.Writer.TryWrite(document))
+                        {
+                            channel.Writer.WaitToWriteAsync(stop.Token).AsTask().GetAwaiter().GetResult();
+                        }
+                    }
+
+                    channel.Writer.Complete();
+                }
+                catch (Exception ex)
+                {
+                    channel.Writer.Complete(ex);
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+
+        var outcomes = new List<DocumentOutcome>();
         var errors = new List<InputError>();
         var pending = new Dictionary<string, Statement>(StringComparer.Ordinal);
-        foreach (var document in documents)
+        (Task Append, DocumentOutcome Outcome)? inFlight = null;
+        string? conflict = null;
+
+        async Task<bool> SettleAsync()
         {
-            var before = await LoadAsync(document.Matter, cancellationToken);
-            var known = new Dictionary<string, Statement>(StringComparer.Ordinal);
-            var ids = document.ReferencedIds().ToList();
-            foreach (var (id, stored) in await store.FindStatementsAsync(ids, cancellationToken))
+            if (inFlight is not { } flight)
             {
-                known[id] = (Statement)EventEnvelope.ToEvent(stored);
+                return true;
             }
 
-            foreach (var id in ids)
+            inFlight = null;
+            try
             {
-                if (pending.TryGetValue(id, out var inBatch))
-                {
-                    known[id] = inBatch;
-                }
-            }
+                await flight.Append;
 
-            var decision = ImportDocument.Decide(document, new ImportState(before, known), clock.GetUtcNow());
-            errors.AddRange(decision.Errors);
-            decided.Add((document, before, decision));
-            matters[document.Matter] = decision.Events.Aggregate(before, MatterState.Evolve);
-            foreach (var statement in decision.Events.OfType<Statement>())
+                // Appended statements are found in the store from now on; keeping only the in-flight ones bounds memory.
+                pending.Clear();
+                outcomes.Add(flight.Outcome);
+                progress?.Report(outcomes.Count);
+                return true;
+            }
+            catch (ConcurrencyConflictException ex)
             {
-                pending[statement.StatementId] = statement;
+                conflict = ex.Message;
+                return false;
             }
         }
 
-        if (errors.Count > 0)
-        {
-            matters.Clear();
-            return new ImportResult([], errors);
-        }
-
-        // Serializing is CPU work: do it for every document up front, on every core, so the append loop only waits on the store.
-        var rows = decided.AsParallel().AsOrdered()
-            .Select(d => d.Decision.Events.Select(e => EventEnvelope.ToAppend(e, matters[d.Document.Matter].Organization!)).ToList())
-            .ToList();
-        var outcomes = new List<DocumentOutcome>();
-        var done = 0;
         try
         {
-            for (var i = 0; i < decided.Count; i++)
+            await foreach (var document in channel.Reader.ReadAllAsync(stop.Token))
             {
-                var (document, before, decision) = decided[i];
-                if (rows[i].Count > 0)
+                var before = await LoadAsync(document.Matter, cancellationToken);
+                var known = await KnownAsync(document, pending, cancellationToken);
+                var decision = ImportDocument.Decide(document, new ImportState(before, known), clock.GetUtcNow());
+                if (decision.Errors.Count > 0)
                 {
-                    await store.AppendAsync(document.Matter, before.Version, rows[i], cancellationToken);
+                    errors.AddRange(decision.Errors);
+                    break;
                 }
 
-                outcomes.Add(new DocumentOutcome(document.Location, document.Matter, decision.Events.Count(e => e is Statement), decision.AlreadyPresent));
-                done += document.Statements.Count;
-                progress?.Report(done);
+                var after = decision.Events.Aggregate(before, MatterState.Evolve);
+                var rows = decision.Events.Select(e => EventEnvelope.ToAppend(e, after.Organization!)).ToList();
+                if (!await SettleAsync())
+                {
+                    break;
+                }
+
+                matters[document.Matter] = after;
+                foreach (var statement in decision.Events.OfType<Statement>())
+                {
+                    pending[statement.StatementId] = statement;
+                }
+
+                var append = rows.Count > 0
+                    ? Task.Run(() => store.AppendAsync(document.Matter, before.Version, rows, cancellationToken), cancellationToken)
+                    : Task.CompletedTask;
+                inFlight = (append, new DocumentOutcome(document.Location, document.Matter, decision.Events.Count(e => e is Statement), decision.AlreadyPresent));
             }
+
+            await SettleAsync();
         }
-        catch (ConcurrencyConflictException conflict)
+        finally
         {
-            matters.Clear();
-            return new ImportResult(outcomes, [], conflict.Message);
+            await stop.CancelAsync();
+            if (inFlight is { } flight)
+            {
+                await flight.Append.ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+
+            await producer;
         }
 
-        return new ImportResult(outcomes, []);
+        if (errors.Count > 0 || conflict is not null)
+        {
+            // What this handler believed about the matters may be ahead of the store now.
+            matters.Clear();
+        }
+
+        return new ImportResult(outcomes, errors, conflict);
+    }
+
+    private async Task<Dictionary<string, Statement>> KnownAsync(ImportDocument document, Dictionary<string, Statement> pending, CancellationToken cancellationToken)
+    {
+        var known = new Dictionary<string, Statement>(StringComparer.Ordinal);
+        var ids = document.ReferencedIds().ToList();
+        foreach (var (id, stored) in await store.FindStatementsAsync(ids, cancellationToken))
+        {
+            known[id] = (Statement)EventEnvelope.ToEvent(stored);
+        }
+
+        foreach (var id in ids)
+        {
+            if (pending.TryGetValue(id, out var inBatch))
+            {
+                known[id] = inBatch;
+            }
+        }
+
+        return known;
     }
 
     private async Task<MatterState> LoadAsync(string matter, CancellationToken cancellationToken)

@@ -9,7 +9,9 @@ internal sealed class JsonFields
     private readonly JsonElement element;
     private readonly string prefix;
     private readonly Action<string, string> report;
-    private readonly HashSet<string> read = new(StringComparer.Ordinal);
+    // Field names are few and literal: a small array beats a hash set per JSON object.
+    private string[] read = new string[8];
+    private int readCount;
 
     public JsonFields(JsonElement element, string prefix, Action<string, string> report)
     {
@@ -26,7 +28,12 @@ internal sealed class JsonFields
 
     private JsonElement? Get(string name, bool required)
     {
-        read.Add(name);
+        if (readCount == read.Length)
+        {
+            Array.Resize(ref read, read.Length * 2);
+        }
+
+        read[readCount++] = name;
         if (element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null)
         {
             return value;
@@ -230,11 +237,24 @@ internal sealed class JsonFields
     {
         foreach (var property in element.EnumerateObject())
         {
-            if (!read.Contains(property.Name))
+            if (!WasRead(property))
             {
                 report(PathOf(property.Name), "is not a known field");
             }
         }
+    }
+
+    private bool WasRead(JsonProperty property)
+    {
+        for (var i = 0; i < readCount; i++)
+        {
+            if (property.NameEquals(read[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string Describe(JsonElement value) => value.ValueKind switch
