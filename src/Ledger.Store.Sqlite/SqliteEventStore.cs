@@ -15,6 +15,29 @@ public sealed class SqliteEventStore : IEventStore
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
     private const string Columns = "position, stream_id, stream_version, event_type, statement_id, organization, published_at, recorded_at, recorded_by, data";
 
+    /// <summary>The events table with its indexes and its append-only triggers; public so that baselines measure the same table.</summary>
+    public const string EventsTable = """
+        CREATE TABLE IF NOT EXISTS events (
+            position INTEGER PRIMARY KEY,
+            stream_id TEXT NOT NULL,
+            stream_version INTEGER NOT NULL,
+            event_type TEXT NOT NULL,
+            statement_id TEXT UNIQUE,
+            organization TEXT NOT NULL,
+            published_at TEXT,
+            recorded_at TEXT NOT NULL,
+            recorded_by TEXT NOT NULL,
+            data TEXT NOT NULL,
+            UNIQUE (stream_id, stream_version)
+        );
+        CREATE INDEX IF NOT EXISTS events_organization ON events (organization, position);
+        CREATE INDEX IF NOT EXISTS events_type ON events (event_type, position);
+        CREATE TRIGGER IF NOT EXISTS events_are_immutable BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'ledger events are immutable: record a correction instead'); END;
+        CREATE TRIGGER IF NOT EXISTS events_are_never_deleted BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'ledger events are never deleted: record a withdrawal or correction instead'); END;
+        """;
+
     private readonly string connectionString;
     private readonly SemaphoreSlim appended = new(0);
     private readonly SemaphoreSlim writeLock = new(1, 1);
@@ -91,25 +114,7 @@ public sealed class SqliteEventStore : IEventStore
                 organization TEXT NOT NULL,
                 version INTEGER NOT NULL
             ) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS events (
-                position INTEGER PRIMARY KEY,
-                stream_id TEXT NOT NULL,
-                stream_version INTEGER NOT NULL,
-                event_type TEXT NOT NULL,
-                statement_id TEXT UNIQUE,
-                organization TEXT NOT NULL,
-                published_at TEXT,
-                recorded_at TEXT NOT NULL,
-                recorded_by TEXT NOT NULL,
-                data TEXT NOT NULL,
-                UNIQUE (stream_id, stream_version)
-            );
-            CREATE INDEX IF NOT EXISTS events_organization ON events (organization, position);
-            CREATE INDEX IF NOT EXISTS events_type ON events (event_type, position);
-            CREATE TRIGGER IF NOT EXISTS events_are_immutable BEFORE UPDATE ON events
-                BEGIN SELECT RAISE(ABORT, 'ledger events are immutable: record a correction instead'); END;
-            CREATE TRIGGER IF NOT EXISTS events_are_never_deleted BEFORE DELETE ON events
-                BEGIN SELECT RAISE(ABORT, 'ledger events are never deleted: record a withdrawal or correction instead'); END;
+            {EventsTable}
             PRAGMA user_version = {SchemaVersion};
             COMMIT;
             """;

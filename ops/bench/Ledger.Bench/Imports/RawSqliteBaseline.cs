@@ -20,28 +20,8 @@ internal static class RawSqliteBaseline
 
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
-    // Kept identical to the events table of SqliteEventStore, so index maintenance costs the same.
-    private const string Schema = """
-        CREATE TABLE events (
-            position INTEGER PRIMARY KEY,
-            stream_id TEXT NOT NULL,
-            stream_version INTEGER NOT NULL,
-            event_type TEXT NOT NULL,
-            statement_id TEXT UNIQUE,
-            organization TEXT NOT NULL,
-            published_at TEXT,
-            recorded_at TEXT NOT NULL,
-            recorded_by TEXT NOT NULL,
-            data TEXT NOT NULL,
-            UNIQUE (stream_id, stream_version)
-        );
-        CREATE INDEX events_organization ON events (organization, position);
-        CREATE INDEX events_type ON events (event_type, position);
-        CREATE TRIGGER events_are_immutable BEFORE UPDATE ON events
-            BEGIN SELECT RAISE(ABORT, 'ledger events are immutable: record a correction instead'); END;
-        CREATE TRIGGER events_are_never_deleted BEFORE DELETE ON events
-            BEGIN SELECT RAISE(ABORT, 'ledger events are never deleted: record a withdrawal or correction instead'); END;
-        """;
+    // The ledger's own events table, so index maintenance costs the same.
+    private const string Schema = SqliteEventStore.EventsTable;
 
     /// <summary>The rows a ledger file holds, cut into the transactions that appended them.</summary>
     public static async Task<IReadOnlyList<RawRow[]>> TransactionsAsync(string ledgerPath, IReadOnlyList<int> rowsPerTransaction, CancellationToken cancellationToken)
