@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 export SNAPSHOOTER_STRICT_MODE=true
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+# The store tests start a throwaway PostgreSQL cluster from the server binaries; install them if missing.
+bash ops/postgres/ensure-installed.sh >/dev/null || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
 dotnet build Ledger.sln -c Release -warnaserror --nologo -v quiet || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 log=$(mktemp)
