@@ -14,8 +14,15 @@ public abstract class EventStoreConformance
 
     protected abstract Task<IEventStore> OpenFreshAsync();
 
-    private static EventToAppend Event(string id, string type = EventTypes.PositionStated, string organization = "Acme") =>
-        new(type, id, organization, Now.AddDays(-1), Now, "spec", $$"""{"statementId":"{{id}}"}""");
+    /// <summary>A real event in its stored form; ActionTaken or PositionStated by <paramref name="type"/>.</summary>
+    private static EventToAppend Event(string id, string type = EventTypes.PositionStated, string organization = "Acme")
+    {
+        var source = new Source("https://example.org/" + id, null, null, null, null, null);
+        Statement statement = type == EventTypes.ActionTaken
+            ? new ActionTaken(id, "a/one", Now.AddDays(-1), Now, "spec", null, source, "Quote.", Hashing.Sha256Hex("Quote."), ActionKind.Terminated, ["storage"], null, [])
+            : new PositionStated(id, "a/one", Now.AddDays(-1), Now, "spec", null, source, "Quote.", Hashing.Sha256Hex("Quote."), "topic", "position");
+        return EventEnvelope.ToAppend(statement, organization);
+    }
 
     private static async Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> items)
     {
@@ -45,6 +52,8 @@ public abstract class EventStoreConformance
         Assert.Equal(["a/one:3", "b/two:1"], (await store.ListStreamsAsync()).Select(s => $"{s.Stream}:{s.Version}"));
         var stored = stream[0];
         Assert.Equal((Now, Now.AddDays(-1), "spec", "Acme"), (stored.RecordedAt, stored.PublishedAt!.Value, stored.RecordedBy, stored.Organization));
+        Assert.Equal(Event("s1").Data, stored.Data);
+        Assert.Equal(EventTypes.PositionStated, stored.Type);
     }
 
     [Fact]

@@ -1,0 +1,290 @@
+using System.Runtime.CompilerServices;
+using JasperFx;
+using JasperFx.Events;
+using Ledger.Events;
+using Ledger.Serialization;
+using Ledger.Storage;
+using Marten;
+using Npgsql;
+
+namespace Ledger.Store.Marten;
+
+/// <summary>
+/// The event-store contract on Marten and PostgreSQL. Matters are string-keyed Marten streams; event types carry the
+/// same stable names as every other backend. Two small documents index what Marten's events table cannot answer
+/// alone: each matter's organization, and each statement id, whose uniqueness PostgreSQL then enforces.
+/// </summary>
+public sealed class MartenEventStore : Ledger.Storage.IEventStore
+{
+    private const string OrganizationHeader = "organization";
+    private readonly DocumentStore store;
+
+    private MartenEventStore(DocumentStore store) => this.store = store;
+
+    /// <summary>How long a subscriber waits for a gap in the global sequence to fill before taking it as a rolled-back append.</summary>
+    public TimeSpan GapTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public static async Task<MartenEventStore> OpenAsync(string connectionString, string schema = "ledger", CancellationToken cancellationToken = default)
+    {
+        var store = DocumentStore.For(options =>
+        {
+            options.Connection(connectionString);
+            options.DatabaseSchemaName = schema;
+            options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+            options.Events.StreamIdentity = StreamIdentity.AsString;
+            options.Events.MetadataConfig.HeadersEnabled = true;
+            foreach (var name in EventTypes.All)
+            {
+                options.Events.MapEventType(EventTypes.TypeOf(name), name);
+            }
+
+            options.Schema.For<MatterEntry>().Identity(m => m.Id);
+            options.Schema.For<StatementEntry>().Identity(s => s.Id);
+        });
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        return new MartenEventStore(store);
+    }
+
+    public async Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
+        if (events.Count == 0)
+        {
+            throw new ArgumentException("nothing to append", nameof(events));
+        }
+
+        await using var session = store.LightweightSession();
+        session.SetHeader(OrganizationHeader, events[0].Organization);
+        var data = events.Select(e => (object)LedgerJson.Deserialize(e.Type, e.Data)).ToArray();
+        if (expectedVersion == 0)
+        {
+            session.Events.StartStream(stream, data);
+        }
+        else
+        {
+            session.Events.Append(stream, expectedVersion + events.Count, data);
+        }
+
+        session.Store(new MatterEntry(stream, events[0].Organization, expectedVersion + events.Count));
+        var version = expectedVersion;
+        foreach (var e in events)
+        {
+            version++;
+            if (e.StatementId is { } id)
+            {
+                session.Insert(new StatementEntry(id, stream, version));
+            }
+        }
+
+        try
+        {
+            await session.SaveChangesAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is DocumentAlreadyExistsException || IsUniqueViolation(ex, "statemententry"))
+        {
+            throw ConcurrencyConflictException.DuplicateStatement(stream, ex);
+        }
+        catch (Exception ex) when (ex is EventStreamUnexpectedMaxEventIdException or ExistingStreamIdCollisionException
+            or global::Marten.Exceptions.ExistingStreamIdCollisionException or global::Marten.Exceptions.ConcurrentUpdateException
+            || IsUniqueViolation(ex, "mt_events") || IsUniqueViolation(ex, "mt_streams"))
+        {
+            throw new ConcurrencyConflictException($"matter {stream} changed while this import ran: expected version {expectedVersion}; nothing of this document was appended", ex);
+        }
+
+        var appended = await ReadAsync(q => q.Where(e => e.StreamKey == stream && e.Version > expectedVersion), cancellationToken);
+        return new AppendResult(version, appended[0].Position, appended[^1].Position);
+    }
+
+    public async IAsyncEnumerable<StoredEvent> ReadStreamAsync(string stream, long fromVersion = 1, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var e in await ReadAsync(q => q.Where(e => e.StreamKey == stream && e.Version >= fromVersion), cancellationToken))
+        {
+            yield return e;
+        }
+    }
+
+    public async IAsyncEnumerable<StoredEvent> ReadAllAsync(long fromPosition = 1, EventFilter? filter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var next = fromPosition;
+        while (true)
+        {
+            var page = await PageAsync(next, filter, cancellationToken);
+            foreach (var e in page.Events)
+            {
+                yield return e;
+            }
+
+            if (!page.More)
+            {
+                yield break;
+            }
+
+            next = page.Next;
+        }
+    }
+
+    public async IAsyncEnumerable<StoredEvent> SubscribeAsync(long fromPosition = 1, EventFilter? filter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var next = fromPosition;
+        var gapSince = (DateTimeOffset?)null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // Sequence numbers are taken before commit: a lower one can become visible after a higher one.
+            // Read unfiltered positions to see gaps, and wait a little for a gap to fill before passing it.
+            var page = await PageAsync(next, null, cancellationToken);
+            var delivered = false;
+            var events = page.Events.ToDictionary(e => e.Position);
+            foreach (var position in page.Positions)
+            {
+                if (position != next)
+                {
+                    gapSince ??= DateTimeOffset.UtcNow;
+                    if (DateTimeOffset.UtcNow - gapSince < GapTimeout)
+                    {
+                        break;
+                    }
+                }
+
+                gapSince = null;
+                next = position + 1;
+                delivered = true;
+                if (events.TryGetValue(position, out var e) && (filter is null || filter.Matches(e)))
+                {
+                    yield return e;
+                }
+            }
+
+            if (!delivered)
+            {
+                try
+                {
+                    await Task.Delay(PollInterval, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    yield break;
+                }
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<StreamInfo>> ListStreamsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var session = store.QuerySession();
+        var matters = await session.Query<MatterEntry>().OrderBy(m => m.Id).ToListAsync(cancellationToken);
+        return matters.Select(m => new StreamInfo(m.Id, m.Organization, m.Version)).ToList();
+    }
+
+    public async Task<IReadOnlyDictionary<string, StoredEvent>> FindStatementsAsync(IReadOnlyCollection<string> statementIds, CancellationToken cancellationToken = default)
+    {
+        var found = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
+        if (statementIds.Count == 0)
+        {
+            return found;
+        }
+
+        await using var session = store.QuerySession();
+        var entries = await session.LoadManyAsync<StatementEntry>(cancellationToken, statementIds.ToArray());
+        foreach (var entry in entries)
+        {
+            var events = await ReadAsync(q => q.Where(e => e.StreamKey == entry.Stream && e.Version == entry.Version), cancellationToken);
+            found[entry.Id] = events.Single();
+        }
+
+        return found;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        store.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Ledger events of a page, and every position the page covered (Marten fills failed appends' positions with tombstones).</summary>
+    private sealed record Page(IReadOnlyList<StoredEvent> Events, IReadOnlyList<long> Positions, bool More, long Next);
+
+    private async Task<Page> PageAsync(long from, EventFilter? filter, CancellationToken cancellationToken)
+    {
+        const int size = 500;
+        IReadOnlyCollection<string>? matters = filter?.Matters;
+        if (filter?.Organizations is { Count: > 0 } organizations)
+        {
+            await using var session = store.QuerySession();
+            var ofOrganizations = await session.Query<MatterEntry>().Where(m => organizations.Contains(m.Organization)).Select(m => m.Id).ToListAsync(cancellationToken);
+            matters = matters is { Count: > 0 } ? matters.Intersect(ofOrganizations).ToList() : ofOrganizations.ToList();
+            if (matters.Count == 0)
+            {
+                return new Page([], [], false, from);
+            }
+        }
+
+        var types = filter?.Types is { Count: > 0 } t ? t.ToArray() : null;
+        var keys = matters is { Count: > 0 } ? matters.ToArray() : null;
+        var rows = await ReadRawAsync(
+            q =>
+            {
+                q = q.Where(e => e.Sequence >= from);
+                if (keys is not null)
+                {
+                    q = q.Where(e => keys.Contains(e.StreamKey));
+                }
+
+                if (types is not null)
+                {
+                    q = q.Where(e => types.Contains(e.EventTypeName));
+                }
+
+                return q.OrderBy(e => e.Sequence).Take(size);
+            },
+            cancellationToken);
+        return new Page(
+            rows.Where(IsLedgerEvent).Select(ToStored).ToList(),
+            rows.Select(e => e.Sequence).ToList(),
+            rows.Count == size,
+            rows.Count > 0 ? rows[^1].Sequence + 1 : from);
+    }
+
+    private async Task<List<StoredEvent>> ReadAsync(Func<IQueryable<IEvent>, IQueryable<IEvent>> query, CancellationToken cancellationToken) =>
+        (await ReadRawAsync(query, cancellationToken)).Where(IsLedgerEvent).Select(ToStored).ToList();
+
+    private async Task<List<IEvent>> ReadRawAsync(Func<IQueryable<IEvent>, IQueryable<IEvent>> query, CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession();
+        var events = await query(session.Events.QueryAllRawEvents()).ToListAsync(cancellationToken);
+        return events.OrderBy(e => e.Sequence).ToList();
+    }
+
+    private static bool IsLedgerEvent(IEvent e) => e.Data is ILedgerEvent;
+
+    /// <summary>jsonb does not keep the bytes written, so the data is serialized again the one way every backend uses.</summary>
+    private static StoredEvent ToStored(IEvent e)
+    {
+        var data = (ILedgerEvent)e.Data;
+        var statement = data as Statement;
+        var organization = e.Headers?.TryGetValue(OrganizationHeader, out var value) == true ? value?.ToString() ?? string.Empty : string.Empty;
+        return new StoredEvent(e.Sequence, e.StreamKey!, e.Version, e.EventTypeName, statement?.StatementId, organization,
+            statement?.PublishedAt, data.RecordedAt, data.RecordedBy, LedgerJson.Serialize(data));
+    }
+
+    private static bool IsUniqueViolation(Exception ex, string table)
+    {
+        for (Exception? inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } pg
+                && (pg.TableName?.Contains(table, StringComparison.OrdinalIgnoreCase) == true || pg.ConstraintName?.Contains(table, StringComparison.OrdinalIgnoreCase) == true))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>A matter's organization and version, kept beside its stream for filters and listings.</summary>
+public sealed record MatterEntry(string Id, string Organization, long Version);
+
+/// <summary>Where a statement id is recorded; its primary key makes statement ids unique in the ledger.</summary>
+public sealed record StatementEntry(string Id, string Stream, long Version);
