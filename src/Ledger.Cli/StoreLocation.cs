@@ -28,12 +28,35 @@ public static class StoreLocation
             return await SqliteEventStore.OpenAsync(location["sqlite:".Length..], cancellationToken);
         }
 
+        if (location.StartsWith("postgres:", StringComparison.OrdinalIgnoreCase) && !location.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
+        {
+            return await OpenPostgresAsync(location["postgres:".Length..], cancellationToken);
+        }
+
+        if (location.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
+        {
+            return await OpenPostgresAsync(PostgresUri.ToConnectionString(location), cancellationToken);
+        }
+
         if (location.EndsWith(".db", StringComparison.OrdinalIgnoreCase) || location.EndsWith(".sqlite", StringComparison.OrdinalIgnoreCase))
         {
             return await SqliteEventStore.OpenAsync(location, cancellationToken);
         }
 
-        throw new UsageException($"--store \"{location}\": unknown store; use sqlite:<path>");
+        throw new UsageException($"--store \"{location}\": unknown store; use sqlite:<path>, postgres:<connection string> or postgresql://user@host:port/database");
+    }
+
+    // Its own method, so that Marten and Npgsql load only when a PostgreSQL store is asked for.
+    private static async Task<IEventStore> OpenPostgresAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Ledger.Store.Marten.MartenEventStore.OpenAsync(connectionString, cancellationToken: cancellationToken);
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or ArgumentException or System.Net.Sockets.SocketException)
+        {
+            throw new UsageException($"--store: cannot open PostgreSQL ({ex.Message})");
+        }
     }
 }
 

@@ -9,7 +9,7 @@ namespace Ledger.Stores.Postgres;
 /// A real PostgreSQL for the tests: LEDGER_TEST_POSTGRES when set, else a throwaway cluster started from the
 /// server binaries on this machine, in a temp folder, on 127.0.0.1 and a free port, removed afterwards.
 /// </summary>
-public sealed class PostgresCluster : IAsyncLifetime
+public sealed class PostgresCluster : Xunit.IAsyncLifetime
 {
     private string? dataDirectory;
     private string? bin;
@@ -107,8 +107,8 @@ public sealed class PostgresCluster : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresCluster>
+[Xunit.CollectionDefinition(Name)]
+public sealed class PostgresCollection : Xunit.ICollectionFixture<PostgresCluster>
 {
     public const string Name = "postgres";
 }
