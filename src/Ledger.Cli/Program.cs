@@ -22,6 +22,7 @@ root.AddOrganizationsCommand();
 root.AddReplayCommand();
 root.AddExportCommand();
 root.AddTailCommand();
+root.AddMigrateCommand();
 root.AddDemoCommand();
 
 return await root.Parse(args).InvokeAsync();

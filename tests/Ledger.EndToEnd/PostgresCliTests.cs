@@ -40,6 +40,30 @@ public sealed class PostgresCliTests(PostgresCluster cluster) : IDisposable
     }
 
     [Fact]
+    public async Task Migrate_from_sqlite_to_postgres_and_back_gives_an_identical_export()
+    {
+        var postgres = $"postgres:{await cluster.CreateDatabaseAsync()}";
+        using var back = new TempStore();
+        await sqlite.ImportSamplesAsync();
+        var correction = sqlite.PathOf("correction.json");
+        await File.WriteAllTextAsync(correction, """
+            {"matter":"microsoft/imod-azure","statements":[{"id":"curator-fix-1","type":"EntryCorrected","corrects":"msft-2025-08-15-review","changes":{"scope":"Microsoft's business records."},"reason":"scope shortened to the company's words"}]}
+            """);
+        Assert.Equal(0, (await sqlite.RunAsync("import", correction)).ExitCode);
+
+        var there = await LedgerCli.RunAsync(["migrate", "--from", sqlite.Option, "--to", postgres]);
+        var home = await LedgerCli.RunAsync(["migrate", "--from", postgres, "--to", back.Option]);
+
+        Assert.True(there.ExitCode == 0, there.ToString());
+        Assert.Contains("copied 9 event(s)", there.Stdout, StringComparison.Ordinal);
+        Assert.True(home.ExitCode == 0, home.ToString());
+        Assert.Equal(await sqlite.ExportAsync(), await back.ExportAsync());
+        Assert.Equal(
+            (await sqlite.RunAsync("export", "--format", "csv")).Stdout,
+            (await LedgerCli.RunAsync(["--store", postgres, "export", "--format", "csv"])).Stdout);
+    }
+
+    [Fact]
     public async Task An_unreachable_postgres_is_a_clear_usage_error()
     {
         var result = await LedgerCli.RunAsync(["--store", "postgresql://ledger@127.0.0.1:1/none", "matters"]);
