@@ -9,6 +9,7 @@ public static class ExitCodes
     public const int Usage = 1;
     public const int InvalidInput = 2;
     public const int Conflict = 3;
+    public const int StoreFailure = 4;
 }
 
 /// <summary>Options every command shares.</summary>

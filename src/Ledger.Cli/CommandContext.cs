@@ -55,6 +55,11 @@ public static class CommandRunner
                 await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
                 return ExitCodes.Usage;
             }
+            catch (Exception ex) when (ex is System.Data.Common.DbException || ex.InnerException is System.Data.Common.DbException)
+            {
+                await Console.Error.WriteLineAsync($"ledger: the store failed: {ex.InnerException?.Message ?? ex.Message}");
+                return ExitCodes.StoreFailure;
+            }
             catch (ConcurrencyConflictException ex)
             {
                 await Console.Error.WriteLineAsync($"ledger: conflict: {ex.Message}");

@@ -45,13 +45,13 @@ public sealed class KilledImportTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private static string Bench()
+    internal static string Bench(int documents = Documents, int perDocument = StatementsPerDocument)
     {
         var text = new StringBuilder();
-        for (var i = 0; i < Documents; i++)
+        for (var i = 0; i < documents; i++)
         {
             var statements = new JsonArray();
-            for (var j = 0; j < StatementsPerDocument; j++)
+            for (var j = 0; j < perDocument; j++)
             {
                 statements.Add(new JsonObject
                 {

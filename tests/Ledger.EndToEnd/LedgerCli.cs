@@ -127,6 +127,21 @@ public sealed class BackgroundCli : IDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>The exit code once the process ends, or null if it is still running after <paramref name="timeout"/>.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+            return process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     public IReadOnlyList<string> Lines
     {
         get

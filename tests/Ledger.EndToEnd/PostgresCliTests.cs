@@ -64,6 +64,71 @@ public sealed class PostgresCliTests(PostgresCluster cluster) : IDisposable
     }
 
     [Fact]
+    public async Task Postgres_restarted_in_the_middle_of_an_import_loses_no_recorded_document_and_half_applies_none()
+    {
+        Assert.True(cluster.IsThrowaway, "this test restarts the server, so it needs the throwaway cluster, not LEDGER_TEST_POSTGRES");
+        var connectionString = await cluster.CreateDatabaseAsync();
+        var postgres = $"postgres:{connectionString}";
+        var file = sqlite.PathOf("restart.ndjson");
+        await File.WriteAllTextAsync(file, KilledImportTests.Bench(documents: 400, perDocument: 25));
+
+        using var import = LedgerCli.Start(["--store", postgres, "import", file]);
+        await WaitForEventsAsync(connectionString, TimeSpan.FromSeconds(90));
+        await cluster.RestartAsync();
+        var exit = await import.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.NotNull(exit);
+        Assert.True(exit is 0 or 4, $"exit {exit}: {import.Stderr}");
+        Assert.DoesNotContain("   at ", import.Stderr, StringComparison.Ordinal);
+        if (exit == 4)
+        {
+            Assert.Contains("the store failed", import.Stderr, StringComparison.Ordinal);
+        }
+
+        var export = await LedgerCli.RunAsync(["--store", postgres, "export"]);
+        var perMatter = export.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => (string)JsonNode.Parse(line)!["stream"]!)
+            .GroupBy(stream => stream)
+            .ToDictionary(g => g.Key, g => g.Count());
+        Assert.NotEmpty(perMatter);
+        Assert.All(perMatter, m => Assert.True(m.Value == 26, $"{m.Key} holds {m.Value} events: a half-applied document"));
+
+        // Running the import again completes it: nothing acknowledged was lost, and nothing is recorded twice.
+        var again = await LedgerCli.RunAsync(["--store", postgres, "import", file], TimeSpan.FromSeconds(300));
+        Assert.True(again.ExitCode == 0, again.ToString());
+        var all = await LedgerCli.RunAsync(["--store", postgres, "matters", "--json"]);
+        Assert.Equal(400, JsonNode.Parse(all.Stdout)!.AsArray().Count);
+        Assert.Contains($"{perMatter.Count * 25} already present", again.Stdout, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitForEventsAsync(string connectionString, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(connectionString);
+                await connection.OpenAsync();
+                await using var command = connection.CreateCommand();
+                command.CommandText = "SELECT count(*) FROM ledger.mt_events";
+                if ((long)(await command.ExecuteScalarAsync())! > 0)
+                {
+                    return;
+                }
+            }
+            catch (PostgresException)
+            {
+                // The schema is not created yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("the import wrote nothing to PostgreSQL in time");
+    }
+
+    [Fact]
     public async Task An_unreachable_postgres_is_a_clear_usage_error()
     {
         var result = await LedgerCli.RunAsync(["--store", "postgresql://ledger@127.0.0.1:1/none", "matters"]);

@@ -40,6 +40,12 @@ public static class ImportCommand
             }
 
             Report(result, context.Json);
+            if (result.Failure is not null)
+            {
+                await Console.Error.WriteLineAsync($"ledger: the store failed: {result.Failure}; the {result.Documents.Count} document(s) reported above were recorded whole, nothing after them. Run the same import again once the store is back: it is idempotent.");
+                return ExitCodes.StoreFailure;
+            }
+
             if (result.Conflict is not null)
             {
                 await Console.Error.WriteLineAsync($"ledger: conflict: {result.Conflict}");
@@ -99,6 +105,7 @@ public static class ImportCommand
                     alreadyPresent = result.AlreadyPresent,
                     documents = result.Documents.Select(d => new { location = d.Location.ToString(), matter = d.Matter, appended = d.Appended, alreadyPresent = d.AlreadyPresent }),
                     conflict = result.Conflict,
+                    failure = result.Failure,
                 },
                 LedgerJson.Output));
             return;

@@ -287,10 +287,10 @@ public sealed record ImportDecision(IReadOnlyList<ILedgerEvent> Events, IReadOnl
 public sealed record DocumentOutcome(InputLocation Location, string Matter, int Appended, IReadOnlyList<string> AlreadyPresent);
 
 /// <summary>
-/// Documents lists those appended (or already present), in order. Errors or Conflict say why the import stopped:
-/// the documents before were appended, the failing one and those after were not.
+/// Documents lists those appended (or already present), in order. Errors, Conflict or Failure (the store itself
+/// failed) say why the import stopped: the documents before were appended, the failing one and those after were not.
 /// </summary>
-public sealed record ImportResult(IReadOnlyList<DocumentOutcome> Documents, IReadOnlyList<InputError> Errors, string? Conflict = null)
+public sealed record ImportResult(IReadOnlyList<DocumentOutcome> Documents, IReadOnlyList<InputError> Errors, string? Conflict = null, string? Failure = null)
 {
     public int Appended => Documents.Sum(d => d.Appended);
 
@@ -345,6 +345,7 @@ public sealed class ImportDocumentHandler(IEventStore store, TimeProvider clock)
         var pending = new Dictionary<string, Statement>(StringComparer.Ordinal);
         (Task Append, DocumentOutcome Outcome)? inFlight = null;
         string? conflict = null;
+        string? failure = null;
 
         async Task<bool> SettleAsync()
         {
@@ -367,6 +368,11 @@ public sealed class ImportDocumentHandler(IEventStore store, TimeProvider clock)
             catch (ConcurrencyConflictException ex)
             {
                 conflict = ex.Message;
+                return false;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                failure = StoreFailure(ex);
                 return false;
             }
         }
@@ -405,6 +411,12 @@ public sealed class ImportDocumentHandler(IEventStore store, TimeProvider clock)
 
             await SettleAsync();
         }
+        catch (Exception ex) when (ex is not OperationCanceledException && ex is not ChannelClosedException)
+        {
+            // The store failed while deciding (reads): what was appended before stays, the rest is not attempted.
+            failure = StoreFailure(ex);
+            await SettleAsync();
+        }
         finally
         {
             await stop.CancelAsync();
@@ -416,13 +428,24 @@ public sealed class ImportDocumentHandler(IEventStore store, TimeProvider clock)
             await producer;
         }
 
-        if (errors.Count > 0 || conflict is not null)
+        if (errors.Count > 0 || conflict is not null || failure is not null)
         {
             // What this handler believed about the matters may be ahead of the store now.
             matters.Clear();
         }
 
-        return new ImportResult(outcomes, errors, conflict);
+        return new ImportResult(outcomes, errors, conflict, failure);
+    }
+
+    private static string StoreFailure(Exception ex)
+    {
+        var innermost = ex;
+        while (innermost.InnerException is not null)
+        {
+            innermost = innermost.InnerException;
+        }
+
+        return innermost == ex ? $"{ex.GetType().Name}: {ex.Message}" : $"{ex.GetType().Name}: {ex.Message} ({innermost.GetType().Name}: {innermost.Message})";
     }
 
     private async Task<Dictionary<string, Statement>> KnownAsync(ImportDocument document, Dictionary<string, Statement> pending, CancellationToken cancellationToken)

@@ -64,6 +64,17 @@ public sealed class PostgresCluster : Xunit.IAsyncLifetime
         return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
     }
 
+    /// <summary>Restarts the throwaway server, dropping every connection (pg_ctl restart -m fast keeps its options).</summary>
+    public async Task RestartAsync()
+    {
+        if (dataDirectory is null || bin is null)
+        {
+            throw new InvalidOperationException("only a throwaway cluster can be restarted by the tests");
+        }
+
+        await RunAsPostgresAsync(Path.Combine(bin, "pg_ctl"), "-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "restart");
+    }
+
     public async Task DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
