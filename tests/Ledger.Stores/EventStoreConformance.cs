@@ -194,6 +194,36 @@ public abstract class EventStoreConformance
         Assert.Null(MatterViews.Status(events, Now, knownAt: Now.AddSeconds(-1)));
     }
 
+    [Fact]
+    public async Task Projections_over_this_store_answer_as_of_known_at_backfill_and_correction_queries()
+    {
+        await using var store = await OpenFreshAsync();
+        var recordedLate = Now.AddDays(30);
+        await new ImportDocumentHandler(store, new FixedClock(Now)).HandleAsync(Sample.Documents());
+        await new ImportDocumentHandler(store, new FixedClock(recordedLate)).HandleAsync(Sample.Parse("""
+            {"matter":"microsoft/imod-azure","statements":[
+              {"id":"backfill-2025-07-01","type":"PositionStated","publishedAt":"2025-07-01","source":{"title":"t"},"quote":"Backfilled.","topic":"t","position":"p"},
+              {"id":"fix-1","type":"EntryCorrected","corrects":"msft-2025-09-25-more-information","changes":{"promise.dueBy":"2025-12-31"},"reason":"misread"}]}
+            """));
+        var events = new List<Recorded>();
+        await foreach (var e in store.ReadStreamAsync("microsoft/imod-azure"))
+        {
+            events.Add(EventEnvelope.ToRecorded(e));
+        }
+
+        var asOfSeptember = MatterViews.Status(events, new DateTimeOffset(2025, 9, 1, 23, 59, 59, TimeSpan.Zero))!;
+        var knownBefore = MatterViews.Status(events, recordedLate.AddDays(1), knownAt: Now)!;
+        var knownAfter = MatterViews.Status(events, recordedLate.AddDays(1))!;
+        var history = MatterHistory.Build(MatterTimeline.Build(events)!);
+
+        Assert.Equal(("under-review", 0, 5), (asOfSeptember.Phase, asOfSeptember.Actions.Count, asOfSeptember.Statements));
+        Assert.Equal(("overdue", new DateOnly(2025, 11, 6)), (knownBefore.Promises.Single().Status, knownBefore.Promises.Single().DueBy));
+        Assert.Equal(("overdue", new DateOnly(2025, 12, 31)), (knownAfter.Promises.Single().Status, knownAfter.Promises.Single().DueBy));
+        Assert.Equal("backfill-2025-07-01", history[2].StatementId);
+        Assert.Equal(["overdue"], PromiseTracker.Track([knownAfter], recordedLate.AddDays(1)).Select(p => p.Status));
+        Assert.Equal(1, OrganizationSummaries.Summarize([knownAfter]).Single().Overdue);
+    }
+
     /// <summary>Lets a competitor append between this importer's decision and its append.</summary>
     private sealed class PausingStore(IEventStore inner) : IEventStore
     {
