@@ -58,14 +58,9 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
         await using var session = store.LightweightSession();
         session.SetHeader(OrganizationHeader, events[0].Organization);
         var data = events.Select(e => (object)LedgerJson.Deserialize(e.Type, e.Data)).ToArray();
-        if (expectedVersion == 0)
-        {
-            session.Events.StartStream(stream, data);
-        }
-        else
-        {
-            session.Events.Append(stream, expectedVersion + events.Count, data);
-        }
+        var action = expectedVersion == 0
+            ? session.Events.StartStream(stream, data)
+            : session.Events.Append(stream, expectedVersion + events.Count, data);
 
         session.Store(new MatterEntry(stream, events[0].Organization, expectedVersion + events.Count));
         var version = expectedVersion;
@@ -93,8 +88,8 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
             throw new ConcurrencyConflictException($"matter {stream} changed while this import ran: expected version {expectedVersion}; nothing of this document was appended", ex);
         }
 
-        var appended = await ReadAsync(q => q.Where(e => e.StreamKey == stream && e.Version > expectedVersion), cancellationToken);
-        return new AppendResult(version, appended[0].Position, appended[^1].Position);
+        // Marten assigns the global sequence on save and hands it back on the appended events.
+        return new AppendResult(version, action.Events[0].Sequence, action.Events[^1].Sequence);
     }
 
     public async IAsyncEnumerable<StoredEvent> ReadStreamAsync(string stream, long fromVersion = 1, [EnumeratorCancellation] CancellationToken cancellationToken = default)
