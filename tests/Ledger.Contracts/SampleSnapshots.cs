@@ -21,26 +21,12 @@ public class SampleSnapshots
     private static List<Recorded> RecordSample()
     {
         var errors = new List<InputError>();
-        var root = RepositoryRoot();
-        var json = File.ReadAllText(Path.Combine(root, "samples", "microsoft-imod-azure.json"));
+        var json = File.ReadAllText(Ledger.Testing.Checkout.SampleFile);
         var document = ImportDocument.Read(DisclosureReader.Read("samples/microsoft-imod-azure.json", json, errors).Single(), "curator", errors)!;
         Assert.Empty(errors);
         var decision = ImportDocument.Decide(document, new ImportState(MatterState.Initial(document.Matter), new Dictionary<string, Statement>()), RecordedAt);
         Assert.Empty(decision.Errors);
         return decision.Events.Select((e, i) => new Recorded(i + 1, e)).ToList();
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Ledger.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Ledger.sln not found");
     }
 
     private static string Pretty<T>(T value) => JsonSerializer.Serialize(value, LedgerJson.Output);

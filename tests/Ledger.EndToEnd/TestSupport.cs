@@ -8,26 +8,13 @@ namespace Ledger.EndToEnd;
 /// <summary>The checkout the tests run from: found by walking up to the folder holding Ledger.sln.</summary>
 public static class Repo
 {
-    private static readonly Lazy<string> Located = new(() =>
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Ledger.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no Ledger.sln in any folder above {AppContext.BaseDirectory}");
-    });
-
     public const string Matter = "microsoft/imod-azure";
 
-    public static string Root => Located.Value;
+    public static string Root => Ledger.Testing.Checkout.Root;
 
     public static string Samples => Path.Combine(Root, "samples");
 
-    public static string SampleFile => Path.Combine(Samples, "microsoft-imod-azure.json");
+    public static string SampleFile => Ledger.Testing.Checkout.SampleFile;
 
     /// <summary>A fresh copy of the reference document, free to modify.</summary>
     public static JsonObject Sample() => JsonNode.Parse(File.ReadAllText(SampleFile))!.AsObject();

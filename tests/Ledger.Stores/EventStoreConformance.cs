@@ -254,21 +254,8 @@ public sealed class FixedClock(DateTimeOffset now) : TimeProvider
 
 public static class Sample
 {
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Ledger.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Ledger.sln not found above the test folder");
-    }
-
     public static List<ImportDocument> Documents() =>
-        Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "samples", "microsoft-imod-azure.json")));
+        Parse(File.ReadAllText(Ledger.Testing.Checkout.SampleFile));
 
     public static List<ImportDocument> Parse(string json)
     {
