@@ -6,20 +6,29 @@ using Ledger.Serialization;
 using Ledger.Storage;
 using Marten;
 using Npgsql;
+using Weasel.Core;
 
 namespace Ledger.Store.Marten;
 
 /// <summary>
 /// The event-store contract on Marten and PostgreSQL. Matters are string-keyed Marten streams; event types carry the
-/// same stable names as every other backend. Two small documents index what Marten's events table cannot answer
-/// alone: each matter's organization, and each statement id, whose uniqueness PostgreSQL then enforces.
+/// same stable names as every other backend. A unique expression index on Marten's events table makes statement ids
+/// unique in the ledger; a small document per matter keeps its organization for filters and listings.
 /// </summary>
 public sealed class MartenEventStore : Ledger.Storage.IEventStore
 {
     private const string OrganizationHeader = "organization";
+    private const string StatementIndex = "ledger_statement_id";
     private readonly DocumentStore store;
+    private readonly NpgsqlDataSource dataSource;
+    private readonly string events;
 
-    private MartenEventStore(DocumentStore store) => this.store = store;
+    private MartenEventStore(DocumentStore store, NpgsqlDataSource dataSource, string schema)
+    {
+        this.store = store;
+        this.dataSource = dataSource;
+        events = $"{schema}.mt_events";
+    }
 
     /// <summary>How long a subscriber waits for a gap in the global sequence to fill before taking it as a rolled-back append.</summary>
     public TimeSpan GapTimeout { get; init; } = TimeSpan.FromSeconds(2);
@@ -32,6 +41,9 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
         {
             options.Connection(connectionString);
             options.DatabaseSchemaName = schema;
+
+            // The same field names as the ledger's own JSON, so that SQL over mt_events reads like the exports.
+            options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
             options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
             options.Events.StreamIdentity = StreamIdentity.AsString;
             options.Events.MetadataConfig.HeadersEnabled = true;
@@ -41,10 +53,13 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
             }
 
             options.Schema.For<MatterEntry>().Identity(m => m.Id);
-            options.Schema.For<StatementEntry>().Identity(s => s.Id);
         });
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        return new MartenEventStore(store);
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var index = dataSource.CreateCommand(
+            $"CREATE UNIQUE INDEX IF NOT EXISTS {StatementIndex} ON {schema}.mt_events ((data ->> 'statementId')) WHERE data ? 'statementId'");
+        await index.ExecuteNonQueryAsync(cancellationToken);
+        return new MartenEventStore(store, dataSource, schema);
     }
 
     public async Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)
@@ -62,22 +77,14 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
             ? session.Events.StartStream(stream, data)
             : session.Events.Append(stream, expectedVersion + events.Count, data);
 
-        session.Store(new MatterEntry(stream, events[0].Organization, expectedVersion + events.Count));
-        var version = expectedVersion;
-        foreach (var e in events)
-        {
-            version++;
-            if (e.StatementId is { } id)
-            {
-                session.Insert(new StatementEntry(id, stream, version));
-            }
-        }
+        var version = expectedVersion + events.Count;
+        session.Store(new MatterEntry(stream, events[0].Organization, version));
 
         try
         {
             await session.SaveChangesAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is DocumentAlreadyExistsException || IsUniqueViolation(ex, "statemententry"))
+        catch (Exception ex) when (IsUniqueViolation(ex, StatementIndex))
         {
             throw ConcurrencyConflictException.DuplicateStatement(stream, ex);
         }
@@ -180,21 +187,32 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
             return found;
         }
 
-        await using var session = store.QuerySession();
-        var entries = await session.LoadManyAsync<StatementEntry>(cancellationToken, statementIds.ToArray());
-        foreach (var entry in entries)
+        var sequences = new List<long>();
+        await using (var command = dataSource.CreateCommand($"SELECT seq_id FROM {events} WHERE data ->> 'statementId' = ANY($1)"))
         {
-            var events = await ReadAsync(q => q.Where(e => e.StreamKey == entry.Stream && e.Version == entry.Version), cancellationToken);
-            found[entry.Id] = events.Single();
+            command.Parameters.Add(new NpgsqlParameter { Value = statementIds.ToArray() });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                sequences.Add(reader.GetInt64(0));
+            }
+        }
+
+        if (sequences.Count > 0)
+        {
+            foreach (var e in await ReadAsync(q => q.Where(e => sequences.Contains(e.Sequence)), cancellationToken))
+            {
+                found[e.StatementId!] = e;
+            }
         }
 
         return found;
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         store.Dispose();
-        return ValueTask.CompletedTask;
+        await dataSource.DisposeAsync();
     }
 
     /// <summary>Ledger events of a page, and every position the page covered (Marten fills failed appends' positions with tombstones).</summary>
@@ -280,6 +298,3 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
 
 /// <summary>A matter's organization and version, kept beside its stream for filters and listings.</summary>
 public sealed record MatterEntry(string Id, string Organization, long Version);
-
-/// <summary>Where a statement id is recorded; its primary key makes statement ids unique in the ledger.</summary>
-public sealed record StatementEntry(string Id, string Stream, long Version);
