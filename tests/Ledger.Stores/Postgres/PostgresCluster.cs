@@ -73,6 +73,9 @@ public sealed class PostgresCluster : Xunit.IAsyncLifetime
         }
 
         await RunAsPostgresAsync(Path.Combine(bin, "pg_ctl"), "-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "restart");
+
+        // Pooled connections died with the old server process.
+        NpgsqlConnection.ClearAllPools();
     }
 
     public async Task DisposeAsync()
