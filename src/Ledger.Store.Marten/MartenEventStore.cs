@@ -188,7 +188,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
         }
 
         var sequences = new List<long>();
-        await using (var command = dataSource.CreateCommand($"SELECT seq_id FROM {events} WHERE data ->> 'statementId' = ANY($1)"))
+        await using (var command = dataSource.CreateCommand($"SELECT seq_id FROM {events} WHERE data ? 'statementId' AND data ->> 'statementId' = ANY($1)"))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = statementIds.ToArray() });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
