@@ -13,7 +13,7 @@ namespace Ledger.Store.Marten;
 /// <summary>
 /// The event-store contract on Marten and PostgreSQL. Matters are string-keyed Marten streams; event types carry the
 /// same stable names as every other backend. A unique expression index on Marten's events table makes statement ids
-/// unique in the ledger; a small document per matter keeps its organization for filters and listings.
+/// unique in the ledger; each event's headers carry its matter's organization for filters and listings.
 /// </summary>
 public sealed class MartenEventStore : Ledger.Storage.IEventStore
 {
@@ -22,12 +22,14 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
     private readonly DocumentStore store;
     private readonly NpgsqlDataSource dataSource;
     private readonly string events;
+    private readonly string streams;
 
     private MartenEventStore(DocumentStore store, NpgsqlDataSource dataSource, string schema)
     {
         this.store = store;
         this.dataSource = dataSource;
         events = $"{schema}.mt_events";
+        streams = $"{schema}.mt_streams";
     }
 
     /// <summary>How long a subscriber waits for a gap in the global sequence to fill before taking it as a rolled-back append.</summary>
@@ -52,7 +54,6 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
                 options.Events.MapEventType(EventTypes.TypeOf(name), name);
             }
 
-            options.Schema.For<MatterEntry>().Identity(m => m.Id);
         });
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         var dataSource = NpgsqlDataSource.Create(connectionString);
@@ -78,7 +79,6 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
             : session.Events.Append(stream, expectedVersion + events.Count, data);
 
         var version = expectedVersion + events.Count;
-        session.Store(new MatterEntry(stream, events[0].Organization, version));
 
         try
         {
@@ -174,9 +174,20 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
 
     public async Task<IReadOnlyList<StreamInfo>> ListStreamsAsync(CancellationToken cancellationToken = default)
     {
-        await using var session = store.QuerySession();
-        var matters = await session.Query<MatterEntry>().OrderBy(m => m.Id).ToListAsync(cancellationToken);
-        return matters.Select(m => new StreamInfo(m.Id, m.Organization, m.Version)).ToList();
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT s.id, s.version,
+                   (SELECT e.headers ->> '{OrganizationHeader}' FROM {events} e WHERE e.stream_id = s.id ORDER BY e.version LIMIT 1)
+            FROM {streams} s ORDER BY s.id
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<StreamInfo>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new StreamInfo(reader.GetString(0), reader.IsDBNull(2) ? string.Empty : reader.GetString(2), reader.GetInt64(1)));
+        }
+
+        return list;
     }
 
     public async Task<IReadOnlyDictionary<string, StoredEvent>> FindStatementsAsync(IReadOnlyCollection<string> statementIds, CancellationToken cancellationToken = default)
@@ -224,9 +235,8 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
         IReadOnlyCollection<string>? matters = filter?.Matters;
         if (filter?.Organizations is { Count: > 0 } organizations)
         {
-            await using var session = store.QuerySession();
-            var ofOrganizations = await session.Query<MatterEntry>().Where(m => organizations.Contains(m.Organization)).Select(m => m.Id).ToListAsync(cancellationToken);
-            matters = matters is { Count: > 0 } ? matters.Intersect(ofOrganizations).ToList() : ofOrganizations.ToList();
+            var ofOrganizations = (await ListStreamsAsync(cancellationToken)).Where(m => organizations.Contains(m.Organization)).Select(m => m.Stream).ToList();
+            matters = matters is { Count: > 0 } ? matters.Intersect(ofOrganizations).ToList() : ofOrganizations;
             if (matters.Count == 0)
             {
                 return new Page([], [], false, from);
@@ -295,6 +305,3 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
         return false;
     }
 }
-
-/// <summary>A matter's organization and version, kept beside its stream for filters and listings.</summary>
-public sealed record MatterEntry(string Id, string Organization, long Version);
