@@ -1,6 +1,7 @@
 using Ledger.Bench.Corpus;
 using Ledger.Bench.Imports;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Ledger.Bench;
 
@@ -42,6 +43,7 @@ internal sealed class BenchContext(BenchOptions options) : IDisposable
     public static void Settle()
     {
         SqliteConnection.ClearAllPools();
+        NpgsqlConnection.ClearAllPools();
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();

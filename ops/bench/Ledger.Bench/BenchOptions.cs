@@ -1,15 +1,17 @@
 namespace Ledger.Bench;
 
 /// <summary>The command line: what to generate, how often to repeat, where to write the report.</summary>
-internal sealed record BenchOptions(int Statements, bool Quick, int Runs, string? Out, bool Json)
+internal sealed record BenchOptions(int Statements, bool Quick, int Runs, string? Out, bool Json, IReadOnlyList<string>? Scenarios = null)
 {
     public const string Usage = """
-        usage: Ledger.Bench [--statements N | --quick] [--runs N] [--out PATH] [--json]
-          --statements N  statements to import (default 100000)
-          --quick         smoke run: 10000 statements, fewer repetitions
-          --runs N        alternating ledger/raw pairs of the import scenario (default 3, at least 2)
-          --out PATH      Markdown report (default ops/bench/reports/latest.md under the repository root)
-          --json          print the report as JSON on stdout (progress stays on stderr)
+        usage: Ledger.Bench [--statements N | --quick] [--runs N] [--scenarios A,B] [--out PATH] [--json]
+          --statements N    statements to import (default 100000; marten-import-throughput takes a fifth)
+          --quick           smoke run: 10000 statements (2000 on Marten), fewer repetitions
+          --runs N          alternating rounds of the import scenarios' variants (default 3, at least 2)
+          --scenarios A,B   only these scenarios, comma-separated (default all): import-throughput,
+                            status-latency, marten-import-throughput
+          --out PATH        Markdown report (default ops/bench/reports/latest.md under the repository root)
+          --json            print the report as JSON on stdout (progress stays on stderr)
         """;
 
     /// <summary>Parses the arguments; null with a message when they are wrong.</summary>
@@ -20,6 +22,7 @@ internal sealed record BenchOptions(int Statements, bool Quick, int Runs, string
         var runs = 3;
         string? output = null;
         var json = false;
+        List<string>? scenarios = null;
         error = null;
         for (var i = 0; i < args.Count && error is null; i++)
         {
@@ -41,6 +44,14 @@ internal sealed record BenchOptions(int Statements, bool Quick, int Runs, string
                 case "--json":
                     json = true;
                     break;
+                case "--scenarios":
+                    scenarios = Next()?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
+                    if (scenarios is not { Count: > 0 })
+                    {
+                        error = "--scenarios needs scenario names separated by commas";
+                    }
+
+                    break;
                 default:
                     error = $"unknown argument \"{args[i]}\"";
                     break;
@@ -52,7 +63,7 @@ internal sealed record BenchOptions(int Statements, bool Quick, int Runs, string
             error = "--quick and --statements exclude each other (--quick means 10000 statements)";
         }
 
-        return error is null ? new BenchOptions(statements ?? (quick ? 10_000 : 100_000), quick, runs, output, json) : null;
+        return error is null ? new BenchOptions(statements ?? (quick ? 10_000 : 100_000), quick, runs, output, json, scenarios) : null;
     }
 
     private static int? PositiveNumber(string? text, string option, int minimum, ref string? error) =>

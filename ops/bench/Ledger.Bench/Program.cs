@@ -24,8 +24,17 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
+IScenario[] all = [new ImportThroughputScenario(), new StatusLatencyScenario(), new MartenImportThroughputScenario()];
+var unknown = options.Scenarios?.Except(all.Select(s => s.Name), StringComparer.Ordinal).ToList();
+if (unknown is { Count: > 0 })
+{
+    Console.Error.WriteLine($"Ledger.Bench: unknown scenario {string.Join(", ", unknown.Select(u => $"\"{u}\""))}; there are {string.Join(", ", all.Select(s => s.Name))}");
+    return 2;
+}
+
+// In the program's order whatever the order given: the read scenarios reuse what the import scenario left.
+var scenarios = options.Scenarios is { } chosen ? all.Where(s => chosen.Contains(s.Name)).ToArray() : all;
 var loadAtStart = MachineFacts.LoadAverage();
-IScenario[] scenarios = [new ImportThroughputScenario(), new StatusLatencyScenario()];
 try
 {
     using var context = new BenchContext(options);
@@ -47,7 +56,8 @@ try
         Console.WriteLine(report.ToJson());
     }
 
-    BenchContext.Progress($"{(report.Pass ? "all checks pass" : "a check FAILS")}; report written to {output}");
+    var skipped = results.Count(r => r.Skipped is not null);
+    BenchContext.Progress($"{(report.Pass ? "all checks pass" : "a check FAILS")}{(skipped > 0 ? $", {skipped} scenario(s) skipped" : string.Empty)}; report written to {output}");
     return 0;
 }
 catch (OperationCanceledException)

@@ -26,36 +26,10 @@ internal static class RawSqliteBaseline
     /// <summary>The rows a ledger file holds, cut into the transactions that appended them.</summary>
     public static async Task<IReadOnlyList<RawRow[]>> TransactionsAsync(string ledgerPath, IReadOnlyList<int> rowsPerTransaction, CancellationToken cancellationToken)
     {
-        var rows = new List<RawRow>();
-        await using (var store = await SqliteEventStore.OpenAsync(ledgerPath, cancellationToken))
-        {
-            await foreach (var e in store.ReadAllAsync(1, null, cancellationToken))
-            {
-                rows.Add(new RawRow(e.Stream, e.Version, e.Type, e.StatementId, e.Organization,
-                    e.PublishedAt is { } published ? Format(published) : null, Format(e.RecordedAt), e.RecordedBy, e.Data));
-            }
-        }
-
-        if (rows.Count != rowsPerTransaction.Sum())
-        {
-            throw new InvalidOperationException($"the ledger holds {rows.Count} rows, expected {rowsPerTransaction.Sum()}");
-        }
-
-        var transactions = new List<RawRow[]>(rowsPerTransaction.Count);
-        var offset = 0;
-        foreach (var count in rowsPerTransaction)
-        {
-            var chunk = rows.GetRange(offset, count).ToArray();
-            if (chunk.Where((r, i) => r.Stream != chunk[0].Stream || r.Version != chunk[0].Version + i).Any())
-            {
-                throw new InvalidOperationException($"rows {offset + 1}..{offset + count} are not one document's append");
-            }
-
-            transactions.Add(chunk);
-            offset += count;
-        }
-
-        return transactions;
+        await using var store = await SqliteEventStore.OpenAsync(ledgerPath, cancellationToken);
+        var transactions = await DocumentRows.ReadAsync(store, rowsPerTransaction, cancellationToken);
+        return transactions.Select(rows => rows.Select(e => new RawRow(e.Stream, e.Version, e.Type, e.StatementId, e.Organization,
+            e.PublishedAt is { } published ? Format(published) : null, Format(e.RecordedAt), e.RecordedBy, e.Data)).ToArray()).ToList();
     }
 
     /// <summary>Inserts into a fresh file; the time covers the transactions only, not creating the schema.</summary>

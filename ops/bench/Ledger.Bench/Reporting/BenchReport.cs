@@ -32,8 +32,19 @@ internal sealed record BenchReport(DateTimeOffset Date, string CommandLine, Mach
             md.AppendLine($"| {check.Name} | {check.Value:F2}x | >= {check.Target:F2}x | {(check.Pass ? "PASS" : "FAIL")} |");
         }
 
+        foreach (var skipped in Scenarios.Where(s => s.Skipped is not null))
+        {
+            md.AppendLine($"| {skipped.Name} | - | - | SKIPPED |");
+        }
+
         foreach (var scenario in Scenarios)
         {
+            if (scenario.Skipped is not null)
+            {
+                md.AppendLine().AppendLine($"## {scenario.Name}").AppendLine().AppendLine($"Skipped: {scenario.Skipped}");
+                continue;
+            }
+
             md.AppendLine().AppendLine($"## {scenario.Name}").AppendLine().AppendLine(scenario.Measures).AppendLine()
                 .AppendLine("| figure | value | unit | detail |")
                 .AppendLine("|---|---:|---|---|");
@@ -50,6 +61,7 @@ internal sealed record BenchReport(DateTimeOffset Date, string CommandLine, Mach
     {
         "ms" => figure.Value.ToString(figure.Value < 10 ? "F3" : "F1", CultureInfo.InvariantCulture),
         "%" => figure.Value.ToString("F1", CultureInfo.InvariantCulture),
+        "x" => figure.Value.ToString("F2", CultureInfo.InvariantCulture),
         _ => figure.Value.ToString("N0", CultureInfo.InvariantCulture),
     };
 }

@@ -1,6 +1,6 @@
 namespace Ledger.Bench.Scenarios;
 
-/// <summary>One measurement of the report. New scenarios (Marten, Merkle tree, HTTP) implement this and join the list in Program.</summary>
+/// <summary>One measurement of the report. New scenarios (Merkle tree, HTTP) implement this and join the list in Program.</summary>
 internal interface IScenario
 {
     string Name { get; }
@@ -17,4 +17,8 @@ internal sealed record Check(string Name, double Value, double Target)
     public bool Pass => Value >= Target;
 }
 
-internal sealed record ScenarioResult(string Name, string Measures, IReadOnlyList<Figure> Figures, IReadOnlyList<Check> Checks);
+/// <summary>What a scenario measured; Skipped gives the reason when it could not run here (then it has no figures or checks).</summary>
+internal sealed record ScenarioResult(string Name, string Measures, IReadOnlyList<Figure> Figures, IReadOnlyList<Check> Checks, string? Skipped = null)
+{
+    public static ScenarioResult Skip(string name, string reason) => new(name, string.Empty, [], [], reason);
+}
