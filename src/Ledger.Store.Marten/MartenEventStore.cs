@@ -99,11 +99,22 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
         return new AppendResult(version, action.Events[0].Sequence, action.Events[^1].Sequence);
     }
 
+    /// <summary>Plain SQL rather than a Marten query session: the import reads each matter before deciding on it.</summary>
     public async IAsyncEnumerable<StoredEvent> ReadStreamAsync(string stream, long fromVersion = 1, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        foreach (var e in await ReadAsync(q => q.Where(e => e.StreamKey == stream && e.Version >= fromVersion), cancellationToken))
+        await using var command = dataSource.CreateCommand(
+            $"SELECT seq_id, version, type, headers ->> '{OrganizationHeader}', data::text FROM {events} WHERE stream_id = $1 AND version >= $2 AND is_archived = false ORDER BY version");
+        command.Parameters.Add(new NpgsqlParameter { Value = stream });
+        command.Parameters.Add(new NpgsqlParameter { Value = fromVersion });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            yield return e;
+            var type = reader.GetString(2);
+            if (EventTypes.TryGetType(type, out _))
+            {
+                var data = LedgerJson.Deserialize(type, reader.GetString(4));
+                yield return ToStored(reader.GetInt64(0), stream, reader.GetInt64(1), type, reader.IsDBNull(3) ? string.Empty : reader.GetString(3), data);
+            }
         }
     }
 
@@ -281,13 +292,16 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
 
     private static bool IsLedgerEvent(IEvent e) => e.Data is ILedgerEvent;
 
+    private static StoredEvent ToStored(IEvent e) =>
+        ToStored(e.Sequence, e.StreamKey!, e.Version, e.EventTypeName,
+            e.Headers?.TryGetValue(OrganizationHeader, out var value) == true ? value?.ToString() ?? string.Empty : string.Empty,
+            (ILedgerEvent)e.Data);
+
     /// <summary>jsonb does not keep the bytes written, so the data is serialized again the one way every backend uses.</summary>
-    private static StoredEvent ToStored(IEvent e)
+    private static StoredEvent ToStored(long position, string stream, long version, string type, string organization, ILedgerEvent data)
     {
-        var data = (ILedgerEvent)e.Data;
         var statement = data as Statement;
-        var organization = e.Headers?.TryGetValue(OrganizationHeader, out var value) == true ? value?.ToString() ?? string.Empty : string.Empty;
-        return new StoredEvent(e.Sequence, e.StreamKey!, e.Version, e.EventTypeName, statement?.StatementId, organization,
+        return new StoredEvent(position, stream, version, type, statement?.StatementId, organization,
             statement?.PublishedAt, data.RecordedAt, data.RecordedBy, LedgerJson.Serialize(data));
     }
 
