@@ -37,24 +37,26 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>The Marten settings of the ledger's events; public so that baselines measure Marten configured alike.</summary>
+    public static void Configure(StoreOptions options, string connectionString, string schema = "ledger")
+    {
+        options.Connection(connectionString);
+        options.DatabaseSchemaName = schema;
+
+        // The same field names as the ledger's own JSON, so that SQL over mt_events reads like the exports.
+        options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+        options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        options.Events.StreamIdentity = StreamIdentity.AsString;
+        options.Events.MetadataConfig.HeadersEnabled = true;
+        foreach (var name in EventTypes.All)
+        {
+            options.Events.MapEventType(EventTypes.TypeOf(name), name);
+        }
+    }
+
     public static async Task<MartenEventStore> OpenAsync(string connectionString, string schema = "ledger", CancellationToken cancellationToken = default)
     {
-        var store = DocumentStore.For(options =>
-        {
-            options.Connection(connectionString);
-            options.DatabaseSchemaName = schema;
-
-            // The same field names as the ledger's own JSON, so that SQL over mt_events reads like the exports.
-            options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
-            options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
-            options.Events.StreamIdentity = StreamIdentity.AsString;
-            options.Events.MetadataConfig.HeadersEnabled = true;
-            foreach (var name in EventTypes.All)
-            {
-                options.Events.MapEventType(EventTypes.TypeOf(name), name);
-            }
-
-        });
+        var store = DocumentStore.For(options => Configure(options, connectionString, schema));
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         var dataSource = NpgsqlDataSource.Create(connectionString);
         await using var index = dataSource.CreateCommand(

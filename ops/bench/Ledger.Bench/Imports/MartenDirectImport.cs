@@ -1,12 +1,9 @@
 using System.Diagnostics;
-using JasperFx;
-using JasperFx.Events;
-using Ledger.Events;
 using Ledger.Serialization;
 using Ledger.Storage;
+using Ledger.Store.Marten;
 using Marten;
 using Npgsql;
-using Weasel.Core;
 
 namespace Ledger.Bench.Imports;
 
@@ -31,19 +28,7 @@ internal static class MartenDirectImport
     /// <summary>A store on a fresh database with its schema created, so that the clock does not see the DDL.</summary>
     public static async Task<DocumentStore> OpenAsync(string connectionString)
     {
-        var store = DocumentStore.For(options =>
-        {
-            options.Connection(connectionString);
-            options.DatabaseSchemaName = "ledger";
-            options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
-            options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
-            options.Events.StreamIdentity = StreamIdentity.AsString;
-            options.Events.MetadataConfig.HeadersEnabled = true;
-            foreach (var name in EventTypes.All)
-            {
-                options.Events.MapEventType(EventTypes.TypeOf(name), name);
-            }
-        });
+        var store = DocumentStore.For(options => MartenEventStore.Configure(options, connectionString));
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         return store;
     }
