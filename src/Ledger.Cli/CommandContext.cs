@@ -1,11 +1,12 @@
 using System.CommandLine;
 using Ledger.Cli.Querying;
+using Ledger.Messaging.Hosting;
 using Ledger.Storage;
 
 namespace Ledger.Cli;
 
-/// <summary>What a command's action gets: its parse result, the opened store, the clock and the output mode.</summary>
-public sealed record CommandContext(ParseResult Parse, IEventStore Store, TimeProvider Clock, bool Json)
+/// <summary>What a command's action gets: its parse result, the backend and its opened store, the clock and the output mode.</summary>
+public sealed record CommandContext(ParseResult Parse, LedgerBackend Backend, IEventStore Store, LedgerClock Clock, bool Json)
 {
     public LedgerQueries Queries => new(Store);
 
@@ -36,9 +37,10 @@ public static class CommandRunner
         {
             try
             {
-                var location = locate?.Invoke(parse) ?? StoreLocation.Resolve(parse.GetValue(CliOptions.Store));
-                await using var store = await StoreLocation.OpenAsync(location, cancellationToken);
-                return await action(new CommandContext(parse, store, TimeProvider.System, parse.GetValue(CliOptions.Json)), cancellationToken);
+                var backend = StoreLocation.Backend(locate?.Invoke(parse) ?? StoreLocation.Resolve(parse.GetValue(CliOptions.Store)));
+                var clock = StoreLocation.Clock();
+                await using var store = await StoreLocation.OpenAsync(backend, cancellationToken);
+                return await action(new CommandContext(parse, backend, store, clock, parse.GetValue(CliOptions.Json)), cancellationToken);
             }
             catch (UsageException ex)
             {

@@ -24,5 +24,8 @@ root.AddExportCommand();
 root.AddTailCommand();
 root.AddMigrateCommand();
 root.AddDemoCommand();
+root.AddWorkerCommand();
+root.AddNotificationsCommand();
+root.AddCodegenCommand();
 
 return await root.Parse(args).InvokeAsync();

@@ -1,5 +1,5 @@
 using Ledger.Storage;
-using Ledger.Store.Sqlite;
+using Ledger.Messaging.Hosting;
 
 namespace Ledger.Cli;
 
@@ -20,44 +20,49 @@ public static class StoreLocation
         return string.IsNullOrWhiteSpace(fromEnvironment) ? $"sqlite:{DefaultPath}" : fromEnvironment;
     }
 
-    /// <exception cref="UsageException">The location names no backend this build has.</exception>
-    public static async Task<IEventStore> OpenAsync(string location, CancellationToken cancellationToken)
-    {
-        if (location.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase))
-        {
-            return await SqliteEventStore.OpenAsync(location["sqlite:".Length..], cancellationToken);
-        }
-
-        if (location.StartsWith("postgres:", StringComparison.OrdinalIgnoreCase) && !location.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
-        {
-            return await OpenPostgresAsync(location["postgres:".Length..], cancellationToken);
-        }
-
-        if (location.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
-        {
-            return await OpenPostgresAsync(PostgresUri.ToConnectionString(location), cancellationToken);
-        }
-
-        if (location.EndsWith(".db", StringComparison.OrdinalIgnoreCase) || location.EndsWith(".sqlite", StringComparison.OrdinalIgnoreCase))
-        {
-            return await SqliteEventStore.OpenAsync(location, cancellationToken);
-        }
-
-        throw new UsageException($"--store \"{location}\": unknown store; use sqlite:<path>, postgres:<connection string> or postgresql://user@host:port/database");
-    }
-
-    // Its own method, so that Marten and Npgsql load only when a PostgreSQL store is asked for.
-    private static async Task<IEventStore> OpenPostgresAsync(string connectionString, CancellationToken cancellationToken)
+    /// <exception cref="UsageException">LEDGER_CLOCK_OFFSET is not a time span.</exception>
+    public static LedgerClock Clock()
     {
         try
         {
-            return await Ledger.Store.Marten.MartenEventStore.OpenAsync(connectionString, cancellationToken: cancellationToken);
+            return LedgerClock.FromEnvironment();
         }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or ArgumentException or System.Net.Sockets.SocketException)
+        catch (FormatException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+
+    /// <exception cref="UsageException">The location names no backend this build has.</exception>
+    public static LedgerBackend Backend(string location)
+    {
+        try
+        {
+            return LedgerBackend.Parse(location);
+        }
+        catch (InvalidStoreLocationException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+
+    /// <exception cref="UsageException">The location names no backend this build has, or PostgreSQL cannot be reached.</exception>
+    public static Task<IEventStore> OpenAsync(string location, CancellationToken cancellationToken) => OpenAsync(Backend(location), cancellationToken);
+
+    public static async Task<IEventStore> OpenAsync(LedgerBackend backend, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await backend.OpenStoreAsync(cancellationToken);
+        }
+        catch (Exception ex) when (backend is PostgresBackend && IsUnreachable(ex))
         {
             throw new UsageException($"--store: cannot open PostgreSQL ({ex.Message})");
         }
     }
+
+    // Its own method, so that Npgsql loads only when a PostgreSQL store is asked for.
+    private static bool IsUnreachable(Exception ex) => ex is Npgsql.NpgsqlException or ArgumentException or System.Net.Sockets.SocketException;
 }
 
 /// <summary>A mistake in how the command was called (exit code 1).</summary>

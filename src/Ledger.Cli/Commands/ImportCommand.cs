@@ -1,8 +1,13 @@
 using System.CommandLine;
+using Ledger.Cli.Hosting;
 using Ledger.Cli.Output;
 using Ledger.Importing;
+using Ledger.Messaging.Hosting;
+using Ledger.Messaging.Importing;
+using Microsoft.Extensions.DependencyInjection;
 using Ledger.Serialization;
 using Spectre.Console;
+using Wolverine;
 
 namespace Ledger.Cli.Commands;
 
@@ -31,8 +36,12 @@ public static class ImportCommand
             }
 
             var documents = ImportDocument.ReadValid(raws, actor, errors, DocumentFiles.ResolveArchives);
-            var handler = new ImportDocumentHandler(context.Store, context.Clock);
-            var result = await ProgressBar.RunAsync("importing", raws.Count, context.Json, progress => handler.HandleAsync(documents, progress, cancellationToken));
+            using var host = MessagingHost.Build(context, MessagingRole.Commands);
+            await host.StartAsync(cancellationToken);
+            var bus = host.Services.GetRequiredService<IMessageBus>();
+            var result = await ProgressBar.RunAsync("importing", raws.Count, context.Json, progress =>
+                bus.InvokeAsync<ImportResult>(new ImportDocuments(documents, progress), cancellationToken, Timeout.InfiniteTimeSpan));
+            await host.StopAsync(CancellationToken.None);
             errors.AddRange(result.Errors);
             if (errors.Count > 0)
             {

@@ -1,4 +1,4 @@
-namespace Ledger.Cli;
+namespace Ledger.Messaging.Hosting;
 
 /// <summary>postgresql://user:password@host:port/database?key=value, as libpq accepts it, turned into an Npgsql connection string.</summary>
 public static class PostgresUri
@@ -7,7 +7,7 @@ public static class PostgresUri
     {
         if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || string.IsNullOrEmpty(parsed.Host))
         {
-            throw new UsageException($"--store \"{uri}\" is not a postgresql://user@host:port/database URI");
+            throw new InvalidStoreLocationException($"--store \"{uri}\" is not a postgresql://user@host:port/database URI");
         }
 
         var builder = new Npgsql.NpgsqlConnectionStringBuilder

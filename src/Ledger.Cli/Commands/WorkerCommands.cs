@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Text.Json;
+using JasperFx;
+using Ledger.Cli.Hosting;
+using Ledger.Cli.Output;
+using Ledger.Messaging.Hosting;
+using Ledger.Messaging.Notifying;
+using Microsoft.Extensions.Hosting;
+using Spectre.Console;
+
+namespace Ledger.Cli.Commands;
+
+/// <summary>A notification as `ledger notifications` prints it, its data as JSON rather than text.</summary>
+public sealed record NotificationLine(long Sequence, string Id, string Kind, string Matter, string Organization, long? Position,
+    string? EventType, string? StatementId, DateTimeOffset OccurredAt, DateTimeOffset NotifiedAt, JsonElement Data)
+{
+    public static NotificationLine From(Notification n)
+    {
+        using var data = JsonDocument.Parse(n.Data);
+        return new(n.Sequence, n.Id, n.Kind, n.Matter, n.Organization, n.Position, n.EventType, n.StatementId, n.OccurredAt, n.NotifiedAt, data.RootElement.Clone());
+    }
+}
+
+public static class WorkerCommands
+{
+    public static void AddWorkerCommand(this RootCommand root)
+    {
+        var command = new Command(
+            "worker",
+            "Run until stopped: relay every recorded event to the notification feed, raise overdue promises on their due dates, and run Wolverine's durable queues. Several workers may share one PostgreSQL ledger: one leads, the others stand by.");
+        command.SetStoreAction(async (context, cancellationToken) =>
+        {
+            await using var feed = await context.Backend.OpenFeedAsync(cancellationToken);
+            using var host = MessagingHost.Build(context, MessagingRole.Worker, feed);
+            await host.StartAsync(cancellationToken);
+            Console.WriteLine($"ledger worker: running on {Describe(context.Backend)}; stop with Ctrl+C or SIGTERM");
+            await host.WaitForShutdownAsync(cancellationToken);
+            return ExitCodes.Ok;
+        });
+        root.Subcommands.Add(command);
+    }
+
+    public static void AddNotificationsCommand(this RootCommand root)
+    {
+        var after = new Option<long>("--after") { Description = "Only notifications after this sequence number", DefaultValueFactory = _ => 0 };
+        var kind = new Option<string?>("--kind") { Description = $"Only this kind: {NotificationKinds.EventRecorded} or {NotificationKinds.PromiseOverdue}" };
+        var command = new Command("notifications", "The notification feed the worker keeps: one entry per recorded event, one per promise gone overdue") { after, kind };
+        command.SetStoreAction(async (context, cancellationToken) =>
+        {
+            await using var feed = await context.Backend.OpenFeedAsync(cancellationToken);
+            var lines = new List<NotificationLine>();
+            await foreach (var n in feed.ReadAsync(context.Value(after), int.MaxValue, cancellationToken))
+            {
+                if (context.Value(kind) is not { } only || only == n.Kind)
+                {
+                    lines.Add(NotificationLine.From(n));
+                }
+            }
+
+            if (context.Json)
+            {
+                Printer.Json(lines);
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("#", "kind", "matter", "what", "occurred", "notified");
+            foreach (var n in lines)
+            {
+                var what = n.Kind == NotificationKinds.EventRecorded ? $"{n.EventType} {n.StatementId}".TrimEnd() : n.Id;
+                table.AddRow(n.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), n.Kind, Markup.Escape(n.Matter), Markup.Escape(what), Printer.Date(n.OccurredAt), Printer.Date(n.NotifiedAt));
+            }
+
+            AnsiConsole.Write(table);
+            return ExitCodes.Ok;
+        });
+        root.Subcommands.Add(command);
+    }
+
+    /// <summary>Writes Wolverine's handler code into a project, to be compiled in: start-up then loads it and compiles nothing.</summary>
+    public static void AddCodegenCommand(this RootCommand root)
+    {
+        var project = new Option<string>("--project") { Description = "The folder of the Ledger.Messaging project", Required = true };
+        var command = new Command("codegen", "For developers: write the pre-generated Wolverine handler code into Internal/Generated of a project") { project };
+        command.Hidden = true;
+        command.SetStoreAction(async (context, cancellationToken) =>
+        {
+            await using var feed = await context.Backend.OpenFeedAsync(cancellationToken);
+            using var host = MessagingHost.Build(context, MessagingRole.Worker, feed, Path.GetFullPath(context.Value(project)!), writingCode: true);
+            return await host.RunJasperFxCommands(["codegen", "write"]);
+        });
+        root.Subcommands.Add(command);
+    }
+
+    private static string Describe(LedgerBackend backend) => backend switch
+    {
+        SqliteBackend sqlite => $"SQLite {sqlite.FullPath} (messages in {sqlite.MessagesPath})",
+        PostgresBackend => "PostgreSQL",
+        _ => backend.GetType().Name,
+    };
+}

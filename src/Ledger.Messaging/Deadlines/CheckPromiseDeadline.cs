@@ -1,0 +1,59 @@
+using Ledger.Events;
+using Ledger.Projections;
+using Ledger.Storage;
+
+namespace Ledger.Messaging.Deadlines;
+
+/// <summary>Scheduled for the moment a promise would become overdue: the start (UTC) of the day after its due date.</summary>
+public sealed record CheckPromiseDeadline(string Matter, string PromiseId, DateOnly DueBy)
+{
+    public DateTimeOffset Deadline => Deadlines.Of(DueBy);
+}
+
+public static class Deadlines
+{
+    /// <summary>A promise due on a day is overdue from the next day on, as MatterStatus renders it.</summary>
+    public static DateTimeOffset Of(DateOnly dueBy) => new(dueBy.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+
+    /// <summary>The checks a new event calls for: a promise's own, or, after a correction, every undelivered promise's.</summary>
+    public static IEnumerable<CheckPromiseDeadline> ChecksFor(ILedgerEvent recorded, MatterStatus? statusAfterCorrection) => recorded switch
+    {
+        DisclosurePromised p => [new CheckPromiseDeadline(p.Matter, p.Promise.Id, p.Promise.DueBy)],
+        EntryCorrected when statusAfterCorrection is not null => statusAfterCorrection.Promises
+            .Where(p => p.Status is PromiseStates.Open or PromiseStates.Overdue)
+            .Select(p => new CheckPromiseDeadline(statusAfterCorrection.Matter, p.Id, p.DueBy)),
+        _ => [],
+    };
+
+    /// <summary>
+    /// Pure: the overdue notification, if the promise is still undelivered and still due on the day the check was
+    /// scheduled for; otherwise nothing (delivered, withdrawn, or moved by a correction, which scheduled its own check).
+    /// </summary>
+    public static PromiseBecameOverdue? Decide(CheckPromiseDeadline check, MatterStatus? status, DateTimeOffset now)
+    {
+        var promise = status?.Promises.FirstOrDefault(p => p.Id == check.PromiseId);
+        if (status is null || promise is null || promise.DueBy != check.DueBy || promise.Status != PromiseStates.Overdue)
+        {
+            return null;
+        }
+
+        return new PromiseBecameOverdue(status.Matter, status.Organization, promise.Id, promise.What, promise.DueBy, promise.DueText,
+            promise.StatementId, promise.PromisedAt, check.Deadline, now);
+    }
+}
+
+/// <summary>Reads the matter as the ledger knows it now and decides.</summary>
+public static class CheckPromiseDeadlineHandler
+{
+    public static async Task<PromiseBecameOverdue?> Handle(CheckPromiseDeadline check, IEventStore store, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var events = new List<Recorded>();
+        await foreach (var stored in store.ReadStreamAsync(check.Matter, 1, cancellationToken))
+        {
+            events.Add(EventEnvelope.ToRecorded(stored));
+        }
+
+        return Deadlines.Decide(check, MatterViews.Status(events, now, now), now);
+    }
+}

@@ -1,0 +1,111 @@
+using Ledger.Messaging.Notifying;
+using Ledger.Storage;
+using Ledger.Store.Marten;
+using Ledger.Store.Sqlite;
+using Wolverine;
+using Wolverine.Postgresql;
+using Wolverine.Sqlite;
+
+namespace Ledger.Messaging.Hosting;
+
+/// <summary>Where the ledger lives, and what goes with it: the event store, the notification feed, the worker's leadership and Wolverine's message store.</summary>
+public abstract record LedgerBackend
+{
+    /// <summary>sqlite:&lt;path&gt; (or a path ending .db/.sqlite), postgres:&lt;connection string&gt;, postgresql:// or postgres:// URIs.</summary>
+    /// <exception cref="InvalidStoreLocationException">The location names no backend this build has.</exception>
+    public static LedgerBackend Parse(string location)
+    {
+        if (location.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase))
+        {
+            return new SqliteBackend(location["sqlite:".Length..]);
+        }
+
+        if (location.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
+        {
+            return new PostgresBackend(PostgresUri.ToConnectionString(location));
+        }
+
+        if (location.StartsWith("postgres:", StringComparison.OrdinalIgnoreCase))
+        {
+            return new PostgresBackend(location["postgres:".Length..]);
+        }
+
+        if (location.EndsWith(".db", StringComparison.OrdinalIgnoreCase) || location.EndsWith(".sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            return new SqliteBackend(location);
+        }
+
+        throw new InvalidStoreLocationException($"--store \"{location}\": unknown store; use sqlite:<path>, postgres:<connection string> or postgresql://user@host:port/database");
+    }
+
+    public abstract Task<IEventStore> OpenStoreAsync(CancellationToken cancellationToken);
+
+    public abstract Task<INotificationFeed> OpenFeedAsync(CancellationToken cancellationToken);
+
+    /// <summary>Held by one worker at a time; released when its process dies.</summary>
+    public abstract ILeaderLock LeaderLock(string name);
+
+    /// <summary>Durable inbox, outbox and scheduled messages, next to the ledger.</summary>
+    public abstract void PersistMessages(WolverineOptions options);
+
+    /// <summary>Whether several worker processes may share this backend (otherwise the others wait as standbys).</summary>
+    public abstract bool SharedByWorkers { get; }
+}
+
+public sealed record SqliteBackend(string Path) : LedgerBackend
+{
+    public string FullPath => System.IO.Path.GetFullPath(Path);
+
+    /// <summary>Wolverine's tables live in their own file, so that its polling never waits on the ledger's writer.</summary>
+    public string MessagesPath => System.IO.Path.ChangeExtension(FullPath, null) + ".messages.db";
+
+    public override bool SharedByWorkers => false;
+
+    public override async Task<IEventStore> OpenStoreAsync(CancellationToken cancellationToken) =>
+        await SqliteEventStore.OpenAsync(Path, cancellationToken);
+
+    public override async Task<INotificationFeed> OpenFeedAsync(CancellationToken cancellationToken) =>
+        await SqliteNotificationFeed.OpenAsync(FullPath, cancellationToken);
+
+    public override ILeaderLock LeaderLock(string name) => new FileLeaderLock(System.IO.Path.ChangeExtension(FullPath, null) + $".{name}.lock");
+
+    public override void PersistMessages(WolverineOptions options) => options.PersistMessagesWithSqlite($"Data Source={MessagesPath}");
+}
+
+public sealed record PostgresBackend(string ConnectionString) : LedgerBackend
+{
+    public const string Schema = "ledger";
+    public const string MessagesSchema = "ledger_messages";
+
+    public override bool SharedByWorkers => true;
+
+    public override async Task<IEventStore> OpenStoreAsync(CancellationToken cancellationToken) =>
+        await MartenEventStore.OpenAsync(ConnectionString, Schema, cancellationToken);
+
+    public override async Task<INotificationFeed> OpenFeedAsync(CancellationToken cancellationToken) =>
+        await PostgresNotificationFeed.OpenAsync(ConnectionString, Schema, cancellationToken);
+
+    public override ILeaderLock LeaderLock(string name) => new AdvisoryLeaderLock(ConnectionString, name);
+
+    public override void PersistMessages(WolverineOptions options) => options.PersistMessagesWithPostgresql(ConnectionString, MessagesSchema);
+
+    public override string ToString() => "PostgresBackend";
+}
+
+/// <summary>A --store value that names no usable backend (a usage error).</summary>
+public sealed class InvalidStoreLocationException : Exception
+{
+    public InvalidStoreLocationException()
+    {
+    }
+
+    public InvalidStoreLocationException(string message)
+        : base(message)
+    {
+    }
+
+    public InvalidStoreLocationException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

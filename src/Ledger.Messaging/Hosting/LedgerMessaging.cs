@@ -1,0 +1,78 @@
+using System.Data.Common;
+using JasperFx.CodeGeneration;
+using Ledger.Messaging.Deadlines;
+using Ledger.Messaging.Notifying;
+using Ledger.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Wolverine;
+using Wolverine.ErrorHandling;
+
+namespace Ledger.Messaging.Hosting;
+
+public enum MessagingRole
+{
+    /// <summary>A short command such as import: handlers run in process, nothing is persisted or scheduled.</summary>
+    Commands,
+
+    /// <summary>The long-running worker: durable queues, scheduled deadline checks, the relay and Wolverine's durability agents.</summary>
+    Worker,
+}
+
+/// <summary>What the messaging module needs, opened by the caller.</summary>
+public sealed record LedgerResources(LedgerBackend Backend, IEventStore Store, LedgerClock Clock, INotificationFeed? Feed = null);
+
+public static class LedgerMessaging
+{
+    public const string NotificationsQueue = "notifications";
+    public const string DeadlinesQueue = "deadlines";
+
+    /// <summary>
+    /// Registers Wolverine with the ledger's handlers. Handler code is generated ahead of time (ledger codegen) and
+    /// loaded statically, so no compiler runs at start-up.
+    /// </summary>
+    public static HostApplicationBuilder AddLedgerMessaging(this HostApplicationBuilder builder, LedgerResources resources, MessagingRole role, bool writingCode = false)
+    {
+        builder.Services.AddSingleton(resources.Store);
+        builder.Services.AddSingleton(resources.Clock);
+        builder.Services.AddSingleton<TimeProvider>(resources.Clock);
+        builder.Services.AddSingleton(resources.Backend);
+        if (resources.Feed is not null)
+        {
+            builder.Services.AddSingleton(resources.Feed);
+        }
+
+        builder.UseWolverine(options =>
+        {
+            options.ApplicationAssembly = typeof(LedgerMessaging).Assembly;
+            options.ServiceName = "ledger";
+            options.CodeGeneration.TypeLoadMode = writingCode ? TypeLoadMode.Dynamic : TypeLoadMode.Static;
+            if (role == MessagingRole.Commands)
+            {
+                options.Durability.Mode = DurabilityMode.MediatorOnly;
+                return;
+            }
+
+            resources.Backend.PersistMessages(options);
+            options.Durability.Mode = resources.Backend.SharedByWorkers ? DurabilityMode.Balanced : DurabilityMode.Solo;
+            // Deadline checks fire within a second of their time rather than the default five.
+            options.Durability.ScheduledJobPollingTime = TimeSpan.FromSeconds(1);
+            options.Policies.UseDurableLocalQueues();
+            // One at a time, so that the feed takes events in the order of the log.
+            options.LocalQueue(NotificationsQueue).Sequential();
+            options.PublishMessage<LedgerEventRecorded>().ToLocalQueue(NotificationsQueue);
+            options.PublishMessage<PromiseBecameOverdue>().ToLocalQueue(NotificationsQueue);
+            options.PublishMessage<CheckPromiseDeadline>().ToLocalQueue(DeadlinesQueue);
+            options.Policies.OnException<DbException>().RetryWithCooldown(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5))
+                .Then.ScheduleRetry(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10));
+        });
+
+        if (role == MessagingRole.Worker)
+        {
+            builder.Services.AddSingleton(resources.Backend.LeaderLock("notification-relay"));
+            builder.Services.AddHostedService<NotificationRelay>();
+        }
+
+        return builder;
+    }
+}

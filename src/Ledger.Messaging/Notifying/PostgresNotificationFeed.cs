@@ -1,0 +1,126 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Ledger.Messaging.Notifying;
+
+/// <summary>The feed in the ledger's PostgreSQL schema, append-only like the events; shared by every worker.</summary>
+public sealed class PostgresNotificationFeed : INotificationFeed
+{
+    private readonly NpgsqlDataSource dataSource;
+    private readonly string notifications;
+    private readonly string checkpoints;
+
+    private PostgresNotificationFeed(NpgsqlDataSource dataSource, string schema)
+    {
+        this.dataSource = dataSource;
+        notifications = $"{schema}.notifications";
+        checkpoints = $"{schema}.checkpoints";
+    }
+
+    public static async Task<PostgresNotificationFeed> OpenAsync(string connectionString, string schema, CancellationToken cancellationToken = default)
+    {
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        var feed = new PostgresNotificationFeed(dataSource, schema);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Workers starting together would race on CREATE ... IF NOT EXISTS; the lock makes them take turns.
+        await using var command = new NpgsqlCommand(
+            $"""
+            SELECT pg_advisory_xact_lock(7236587301);
+            CREATE SCHEMA IF NOT EXISTS {schema};
+            CREATE TABLE IF NOT EXISTS {feed.notifications} (
+                sequence bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                id text NOT NULL UNIQUE,
+                kind text NOT NULL,
+                matter text NOT NULL,
+                organization text NOT NULL,
+                position bigint,
+                event_type text,
+                statement_id text,
+                occurred_at timestamptz NOT NULL,
+                notified_at timestamptz NOT NULL,
+                data text NOT NULL
+            );
+            CREATE OR REPLACE FUNCTION {schema}.notifications_are_immutable() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN RAISE EXCEPTION 'notifications are immutable and never deleted'; END $$;
+            CREATE OR REPLACE TRIGGER notifications_are_immutable BEFORE UPDATE OR DELETE ON {feed.notifications}
+                FOR EACH ROW EXECUTE FUNCTION {schema}.notifications_are_immutable();
+            CREATE TABLE IF NOT EXISTS {feed.checkpoints} (
+                name text PRIMARY KEY,
+                position bigint NOT NULL
+            );
+            """,
+            connection,
+            transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return feed;
+    }
+
+    public async Task<bool> AppendAsync(NewNotification notification, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            INSERT INTO {notifications} (id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            ON CONFLICT (id) DO NOTHING
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = notification.Id });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = notification.Kind });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = notification.Matter });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = notification.Organization });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)notification.Position ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)notification.EventType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)notification.StatementId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = notification.OccurredAt.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = notification.NotifiedAt.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = notification.Data });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async IAsyncEnumerable<Notification> ReadAsync(long afterSequence = 0, int limit = int.MaxValue, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT sequence, id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data
+            FROM {notifications} WHERE sequence > $1 ORDER BY sequence LIMIT $2
+            """);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSequence });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new Notification(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetInt64(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.GetFieldValue<DateTimeOffset>(8),
+                reader.GetFieldValue<DateTimeOffset>(9),
+                reader.GetString(10));
+        }
+    }
+
+    public async Task<long> CheckpointAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT position FROM {checkpoints} WHERE name = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        return await command.ExecuteScalarAsync(cancellationToken) is long position ? position : 0;
+    }
+
+    public async Task SaveCheckpointAsync(string name, long position, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"INSERT INTO {checkpoints} (name, position) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET position = excluded.position");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+}

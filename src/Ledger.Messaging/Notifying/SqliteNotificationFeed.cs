@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+
+namespace Ledger.Messaging.Notifying;
+
+/// <summary>The feed in the ledger's own SQLite file, append-only like the events.</summary>
+public sealed class SqliteNotificationFeed : INotificationFeed
+{
+    private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS notifications (
+            sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            matter TEXT NOT NULL,
+            organization TEXT NOT NULL,
+            position INTEGER,
+            event_type TEXT,
+            statement_id TEXT,
+            occurred_at TEXT NOT NULL,
+            notified_at TEXT NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE TRIGGER IF NOT EXISTS notifications_are_immutable BEFORE UPDATE ON notifications
+            BEGIN SELECT RAISE(ABORT, 'notifications are immutable'); END;
+        CREATE TRIGGER IF NOT EXISTS notifications_are_never_deleted BEFORE DELETE ON notifications
+            BEGIN SELECT RAISE(ABORT, 'notifications are never deleted'); END;
+        CREATE TABLE IF NOT EXISTS checkpoints (
+            name TEXT PRIMARY KEY,
+            position INTEGER NOT NULL
+        );
+        """;
+
+    private readonly string connectionString;
+
+    private SqliteNotificationFeed(string path) =>
+        connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 30 }.ToString();
+
+    public static async Task<SqliteNotificationFeed> OpenAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var feed = new SqliteNotificationFeed(path);
+        await using var connection = await feed.ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;" + Schema;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return feed;
+    }
+
+    public async Task<bool> AppendAsync(NewNotification notification, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO notifications (id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data)
+            VALUES ($id, $kind, $matter, $organization, $position, $type, $statement, $occurred, $notified, $data)
+            ON CONFLICT (id) DO NOTHING
+            """;
+        command.Parameters.AddWithValue("$id", notification.Id);
+        command.Parameters.AddWithValue("$kind", notification.Kind);
+        command.Parameters.AddWithValue("$matter", notification.Matter);
+        command.Parameters.AddWithValue("$organization", notification.Organization);
+        command.Parameters.AddWithValue("$position", (object?)notification.Position ?? DBNull.Value);
+        command.Parameters.AddWithValue("$type", (object?)notification.EventType ?? DBNull.Value);
+        command.Parameters.AddWithValue("$statement", (object?)notification.StatementId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$occurred", Format(notification.OccurredAt));
+        command.Parameters.AddWithValue("$notified", Format(notification.NotifiedAt));
+        command.Parameters.AddWithValue("$data", notification.Data);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async IAsyncEnumerable<Notification> ReadAsync(long afterSequence = 0, int limit = int.MaxValue, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT sequence, id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data
+            FROM notifications WHERE sequence > $after ORDER BY sequence LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$after", afterSequence);
+        command.Parameters.AddWithValue("$limit", limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new Notification(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetInt64(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                Parse(reader.GetString(8)),
+                Parse(reader.GetString(9)),
+                reader.GetString(10));
+        }
+    }
+
+    public async Task<long> CheckpointAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT position FROM checkpoints WHERE name = $name";
+        command.Parameters.AddWithValue("$name", name);
+        return await command.ExecuteScalarAsync(cancellationToken) is long position ? position : 0;
+    }
+
+    public async Task SaveCheckpointAsync(string name, long position, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO checkpoints (name, position) VALUES ($name, $position) ON CONFLICT (name) DO UPDATE SET position = excluded.position";
+        command.Parameters.AddWithValue("$name", name);
+        command.Parameters.AddWithValue("$position", position);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        return ValueTask.CompletedTask;
+    }
+
+    private static string Format(DateTimeOffset time) => time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Parse(string text) =>
+        DateTimeOffset.ParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    private async Task<SqliteConnection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous=FULL;";
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+}
