@@ -17,9 +17,9 @@ public static class LedgerCli
 
     public static string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "ledger.dll");
 
-    public static async Task<CliResult> RunAsync(IReadOnlyList<string> args, TimeSpan? timeout = null)
+    public static async Task<CliResult> RunAsync(IReadOnlyList<string> args, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var process = Process.Start(StartInfo(args)) ?? throw new InvalidOperationException("could not start dotnet");
+        using var process = Process.Start(StartInfo(args, environment)) ?? throw new InvalidOperationException("could not start dotnet");
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -40,13 +40,13 @@ public static class LedgerCli
     }
 
     /// <summary>Starts a process that keeps running (tail --follow, an import to kill); its output is collected line by line.</summary>
-    public static BackgroundCli Start(IReadOnlyList<string> args)
+    public static BackgroundCli Start(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var process = new Process { StartInfo = StartInfo(args) };
+        var process = new Process { StartInfo = StartInfo(args, environment) };
         return new BackgroundCli(process);
     }
 
-    private static ProcessStartInfo StartInfo(IReadOnlyList<string> args)
+    private static ProcessStartInfo StartInfo(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment)
     {
         if (!File.Exists(Dll))
         {
@@ -72,6 +72,11 @@ public static class LedgerCli
         info.Environment.Remove("LEDGER_STORE");
         info.Environment["LEDGER_ACTOR"] = "e2e-tests";
         info.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         return info;
     }
 

@@ -42,7 +42,12 @@ public sealed class TempStore : IDisposable
 
     public Task<CliResult> RunAsync(params string[] args) => LedgerCli.RunAsync(["--store", Option, .. args]);
 
+    public Task<CliResult> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        LedgerCli.RunAsync(["--store", Option, .. args], null, environment);
+
     public BackgroundCli Start(params string[] args) => LedgerCli.Start(["--store", Option, .. args]);
+
+    public BackgroundCli Start(IReadOnlyDictionary<string, string> environment, params string[] args) => LedgerCli.Start(["--store", Option, .. args], environment);
 
     public async Task ImportSamplesAsync()
     {
@@ -61,6 +66,10 @@ public sealed class TempStore : IDisposable
 
     /// <summary>Counts events with a read-only connection of our own; 0 while the file or its schema does not exist yet.</summary>
     public long CountEvents() => Query("SELECT count(*) FROM events") ?? 0;
+
+    /// <summary>How far the worker's relay has got in the event log; 0 before it starts.</summary>
+    public long RelayCheckpoint() =>
+        Query("SELECT count(*) FROM sqlite_master WHERE name = 'checkpoints'") == 1 ? Query("SELECT coalesce(max(position), 0) FROM checkpoints") ?? 0 : 0;
 
     public bool HasSchema() => Query("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'") == 1;
 
