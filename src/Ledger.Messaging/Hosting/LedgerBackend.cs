@@ -1,7 +1,10 @@
+using JasperFx.Events.Daemon;
 using Ledger.Messaging.Notifying;
 using Ledger.Storage;
 using Ledger.Store.Marten;
 using Ledger.Store.Sqlite;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
 using Wolverine.Postgresql;
 using Wolverine.Sqlite;
@@ -50,6 +53,11 @@ public abstract record LedgerBackend
 
     /// <summary>Whether several worker processes may share this backend (otherwise the others wait as standbys).</summary>
     public abstract bool SharedByWorkers { get; }
+
+    /// <summary>What else the long-running worker hosts for this backend.</summary>
+    public virtual void AddWorkerServices(IServiceCollection services)
+    {
+    }
 }
 
 public sealed record SqliteBackend(string Path) : LedgerBackend
@@ -88,6 +96,10 @@ public sealed record PostgresBackend(string ConnectionString) : LedgerBackend
     public override ILeaderLock LeaderLock(string name) => new AdvisoryLeaderLock(ConnectionString, name);
 
     public override void PersistMessages(WolverineOptions options) => options.PersistMessagesWithPostgresql(ConnectionString, MessagesSchema);
+
+    /// <summary>Marten's async daemon keeps the cross-matter projections; in hot/cold mode one worker runs it, the others stand by.</summary>
+    public override void AddWorkerServices(IServiceCollection services) =>
+        services.AddMarten(options => MartenEventStore.Configure(options, ConnectionString, Schema)).AddAsyncDaemon(DaemonMode.HotCold);
 
     public override string ToString() => "PostgresBackend";
 }

@@ -71,6 +71,7 @@ public static class LedgerMessaging
         {
             builder.Services.AddSingleton(resources.Backend.LeaderLock("notification-relay"));
             builder.Services.AddHostedService<NotificationRelay>();
+            resources.Backend.AddWorkerServices(builder.Services);
         }
 
         return builder;
