@@ -7,6 +7,8 @@ namespace Ledger.Messaging.Notifying;
 /// <summary>The feed in the ledger's PostgreSQL schema, append-only like the events; shared by every worker.</summary>
 public sealed class PostgresNotificationFeed : INotificationFeed
 {
+    private const long SchemaLock = 7236587301;
+    private const long AppendLock = 7236587302;
     private readonly NpgsqlDataSource dataSource;
     private readonly string notifications;
     private readonly string checkpoints;
@@ -27,7 +29,7 @@ public sealed class PostgresNotificationFeed : INotificationFeed
         // Workers starting together would race on CREATE ... IF NOT EXISTS; the lock makes them take turns.
         await using var command = new NpgsqlCommand(
             $"""
-            SELECT pg_advisory_xact_lock(7236587301);
+            SELECT pg_advisory_xact_lock({SchemaLock});
             CREATE SCHEMA IF NOT EXISTS {schema};
             CREATE TABLE IF NOT EXISTS {feed.notifications} (
                 sequence bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -60,12 +62,22 @@ public sealed class PostgresNotificationFeed : INotificationFeed
 
     public async Task<bool> AppendAsync(NewNotification notification, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Entries commit one at a time, so that a reader who has seen sequence n never later finds one below n.
+        await using (var turn = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({AppendLock})", connection, transaction))
+        {
+            await turn.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var command = new NpgsqlCommand(
             $"""
             INSERT INTO {notifications} (id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
             ON CONFLICT (id) DO NOTHING
-            """);
+            """,
+            connection,
+            transaction);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = notification.Id });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = notification.Kind });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = notification.Matter });
@@ -76,7 +88,9 @@ public sealed class PostgresNotificationFeed : INotificationFeed
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = notification.OccurredAt.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = notification.NotifiedAt.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = notification.Data });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        var entered = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        await transaction.CommitAsync(cancellationToken);
+        return entered;
     }
 
     public async IAsyncEnumerable<Notification> ReadAsync(long afterSequence = 0, int limit = int.MaxValue, [EnumeratorCancellation] CancellationToken cancellationToken = default)
