@@ -1,15 +1,20 @@
 using System.Diagnostics;
 using Ledger.Bench.Corpus;
 using Ledger.Importing;
+using Ledger.Messaging.Hosting;
+using Ledger.Messaging.Importing;
 using Ledger.Storage;
 using Ledger.Store.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Wolverine;
 
 namespace Ledger.Bench.Imports;
 
 /// <summary>How long an import took, how much of it went to splitting the input into documents, and to pausing for the GC.</summary>
 internal sealed record ImportTiming(TimeSpan Total, TimeSpan Reading, TimeSpan GcPause, int Gen0, int Gen1, int Gen2);
 
-/// <summary>The path `ledger import` takes: UTF-8 input, documents, validated commands, the handler, the store.</summary>
+/// <summary>The path `ledger import` takes: UTF-8 input, documents, validated commands, the Wolverine command handler, the store.</summary>
 internal static class LedgerImport
 {
     public const string Actor = "ledger-bench";
@@ -18,12 +23,17 @@ internal static class LedgerImport
     public static async Task<ImportTiming> RunAsync(string path, DocumentSet documents, CancellationToken cancellationToken)
     {
         await using var store = await SqliteEventStore.OpenAsync(path, cancellationToken);
-        return await RunAsync(store, documents, cancellationToken);
+        return await RunAsync(store, new SqliteBackend(path), documents, cancellationToken);
     }
 
-    /// <summary>Into an open store; opening it is not timed.</summary>
-    public static async Task<ImportTiming> RunAsync(IEventStore store, DocumentSet documents, CancellationToken cancellationToken)
+    /// <summary>Into an open store, through the Wolverine command handler as `ledger import` does; opening and starting are not timed.</summary>
+    public static async Task<ImportTiming> RunAsync(IEventStore store, LedgerBackend backend, DocumentSet documents, CancellationToken cancellationToken)
     {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.AddLedgerMessaging(new LedgerResources(backend, store, LedgerClock.Unshifted), MessagingRole.Commands);
+        using var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        var bus = host.Services.GetRequiredService<IMessageBus>();
         // `ledger import` reads files as UTF-8 bytes; encoding here stands in for the file read, outside the clock.
         var files = documents.Documents.Select(d => (Name: $"{d.Name}.json", Utf8: System.Text.Encoding.UTF8.GetBytes(d.Json))).ToList();
         var (pause, gen0, gen1, gen2) = (GC.GetTotalPauseDuration(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
@@ -32,7 +42,7 @@ internal static class LedgerImport
         // The CLI's path: split the input into documents, then validate them ahead of the handler, overlapping its appends.
         var raws = files.SelectMany(f => DisclosureReader.Read(f.Name, f.Utf8, errors)).ToList();
         var reading = clock.Elapsed;
-        var result = await new ImportDocumentHandler(store, TimeProvider.System).HandleAsync(ImportDocument.ReadValid(raws, Actor, errors), null, cancellationToken);
+        var result = await bus.InvokeAsync<ImportResult>(new ImportDocuments(ImportDocument.ReadValid(raws, Actor, errors)), cancellationToken, Timeout.InfiniteTimeSpan);
         var total = clock.Elapsed;
         Fail(errors.Select(e => e.ToString()));
         Fail(result.Errors.Select(e => e.ToString()).Append(result.Conflict).OfType<string>());
@@ -41,6 +51,7 @@ internal static class LedgerImport
             throw new InvalidOperationException($"the ledger appended {result.Appended} of {documents.Statements} statements");
         }
 
+        await host.StopAsync(CancellationToken.None);
         return new ImportTiming(total, reading, GC.GetTotalPauseDuration() - pause,
             GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2);
     }
