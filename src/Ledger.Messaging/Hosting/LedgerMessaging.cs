@@ -31,7 +31,7 @@ public static class LedgerMessaging
     /// Registers Wolverine with the ledger's handlers. Handler code is generated ahead of time (ledger codegen) and
     /// loaded statically, so no compiler runs at start-up.
     /// </summary>
-    public static HostApplicationBuilder AddLedgerMessaging(this HostApplicationBuilder builder, LedgerResources resources, MessagingRole role, bool writingCode = false)
+    public static IHostApplicationBuilder AddLedgerMessaging(this IHostApplicationBuilder builder, LedgerResources resources, MessagingRole role, bool writingCode = false)
     {
         builder.Services.AddSingleton(resources.Store);
         builder.Services.AddSingleton(resources.Clock);
