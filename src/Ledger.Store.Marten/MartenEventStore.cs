@@ -209,8 +209,11 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
             $"""
             SELECT s.id, s.version,
                    (SELECT e.headers ->> '{OrganizationHeader}' FROM {events} e WHERE e.stream_id = s.id ORDER BY e.version LIMIT 1)
-            FROM {streams} s ORDER BY s.id
+            FROM {streams} s WHERE s.id <> $1 ORDER BY s.id
             """);
+
+        // Marten records the positions of a failed append under its own tombstone stream, which is no matter.
+        command.Parameters.Add(new NpgsqlParameter { Value = StorageConstants.TombstoneStreamKey });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<StreamInfo>();
         while (await reader.ReadAsync(cancellationToken))
