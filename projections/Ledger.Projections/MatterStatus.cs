@@ -168,6 +168,15 @@ public sealed record StatusFold(
             : list.SetItem(index, change(list[index]));
     }
 
+    /// <summary>
+    /// The fold of the statements published by a time. Folded holds the statements in the order Evolve took them,
+    /// publication order, so this is the fold of a prefix: itself when nothing published later was folded.
+    /// </summary>
+    public StatusFold AsOf(DateTimeOffset asOf) =>
+        LastPublishedAt is not { } last || last <= asOf
+            ? this
+            : Folded.TakeWhile(s => s.PublishedAt <= asOf).Aggregate(Empty(Matter, Organization, Title), Evolve);
+
     /// <summary>The status as of a time: promises whose due date is before that day (UTC) and undelivered are overdue.</summary>
     public MatterStatus Render(DateTimeOffset asOf)
     {

@@ -11,6 +11,12 @@ public static class MatterViews
     public static MatterStatus? Status(IEnumerable<Recorded> matterEvents, DateTimeOffset asOf, DateTimeOffset? knownAt = null) =>
         MatterTimeline.Build(matterEvents, knownAt) is { } timeline ? Status(timeline, asOf) : null;
 
+    /// <summary>The fold of every statement of the timeline, in its order; render it with <see cref="StatusFold.AsOf"/> for an earlier time.</summary>
+    public static StatusFold Fold(MatterTimeline timeline) =>
+        timeline.Entries
+            .Select(e => e.Statement)
+            .Aggregate(StatusFold.Empty(timeline.Matter, timeline.Organization, timeline.Title), StatusFold.Evolve);
+
     public static MatterStatus Status(MatterTimeline timeline, DateTimeOffset asOf) =>
         timeline.PublishedBy(asOf)
             .Select(e => e.Statement)

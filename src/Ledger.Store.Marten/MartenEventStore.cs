@@ -1,9 +1,13 @@
 using System.Runtime.CompilerServices;
 using JasperFx;
 using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
 using Ledger.Events;
+using Ledger.Projections;
 using Ledger.Serialization;
 using Ledger.Storage;
+using Ledger.Store.Marten.Projections;
 using Marten;
 using Npgsql;
 using Weasel.Core;
@@ -14,6 +18,8 @@ namespace Ledger.Store.Marten;
 /// The event-store contract on Marten and PostgreSQL. Matters are string-keyed Marten streams; event types carry the
 /// same stable names as every other backend. A unique expression index on Marten's events table makes statement ids
 /// unique in the ledger; each event's headers carry its matter's organization for filters and listings.
+/// The pure projections run inside Marten too: each matter's status as an inline snapshot, the promise tracker and the
+/// organization summaries as async projections; their queries answer as the pure projections over the events do.
 /// </summary>
 public sealed class MartenEventStore : Ledger.Storage.IEventStore
 {
@@ -44,13 +50,25 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
         options.DatabaseSchemaName = schema;
 
         // The same field names as the ledger's own JSON, so that SQL over mt_events reads like the exports.
-        options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+        options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, json => json.Converters.Add(new StatementJsonConverter()));
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         options.Events.StreamIdentity = StreamIdentity.AsString;
         options.Events.MetadataConfig.HeadersEnabled = true;
         foreach (var name in EventTypes.All)
         {
             options.Events.MapEventType(EventTypes.TypeOf(name), name);
+        }
+
+        // Here rather than in OpenAsync, so that every Marten user of the ledger (a hosted daemon, the bench) has them.
+        options.Projections.Add(new MatterStatusProjection(), ProjectionLifecycle.Inline);
+        options.Projections.Add(new PromiseTrackerProjection(), ProjectionLifecycle.Async);
+        options.Projections.Add(new OrganizationSummaryProjection(), ProjectionLifecycle.Async);
+
+        // The daemon runs where it is started (StartProjectionDaemonAsync, or a host's AddAsyncDaemon, whose mode stands).
+        // Left Disabled, Marten warns on stdout that async projections will not run, and stdout is the CLI's output.
+        if (options.Projections.AsyncMode == DaemonMode.Disabled)
+        {
+            options.Projections.AsyncMode = DaemonMode.ExternallyManaged;
         }
     }
 
@@ -191,8 +209,11 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
             $"""
             SELECT s.id, s.version,
                    (SELECT e.headers ->> '{OrganizationHeader}' FROM {events} e WHERE e.stream_id = s.id ORDER BY e.version LIMIT 1)
-            FROM {streams} s ORDER BY s.id
+            FROM {streams} s WHERE s.id <> $1 ORDER BY s.id
             """);
+
+        // Marten records the positions of a failed append under its own tombstone stream, which is no matter.
+        command.Parameters.Add(new NpgsqlParameter { Value = StorageConstants.TombstoneStreamKey });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<StreamInfo>();
         while (await reader.ReadAsync(cancellationToken))
@@ -233,10 +254,95 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
         return found;
     }
 
+    /// <summary>Starts Marten's async daemon on this store's database, which keeps the promise tracker and organization summaries.</summary>
+    public async Task<MartenProjectionDaemon> StartProjectionDaemonAsync()
+    {
+        var daemon = await store.BuildProjectionDaemonAsync();
+        await daemon.StartAllAsync();
+        return new MartenProjectionDaemon(daemon);
+    }
+
+    /// <summary>The matter's inline snapshot as stored; null for an unknown matter.</summary>
+    public async Task<MatterStatusSnapshot?> LoadSnapshotAsync(string matter, CancellationToken cancellationToken = default)
+    {
+        await using var session = store.QuerySession();
+        return await session.LoadAsync<MatterStatusSnapshot>(matter, cancellationToken);
+    }
+
+    /// <summary>An async view's documents as stored, one per organization, ordered by organization.</summary>
+    public async Task<IReadOnlyList<TView>> LoadViewsAsync<TView>(CancellationToken cancellationToken = default)
+        where TView : OrganizationMatters
+    {
+        await using var session = store.QuerySession();
+        return (await session.Query<TView>().ToListAsync(cancellationToken)).OrderBy(v => v.Id, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// A matter's status as of a publication time, known at a recording time (now when null), from the inline snapshot.
+    /// Null when the matter is unknown or was not yet recorded at <paramref name="knownAt"/>.
+    /// </summary>
+    public async Task<MatterStatus?> StatusAsync(string matter, DateTimeOffset asOf, DateTimeOffset? knownAt = null, CancellationToken cancellationToken = default)
+    {
+        var snapshot = await LoadSnapshotAsync(matter, cancellationToken);
+        return snapshot is not null && Covers(knownAt, snapshot.KnownThrough)
+            ? snapshot.Render(asOf)
+            : MatterViews.Status(await RecordedAsync(matter, cancellationToken), asOf, knownAt);
+    }
+
+    /// <summary>Every promise as of a time, known at a recording time (now when null), from the async promise tracker view.</summary>
+    public async Task<IReadOnlyList<TrackedPromise>> PromiseTrackerAsync(DateTimeOffset asOf, DateTimeOffset? knownAt = null, CancellationToken cancellationToken = default) =>
+        PromiseTracker.Track(await ViewStatusesAsync<PromiseTrackerView>(asOf, knownAt, cancellationToken), asOf);
+
+    /// <summary>Every organization's summary as of a time, known at a recording time (now when null), from the async summary view.</summary>
+    public async Task<IReadOnlyList<OrganizationSummary>> OrganizationSummariesAsync(DateTimeOffset asOf, DateTimeOffset? knownAt = null, CancellationToken cancellationToken = default) =>
+        OrganizationSummaries.Summarize(await ViewStatusesAsync<OrganizationSummaryView>(asOf, knownAt, cancellationToken));
+
     public async ValueTask DisposeAsync()
     {
         store.Dispose();
         await dataSource.DisposeAsync();
+    }
+
+    /// <summary>The organization an event's matter belongs to: every append stamps it on its events' headers.</summary>
+    internal static string OrganizationOf(IEvent e) =>
+        e.Data is MatterOpened opened ? opened.Organization
+            : e.Headers?.TryGetValue(OrganizationHeader, out var value) == true ? value?.ToString() ?? string.Empty
+            : string.Empty;
+
+    /// <summary>A projection holds what the ledger knew through its events' latest recording; an earlier known-at needs the events.</summary>
+    private static bool Covers(DateTimeOffset? knownAt, DateTimeOffset knownThrough) => knownAt is not { } at || at >= knownThrough;
+
+    private async Task<List<Recorded>> RecordedAsync(string matter, CancellationToken cancellationToken)
+    {
+        var events = new List<Recorded>();
+        await foreach (var e in ReadStreamAsync(matter, 1, cancellationToken))
+        {
+            events.Add(EventEnvelope.ToRecorded(e));
+        }
+
+        return events;
+    }
+
+    /// <summary>
+    /// The statuses a cross-matter view holds, rendered at the query's time. A matter with events recorded after
+    /// <paramref name="knownAt"/> is folded from its events as the ledger knew them then.
+    /// </summary>
+    private async Task<List<MatterStatus>> ViewStatusesAsync<TView>(DateTimeOffset asOf, DateTimeOffset? knownAt, CancellationToken cancellationToken)
+        where TView : OrganizationMatters
+    {
+        var statuses = new List<MatterStatus>();
+        foreach (var matter in (await LoadViewsAsync<TView>(cancellationToken)).SelectMany(v => v.Matters))
+        {
+            var status = Covers(knownAt, matter.KnownThrough)
+                ? matter.StatusAt(asOf)
+                : MatterViews.Status(await RecordedAsync(matter.Matter, cancellationToken), asOf, knownAt);
+            if (status is not null)
+            {
+                statuses.Add(status);
+            }
+        }
+
+        return statuses;
     }
 
     /// <summary>Ledger events of a page, and every position the page covered (Marten fills failed appends' positions with tombstones).</summary>

@@ -13,7 +13,7 @@ internal sealed record MartenAppend(string Stream, long ExpectedVersion, string 
 /// <summary>
 /// Marten on its own: the ledger's events appended with session.Events.StartStream/Append, one session and one
 /// SaveChangesAsync per document. Configured as MartenEventStore configures Marten (serializer, string stream keys, the
-/// same stable event type names, the organization header), so the events rows are the same; nothing else is written.
+/// same stable event type names, the organization header, the inline status snapshot), so both write the same rows.
 /// <see cref="SampleAsync"/> lets the scenario check that, since the two configurations must be kept in step by hand.
 /// </summary>
 internal static class MartenDirectImport
