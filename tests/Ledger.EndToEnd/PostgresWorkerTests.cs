@@ -16,7 +16,8 @@ public sealed class PostgresWorkerTests(PostgresCluster cluster) : IDisposable
     [Fact]
     public async Task Two_workers_notify_every_event_once_and_every_overdue_promise_once_even_when_the_leader_is_killed()
     {
-        var store = $"postgres:{await cluster.CreateDatabaseAsync()}";
+        var connectionString = await cluster.CreateDatabaseAsync();
+        var store = $"postgres:{connectionString}";
         Task<CliResult> Run(params string[] args) => LedgerCli.RunAsync(["--store", store, .. args]);
         Assert.Equal(0, (await Run("import", Repo.Samples)).ExitCode);
 
@@ -47,10 +48,30 @@ public sealed class PostgresWorkerTests(PostgresCluster cluster) : IDisposable
         Assert.Equal(events, positions);
         var overdue = feed.Where(n => (string)n["kind"]! == "promise-overdue").Select(n => (string)n["id"]!).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(["promise-overdue:acme/overdue/audit@2025-02-01", "promise-overdue:microsoft/imod-azure/lessons-learned@2025-11-06"], overdue);
+        // The surviving worker's Marten daemon also took the cross-matter projections up to the last event.
+        Assert.Equal(events[^1], await ProjectionsCaughtUpAsync(connectionString, events[^1]));
         foreach (var id in feed.Select(n => (string)n["id"]!))
         {
             var told = workers.Sum(w => w.Lines.Count(l => l.Contains($"notified {id}:", StringComparison.Ordinal)));
             Assert.True(told <= 1, $"{id} was notified {told} times by the workers");
+        }
+    }
+
+    private static async Task<long> ProjectionsCaughtUpAsync(string connectionString, long last)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            await using var command = dataSource.CreateCommand(
+                "SELECT coalesce(min(last_seq_id), 0) FROM ledger.mt_event_progression WHERE name IN ('PromiseTrackerView:All', 'OrganizationSummaryView:All') HAVING count(*) = 2");
+            var reached = await command.ExecuteScalarAsync() is long value ? value : 0;
+            if (reached >= last || DateTime.UtcNow > deadline)
+            {
+                return reached;
+            }
+
+            await Task.Delay(250);
         }
     }
 }
