@@ -75,12 +75,18 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
     public static async Task<MartenEventStore> OpenAsync(string connectionString, string schema = "ledger", CancellationToken cancellationToken = default)
     {
         var store = DocumentStore.For(options => Configure(options, connectionString, schema));
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         var dataSource = NpgsqlDataSource.Create(connectionString);
+        await PrepareDatabaseAsync(store, dataSource, schema, cancellationToken);
+        return new MartenEventStore(store, dataSource, schema);
+    }
+
+    /// <summary>Marten's tables, then the ledger's unique index on statement ids; public so that baselines write into the same schema.</summary>
+    public static async Task PrepareDatabaseAsync(IDocumentStore store, NpgsqlDataSource dataSource, string schema = "ledger", CancellationToken cancellationToken = default)
+    {
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         await using var index = dataSource.CreateCommand(
             $"CREATE UNIQUE INDEX IF NOT EXISTS {StatementIndex} ON {schema}.mt_events ((data ->> 'statementId')) WHERE data ? 'statementId'");
         await index.ExecuteNonQueryAsync(cancellationToken);
-        return new MartenEventStore(store, dataSource, schema);
     }
 
     public async Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)

@@ -13,7 +13,8 @@ internal sealed record MartenAppend(string Stream, long ExpectedVersion, string 
 /// <summary>
 /// Marten on its own: the ledger's events appended with session.Events.StartStream/Append, one session and one
 /// SaveChangesAsync per document. Configured as MartenEventStore configures Marten (serializer, string stream keys, the
-/// same stable event type names, the organization header, the inline status snapshot), so both write the same rows.
+/// same stable event type names, the organization header, the inline status snapshot) into the same schema, so both write
+/// the same rows and maintain the same indexes.
 /// <see cref="SampleAsync"/> lets the scenario check that, since the two configurations must be kept in step by hand.
 /// </summary>
 internal static class MartenDirectImport
@@ -25,11 +26,15 @@ internal static class MartenDirectImport
         transactions.Select(rows => new MartenAppend(rows[0].Stream, rows[0].Version - 1, rows[0].Organization,
             rows.Select(e => (object)LedgerJson.Deserialize(e.Type, e.Data)).ToArray())).ToList();
 
-    /// <summary>A store on a fresh database with its schema created, so that the clock does not see the DDL.</summary>
+    /// <summary>
+    /// A store on a fresh database with the ledger's schema created (Marten's tables and the unique index on statement
+    /// ids, which every append maintains), so that the clock does not see the DDL.
+    /// </summary>
     public static async Task<DocumentStore> OpenAsync(string connectionString)
     {
         var store = DocumentStore.For(options => MartenEventStore.Configure(options, connectionString));
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await MartenEventStore.PrepareDatabaseAsync(store, dataSource);
         return store;
     }
 
