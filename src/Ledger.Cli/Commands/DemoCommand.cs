@@ -1,9 +1,14 @@
 using System.CommandLine;
 using System.Reflection;
+using Ledger.Cli.Hosting;
 using Ledger.Cli.Output;
 using Ledger.Importing;
+using Ledger.Messaging.Hosting;
+using Ledger.Messaging.Importing;
 using Ledger.Projections;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
+using Wolverine;
 
 namespace Ledger.Cli.Commands;
 
@@ -46,7 +51,14 @@ public static class DemoCommand
             return ExitCodes.InvalidInput;
         }
 
-        var result = await new ImportDocumentHandler(context.Store, context.Clock).HandleAsync(documents, null, cancellationToken);
+        ImportResult result;
+        using (var host = MessagingHost.Build(context, MessagingRole.Commands))
+        {
+            await host.StartAsync(cancellationToken);
+            result = await host.Services.GetRequiredService<IMessageBus>().InvokeAsync<ImportResult>(new ImportDocuments(documents), cancellationToken, Timeout.InfiniteTimeSpan);
+            await host.StopAsync(CancellationToken.None);
+        }
+
         var now = context.Clock.GetUtcNow();
         var timeline = await context.Queries.TimelineAsync(SampleMatter, null, cancellationToken);
         var status = MatterViews.Status(timeline, now);
