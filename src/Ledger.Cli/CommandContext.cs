@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Ledger.Cli.Querying;
+using Ledger.Querying;
 using Ledger.Messaging.Hosting;
 using Ledger.Storage;
 
@@ -13,20 +13,6 @@ public sealed record CommandContext(ParseResult Parse, LedgerBackend Backend, IE
     public T? Value<T>(Option<T> option) => Parse.GetValue(option);
 
     public T? Value<T>(Argument<T> argument) => Parse.GetValue(argument);
-}
-
-/// <summary>A matter, statement or version the user named does not exist (exit code 2).</summary>
-public sealed class NotFoundException(string message) : Exception(message)
-{
-    public NotFoundException()
-        : this("not found")
-    {
-    }
-
-    public NotFoundException(string message, Exception innerException)
-        : this(message + ": " + innerException.Message)
-    {
-    }
 }
 
 public static class CommandRunner

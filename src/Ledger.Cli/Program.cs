@@ -24,6 +24,7 @@ root.AddExportCommand();
 root.AddTailCommand();
 root.AddMigrateCommand();
 root.AddDemoCommand();
+root.AddServeCommand();
 root.AddWorkerCommand();
 root.AddNotificationsCommand();
 root.AddCodegenCommand();

@@ -6,19 +6,7 @@ namespace Ledger.Cli;
 /// <summary>Finds the store from --store, then LEDGER_STORE, then the default SQLite file in the user's data directory.</summary>
 public static class StoreLocation
 {
-    public static string DefaultPath =>
-        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "ledger", "ledger.db");
-
-    public static string Resolve(string? option)
-    {
-        if (!string.IsNullOrWhiteSpace(option))
-        {
-            return option;
-        }
-
-        var fromEnvironment = Environment.GetEnvironmentVariable("LEDGER_STORE");
-        return string.IsNullOrWhiteSpace(fromEnvironment) ? $"sqlite:{DefaultPath}" : fromEnvironment;
-    }
+    public static string Resolve(string? option) => LedgerBackend.Locate(option);
 
     /// <exception cref="UsageException">LEDGER_CLOCK_OFFSET is not a time span.</exception>
     public static LedgerClock Clock()

@@ -14,6 +14,21 @@ namespace Ledger.Messaging.Hosting;
 /// <summary>Where the ledger lives, and what goes with it: the event store, the notification feed, the worker's leadership and Wolverine's message store.</summary>
 public abstract record LedgerBackend
 {
+    public static string DefaultPath =>
+        System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "ledger", "ledger.db");
+
+    /// <summary>The given location, else LEDGER_STORE, else the SQLite file in the user's data directory.</summary>
+    public static string Locate(string? location)
+    {
+        if (!string.IsNullOrWhiteSpace(location))
+        {
+            return location;
+        }
+
+        var fromEnvironment = Environment.GetEnvironmentVariable("LEDGER_STORE");
+        return string.IsNullOrWhiteSpace(fromEnvironment) ? $"sqlite:{DefaultPath}" : fromEnvironment;
+    }
+
     /// <summary>sqlite:&lt;path&gt; (or a path ending .db/.sqlite), postgres:&lt;connection string&gt;, postgresql:// or postgres:// URIs.</summary>
     /// <exception cref="InvalidStoreLocationException">The location names no backend this build has.</exception>
     public static LedgerBackend Parse(string location)

@@ -2,7 +2,7 @@ using Ledger.Events;
 using Ledger.Projections;
 using Ledger.Storage;
 
-namespace Ledger.Cli.Querying;
+namespace Ledger.Querying;
 
 /// <summary>Reads events from the store and hands them to the pure projections.</summary>
 public sealed class LedgerQueries(IEventStore store)
@@ -61,5 +61,19 @@ public sealed class LedgerQueries(IEventStore store)
 
         var timeline = await TimelineAsync(stored.Stream, null, cancellationToken);
         return timeline.Entries.Single(e => e.Statement.StatementId == statementId).Statement;
+    }
+}
+
+/// <summary>A matter, statement or version the user named does not exist (the CLI exits 2, the server answers 404).</summary>
+public sealed class NotFoundException(string message) : Exception(message)
+{
+    public NotFoundException()
+        : this("not found")
+    {
+    }
+
+    public NotFoundException(string message, Exception innerException)
+        : this(message + ": " + innerException.Message)
+    {
     }
 }

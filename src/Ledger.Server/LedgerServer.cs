@@ -1,0 +1,31 @@
+using Ledger.Messaging.Hosting;
+using Ledger.Server.Hosting;
+
+namespace Ledger.Server;
+
+/// <summary>`ledger serve`: the HTTP API, live subscriptions, feeds, webhooks and dashboard, with the worker embedded.</summary>
+public static class LedgerServer
+{
+    /// <summary>Configuration: Ledger:Store (else LEDGER_STORE, else the default SQLite file), Ledger:LoadSample, and ASP.NET's usual keys (urls).</summary>
+    public static async Task<WebApplication> BuildAsync(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        // In code rather than appsettings.json, so that `ledger serve` and the server's own executable log alike.
+        foreach (var quiet in new[] { "Microsoft.AspNetCore", "Wolverine", "JasperFx", "Marten" })
+        {
+            builder.Logging.AddFilter(quiet, LogLevel.Warning);
+        }
+
+        var settings = ServerSettings.From(builder.Configuration);
+        var backend = LedgerBackend.Parse(LedgerBackend.Locate(settings.Store));
+        var store = await backend.OpenStoreAsync(CancellationToken.None);
+        var feed = await backend.OpenFeedAsync(CancellationToken.None);
+        builder.Services.AddSingleton(settings);
+        builder.AddLedgerMessaging(new LedgerResources(backend, store, LedgerClock.FromEnvironment(), feed), MessagingRole.Worker);
+        builder.AddLedgerHosting(settings);
+
+        var app = builder.Build();
+        app.MapLedgerHosting();
+        return app;
+    }
+}
