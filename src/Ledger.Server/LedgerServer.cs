@@ -1,5 +1,6 @@
 using Ledger.Messaging.Hosting;
 using Ledger.Server.Hosting;
+using Ledger.Server.Subscriptions;
 
 namespace Ledger.Server;
 
@@ -23,9 +24,11 @@ public static class LedgerServer
         builder.Services.AddSingleton(settings);
         builder.AddLedgerMessaging(new LedgerResources(backend, store, LedgerClock.FromEnvironment(), feed), MessagingRole.Worker);
         builder.AddLedgerHosting(settings);
+        builder.AddLiveSubscriptions();
 
         var app = builder.Build();
         app.MapLedgerHosting();
+        app.MapLiveSubscriptions();
         return app;
     }
 }

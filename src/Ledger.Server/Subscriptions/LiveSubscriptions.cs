@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text;
+using Ledger.Storage;
+
+namespace Ledger.Server.Subscriptions;
+
+/// <summary>
+/// GET /api/stream: Server-Sent Events of new events, filtered by matter, organization and type (each repeatable).
+/// Each event's global position is its SSE id; Last-Event-ID (or ?from=position) resumes after it with no gap and no
+/// duplicate. Payloads are CloudEvents 1.0 JSON. Comments keep idle connections alive.
+/// </summary>
+public static class LiveSubscriptions
+{
+    public static IHostApplicationBuilder AddLiveSubscriptions(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<EventBroadcaster>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<EventBroadcaster>());
+        return builder;
+    }
+
+    public static WebApplication MapLiveSubscriptions(this WebApplication app)
+    {
+        var heartbeat = TimeSpan.FromSeconds(app.Configuration.GetValue("Ledger:Stream:HeartbeatSeconds", 15.0));
+        app.MapGet("/api/stream", (HttpContext http, EventBroadcaster broadcaster, IEventStore store, string[]? matter, string[]? organization, string[]? type, long? from) =>
+                StreamAsync(http, broadcaster, store, new EventFilter(matter, organization, type), from, heartbeat))
+            .WithName("Stream")
+            .WithSummary("Live events as Server-Sent Events (CloudEvents JSON); resume with Last-Event-ID or ?from=position");
+        return app;
+    }
+
+    private static async Task StreamAsync(HttpContext http, EventBroadcaster broadcaster, IEventStore store, EventFilter filter, long? from, TimeSpan heartbeat)
+    {
+        var cancellation = http.RequestAborted;
+        long? after = long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var lastId) ? lastId
+            : from is { } start ? Math.Max(0, start - 1)
+            : null;
+
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        var body = http.Response.Body;
+        await WriteAsync(body, "retry: 2000\n: connected\n\n", cancellation);
+
+        // Join before reading history: whatever is appended meanwhile is queued, and skipped if history had it.
+        using var listener = await broadcaster.JoinAsync(filter, cancellation);
+        var sent = after ?? 0;
+        if (after is { } resumeAfter)
+        {
+            await foreach (var e in store.ReadAllAsync(resumeAfter + 1, filter, cancellation))
+            {
+                await SendAsync(body, e, cancellation);
+                sent = e.Position;
+            }
+        }
+
+        try
+        {
+            while (!cancellation.IsCancellationRequested)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+                wait.CancelAfter(heartbeat);
+                try
+                {
+                    if (!await listener.Events.WaitToReadAsync(wait.Token))
+                    {
+                        return;
+                    }
+                }
+                catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+                {
+                    await WriteAsync(body, ": heartbeat\n\n", cancellation);
+                    continue;
+                }
+
+                while (listener.Events.TryRead(out var e))
+                {
+                    if (e.Position > sent)
+                    {
+                        await SendAsync(body, e, cancellation);
+                        sent = e.Position;
+                    }
+                }
+            }
+        }
+        catch (ClientTooSlowException)
+        {
+            // The connection ends; the client reconnects with Last-Event-ID and catches up from the store.
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static Task SendAsync(Stream body, StoredEvent e, CancellationToken cancellation) =>
+        WriteAsync(body, $"id: {e.Position.ToString(CultureInfo.InvariantCulture)}\ndata: {LedgerCloudEvents.ToJson(e)}\n\n", cancellation);
+
+    private static async Task WriteAsync(Stream body, string text, CancellationToken cancellation)
+    {
+        await body.WriteAsync(Encoding.UTF8.GetBytes(text), cancellation);
+        await body.FlushAsync(cancellation);
+    }
+}
