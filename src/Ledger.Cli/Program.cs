@@ -27,6 +27,7 @@ root.AddDemoCommand();
 root.AddServeCommand();
 root.AddWorkerCommand();
 root.AddNotificationsCommand();
+root.AddWebhookCommands();
 root.AddCodegenCommand();
 
 return await root.Parse(args).InvokeAsync();

@@ -1,4 +1,5 @@
 using Ledger.Messaging.Hosting;
+using Ledger.Messaging.Webhooks;
 using Ledger.Server.Hosting;
 using Ledger.Server.Subscriptions;
 
@@ -21,8 +22,10 @@ public static class LedgerServer
         var backend = LedgerBackend.Parse(LedgerBackend.Locate(settings.Store));
         var store = await backend.OpenStoreAsync(CancellationToken.None);
         var feed = await backend.OpenFeedAsync(CancellationToken.None);
+        var webhooks = await backend.OpenWebhooksAsync(CancellationToken.None);
+        var webhookSettings = builder.Configuration.GetSection("Ledger:Webhooks").Get<WebhookSettings>() ?? new WebhookSettings();
         builder.Services.AddSingleton(settings);
-        builder.AddLedgerMessaging(new LedgerResources(backend, store, LedgerClock.FromEnvironment(), feed), MessagingRole.Worker);
+        builder.AddLedgerMessaging(new LedgerResources(backend, store, LedgerClock.FromEnvironment(), feed, webhooks, webhookSettings), MessagingRole.Worker);
         builder.AddLedgerHosting(settings);
         builder.AddLiveSubscriptions();
 

@@ -5,6 +5,7 @@ using Ledger.Cli.Hosting;
 using Ledger.Cli.Output;
 using Ledger.Messaging.Hosting;
 using Ledger.Messaging.Notifying;
+using Ledger.Messaging.Webhooks;
 using Microsoft.Extensions.Hosting;
 using Spectre.Console;
 
@@ -25,13 +26,18 @@ public static class WorkerCommands
 {
     public static void AddWorkerCommand(this RootCommand root)
     {
+        var allowPrivate = new Option<bool>("--allow-private-webhook-targets") { Description = "Let webhooks call private, loopback and link-local addresses (for receivers on the same network)" };
         var command = new Command(
             "worker",
-            "Run until stopped: relay every recorded event to the notification feed, raise overdue promises on their due dates, and run Wolverine's durable queues. Several workers may share one PostgreSQL ledger: one leads, the others stand by.");
+            "Run until stopped: relay every recorded event to the notification feed, raise overdue promises on their due dates, deliver webhooks, and run Wolverine's durable queues. Several workers may share one PostgreSQL ledger: one leads, the others stand by.")
+        {
+            allowPrivate,
+        };
         command.SetStoreAction(async (context, cancellationToken) =>
         {
             await using var feed = await context.Backend.OpenFeedAsync(cancellationToken);
-            using var host = MessagingHost.Build(context, MessagingRole.Worker, feed);
+            await using var webhooks = await context.Backend.OpenWebhooksAsync(cancellationToken);
+            using var host = MessagingHost.Build(context, MessagingRole.Worker, feed, webhooks: webhooks, webhookSettings: new WebhookSettings(AllowPrivateTargets: context.Value(allowPrivate)));
             await host.StartAsync(cancellationToken);
             Console.WriteLine($"ledger worker: running on {Describe(context.Backend)}; stop with Ctrl+C or SIGTERM");
             await host.WaitForShutdownAsync(cancellationToken);
@@ -85,7 +91,8 @@ public static class WorkerCommands
         command.SetStoreAction(async (context, cancellationToken) =>
         {
             await using var feed = await context.Backend.OpenFeedAsync(cancellationToken);
-            using var host = MessagingHost.Build(context, MessagingRole.Worker, feed, Path.GetFullPath(context.Value(project)!), writingCode: true);
+            await using var webhooks = await context.Backend.OpenWebhooksAsync(cancellationToken);
+            using var host = MessagingHost.Build(context, MessagingRole.Worker, feed, Path.GetFullPath(context.Value(project)!), writingCode: true, webhooks);
             return await host.RunJasperFxCommands(["codegen", "write"]);
         });
         root.Subcommands.Add(command);

@@ -1,5 +1,6 @@
 using Ledger.Messaging.Hosting;
 using Ledger.Messaging.Notifying;
+using Ledger.Messaging.Webhooks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +9,8 @@ namespace Ledger.Cli.Hosting;
 /// <summary>The Wolverine host behind a command: quiet for short commands, a line per event for the worker.</summary>
 public static class MessagingHost
 {
-    public static IHost Build(CommandContext context, MessagingRole role, INotificationFeed? feed = null, string? contentRoot = null, bool writingCode = false)
+    public static IHost Build(CommandContext context, MessagingRole role, INotificationFeed? feed = null, string? contentRoot = null, bool writingCode = false,
+        IWebhookStore? webhooks = null, WebhookSettings? webhookSettings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -28,7 +30,7 @@ public static class MessagingHost
         builder.Logging.AddFilter("Wolverine", role == MessagingRole.Worker ? LogLevel.Warning : LogLevel.Error);
         builder.Logging.AddFilter("JasperFx", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.AddLedgerMessaging(new LedgerResources(context.Backend, context.Store, context.Clock, feed), role, writingCode);
+        builder.AddLedgerMessaging(new LedgerResources(context.Backend, context.Store, context.Clock, feed, webhooks, webhookSettings), role, writingCode);
         return builder.Build();
     }
 }

@@ -1,5 +1,6 @@
 using JasperFx.Events.Daemon;
 using Ledger.Messaging.Notifying;
+using Ledger.Messaging.Webhooks;
 using Ledger.Storage;
 using Ledger.Store.Marten;
 using Ledger.Store.Sqlite;
@@ -60,6 +61,8 @@ public abstract record LedgerBackend
 
     public abstract Task<INotificationFeed> OpenFeedAsync(CancellationToken cancellationToken);
 
+    public abstract Task<IWebhookStore> OpenWebhooksAsync(CancellationToken cancellationToken);
+
     /// <summary>Held by one worker at a time; released when its process dies.</summary>
     public abstract ILeaderLock LeaderLock(string name);
 
@@ -90,6 +93,9 @@ public sealed record SqliteBackend(string Path) : LedgerBackend
     public override async Task<INotificationFeed> OpenFeedAsync(CancellationToken cancellationToken) =>
         await SqliteNotificationFeed.OpenAsync(FullPath, cancellationToken);
 
+    public override async Task<IWebhookStore> OpenWebhooksAsync(CancellationToken cancellationToken) =>
+        await SqliteWebhookStore.OpenAsync(FullPath, cancellationToken);
+
     public override ILeaderLock LeaderLock(string name) => new FileLeaderLock(System.IO.Path.ChangeExtension(FullPath, null) + $".{name}.lock");
 
     public override void PersistMessages(WolverineOptions options) => options.PersistMessagesWithSqlite($"Data Source={MessagesPath}");
@@ -107,6 +113,9 @@ public sealed record PostgresBackend(string ConnectionString) : LedgerBackend
 
     public override async Task<INotificationFeed> OpenFeedAsync(CancellationToken cancellationToken) =>
         await PostgresNotificationFeed.OpenAsync(ConnectionString, Schema, cancellationToken);
+
+    public override async Task<IWebhookStore> OpenWebhooksAsync(CancellationToken cancellationToken) =>
+        await PostgresWebhookStore.OpenAsync(ConnectionString, Schema, cancellationToken);
 
     public override ILeaderLock LeaderLock(string name) => new AdvisoryLeaderLock(ConnectionString, name);
 

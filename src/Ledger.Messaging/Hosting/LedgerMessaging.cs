@@ -2,6 +2,7 @@ using System.Data.Common;
 using JasperFx.CodeGeneration;
 using Ledger.Messaging.Deadlines;
 using Ledger.Messaging.Notifying;
+using Ledger.Messaging.Webhooks;
 using Ledger.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -20,12 +21,19 @@ public enum MessagingRole
 }
 
 /// <summary>What the messaging module needs, opened by the caller.</summary>
-public sealed record LedgerResources(LedgerBackend Backend, IEventStore Store, LedgerClock Clock, INotificationFeed? Feed = null);
+public sealed record LedgerResources(
+    LedgerBackend Backend,
+    IEventStore Store,
+    LedgerClock Clock,
+    INotificationFeed? Feed = null,
+    IWebhookStore? Webhooks = null,
+    WebhookSettings? WebhookSettings = null);
 
 public static class LedgerMessaging
 {
     public const string NotificationsQueue = "notifications";
     public const string DeadlinesQueue = "deadlines";
+    public const string WebhooksQueue = "webhooks";
 
     /// <summary>
     /// Registers Wolverine with the ledger's handlers. Handler code is generated ahead of time (ledger codegen) and
@@ -40,6 +48,13 @@ public static class LedgerMessaging
         if (resources.Feed is not null)
         {
             builder.Services.AddSingleton(resources.Feed);
+        }
+
+        if (resources.Webhooks is not null)
+        {
+            builder.Services.AddSingleton(resources.Webhooks);
+            builder.Services.AddSingleton(resources.WebhookSettings ?? new WebhookSettings());
+            builder.Services.AddSingleton<WebhookSender>();
         }
 
         builder.UseWolverine(options =>
@@ -63,6 +78,9 @@ public static class LedgerMessaging
             options.PublishMessage<LedgerEventRecorded>().ToLocalQueue(NotificationsQueue);
             options.PublishMessage<PromiseBecameOverdue>().ToLocalQueue(NotificationsQueue);
             options.PublishMessage<CheckPromiseDeadline>().ToLocalQueue(DeadlinesQueue);
+            // One round of deliveries at a time, so that a subscription's events leave in log order.
+            options.LocalQueue(WebhooksQueue).Sequential();
+            options.PublishMessage<DeliverWebhooks>().ToLocalQueue(WebhooksQueue);
             options.Policies.OnException<DbException>().RetryWithCooldown(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5))
                 .Then.ScheduleRetry(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10));
         });
@@ -72,6 +90,10 @@ public static class LedgerMessaging
             builder.Services.AddSingleton(resources.Backend.LeaderLock("notification-relay"));
             builder.Services.AddHostedService<NotificationRelay>();
             resources.Backend.AddWorkerServices(builder.Services);
+            if (resources.Webhooks is not null)
+            {
+                builder.Services.AddHostedService<WebhookCatchUp>();
+            }
         }
 
         return builder;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Ledger.Messaging.Notifying;
 using Ledger.Storage;
 
 namespace Ledger.Server.Subscriptions;

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Ledger.Storage;
 
-namespace Ledger.Server.Subscriptions;
+namespace Ledger.Messaging.Notifying;
 
 /// <summary>
 /// Events as CloudEvents 1.0 in structured JSON: id is the statement id, time its publication, subject the matter,

@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Ledger.Messaging.Notifying;
+using Ledger.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Wolverine;
+using Wolverine.Runtime;
+
+namespace Ledger.Messaging.Webhooks;
+
+/// <summary>How deliveries behave: private targets, retry back-off, time-out.</summary>
+public sealed record WebhookSettings(bool AllowPrivateTargets = false, double RetryBaseSeconds = 2, double RetryCapSeconds = 600, double TimeoutSeconds = 10)
+{
+    /// <summary>Exponential: base, 2x base, 4x base ... up to the cap.</summary>
+    public TimeSpan Backoff(int failures) => TimeSpan.FromSeconds(Math.Min(RetryCapSeconds, RetryBaseSeconds * Math.Pow(2, Math.Max(0, failures - 1))));
+}
+
+/// <summary>Deliver what a subscription has not yet acknowledged, in log order; sent on the sequential "webhooks" queue.</summary>
+public sealed record DeliverWebhooks(string SubscriptionId);
+
+/// <summary>Every recorded event wakes the subscriptions it matches.</summary>
+public static class WebhookTriggerHandler
+{
+    public static async Task<IEnumerable<DeliverWebhooks>> Handle(LedgerEventRecorded recorded, IWebhookStore webhooks, CancellationToken cancellationToken)
+    {
+        var probe = new StoredEvent(recorded.Position, recorded.Matter, recorded.Version, recorded.Type, recorded.StatementId, recorded.Organization,
+            recorded.PublishedAt, recorded.RecordedAt, recorded.RecordedBy, recorded.Data);
+        return (await webhooks.ListAsync(cancellationToken))
+            .Where(s => s.Active && s.DeliveredThrough < recorded.Position && s.Filter.Matches(probe))
+            .Select(s => new DeliverWebhooks(s.Id))
+            .ToList();
+    }
+}
+
+/// <summary>
+/// Sends the subscription's pending events one by one in log order, so that each matter's events arrive in order.
+/// The first failure stops the round and schedules a durable retry with exponential back-off; a receiver that was
+/// down later gets everything it missed. 410 Gone removes the subscription, as Standard Webhooks suggests.
+/// </summary>
+public static class DeliverWebhooksHandler
+{
+    public static async Task Handle(DeliverWebhooks command, IWebhookStore webhooks, IEventStore store, WebhookSender sender, WebhookSettings settings,
+        TimeProvider clock, IMessageBus bus, ILogger<DeliverWebhooks> logger, CancellationToken cancellationToken)
+    {
+        var subscription = await webhooks.GetAsync(command.SubscriptionId, cancellationToken);
+        if (subscription is not { Active: true } || subscription.NextAttemptAt > clock.GetUtcNow() + TimeSpan.FromSeconds(0.5))
+        {
+            // Gone, or a retry is already scheduled for later: that retry resumes in order.
+            return;
+        }
+
+        await foreach (var e in store.ReadAllAsync(subscription.DeliveredThrough + 1, subscription.Filter, cancellationToken))
+        {
+            var attempt = subscription.FailedAttempts + 1;
+            var outcome = await sender.SendAsync(subscription, e, cancellationToken);
+            await webhooks.LogAttemptAsync(new WebhookAttempt(0, subscription.Id, e.Position, outcome.MessageId, attempt, outcome.At, outcome.StatusCode, outcome.Error, outcome.Duration.TotalMilliseconds), cancellationToken);
+            if (outcome.StatusCode == (int)HttpStatusCode.Gone)
+            {
+                await webhooks.RemoveAsync(subscription.Id, clock.GetUtcNow(), cancellationToken);
+                logger.LogWarning("webhook {Id}: the receiver answered 410 Gone; subscription removed", subscription.Id);
+                return;
+            }
+
+            if (!outcome.Delivered)
+            {
+                var delay = settings.Backoff(attempt);
+                await webhooks.RecordFailureAsync(subscription.Id, attempt, clock.GetUtcNow() + delay, outcome.Error ?? $"HTTP {outcome.StatusCode}", cancellationToken);
+                await bus.ScheduleAsync(new DeliverWebhooks(subscription.Id), delay);
+                logger.LogWarning("webhook {Id}: delivery of event {Position} failed ({Error}); attempt {Attempt}, retrying in {Delay}", subscription.Id, e.Position, outcome.Error ?? $"HTTP {outcome.StatusCode}", attempt, delay);
+                return;
+            }
+
+            await webhooks.AdvanceAsync(subscription.Id, e.Position, cancellationToken);
+            subscription = subscription with { DeliveredThrough = e.Position, FailedAttempts = 0, NextAttemptAt = null };
+        }
+    }
+}
+
+public sealed record DeliveryOutcome(string MessageId, DateTimeOffset At, int? StatusCode, string? Error, TimeSpan Duration)
+{
+    public bool Delivered => StatusCode is >= 200 and < 300;
+}
+
+/// <summary>Posts one event as a structured CloudEvent with Standard Webhooks headers, refusing private targets unless allowed.</summary>
+public sealed class WebhookSender : IDisposable
+{
+    private readonly HttpClient http;
+    private readonly TimeProvider clock;
+
+    public WebhookSender(WebhookSettings settings, TimeProvider clock)
+    {
+        this.clock = clock;
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            // Checked on the address actually connected to, so that DNS cannot swap a public name for a private address.
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var addresses = await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
+                var allowed = addresses.Where(a => settings.AllowPrivateTargets || !WebhookTargets.IsPrivate(a)).ToArray();
+                if (allowed.Length == 0)
+                {
+                    throw new HttpRequestException($"{context.DnsEndPoint.Host} resolves only to private or loopback addresses, which webhooks may not call");
+                }
+
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds) };
+    }
+
+    public async Task<DeliveryOutcome> SendAsync(WebhookSubscription subscription, StoredEvent e, CancellationToken cancellationToken)
+    {
+        var messageId = $"{subscription.Id}.{e.Position.ToString(CultureInfo.InvariantCulture)}";
+        var at = clock.GetUtcNow();
+        var timestamp = at.ToUnixTimeSeconds();
+        var body = LedgerCloudEvents.ToJson(e);
+        using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Url)
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/cloudevents+json"),
+        };
+        request.Headers.Add("webhook-id", messageId);
+        request.Headers.Add("webhook-timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add("webhook-signature", WebhookSignature.Sign(subscription.Secret, messageId, timestamp, body));
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            using var response = await http.SendAsync(request, cancellationToken);
+            return new DeliveryOutcome(messageId, at, (int)response.StatusCode, response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}", watch.Elapsed);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or SocketException && !cancellationToken.IsCancellationRequested)
+        {
+            return new DeliveryOutcome(messageId, at, null, ex.Message, watch.Elapsed);
+        }
+    }
+
+    public void Dispose() => http.Dispose();
+}
+
+public static class WebhookTargets
+{
+    /// <summary>Why a URL may not receive webhooks, or null: http(s) only, and no private, loopback or link-local address.</summary>
+    public static async Task<string?> ProblemAsync(string url, bool allowPrivateTargets, CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            return $"\"{url}\" is not an absolute http or https URL";
+        }
+
+        if (allowPrivateTargets)
+        {
+            return null;
+        }
+
+        IPAddress[] addresses;
+        try
+        {
+            addresses = IPAddress.TryParse(uri.Host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(uri.Host, cancellationToken);
+        }
+        catch (SocketException ex)
+        {
+            return $"{uri.Host} does not resolve ({ex.Message})";
+        }
+
+        return addresses.Any(IsPrivate)
+            ? $"{uri.Host} is a private, loopback or link-local address; webhooks may not call it unless the server allows private targets"
+            : null;
+    }
+
+    public static bool IsPrivate(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)
+            || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast || address.IsIPv6UniqueLocal)
+        {
+            return true;
+        }
+
+        if (address.AddressFamily != AddressFamily.InterNetwork)
+        {
+            return false;
+        }
+
+        var b = address.GetAddressBytes();
+        return b[0] == 10 || b[0] == 127 || b[0] == 0
+            || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
+            || (b[0] == 192 && b[1] == 168)
+            || (b[0] == 169 && b[1] == 254)
+            || (b[0] == 100 && b[1] >= 64 && b[1] <= 127)
+            || b[0] >= 224;
+    }
+}
+
+/// <summary>At start-up every active subscription catches up on what it missed while no worker ran.</summary>
+public sealed class WebhookCatchUp(IWebhookStore webhooks, IWolverineRuntime runtime) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var bus = new MessageBus(runtime);
+        foreach (var subscription in (await webhooks.ListAsync(cancellationToken)).Where(s => s.Active))
+        {
+            await bus.PublishAsync(new DeliverWebhooks(subscription.Id));
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

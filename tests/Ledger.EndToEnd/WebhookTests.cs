@@ -1,0 +1,176 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Ledger.Messaging.Webhooks;
+using Xunit;
+
+namespace Ledger.EndToEnd;
+
+/// <summary>Webhooks from the real server to a real receiver on loopback, through an outage.</summary>
+public sealed class WebhookTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+    private readonly TempStore store = new();
+
+    public void Dispose() => store.Dispose();
+
+    [Fact]
+    public async Task A_receiver_that_was_down_later_gets_every_event_in_order_each_signed()
+    {
+        using var receiver = new Receiver();
+        await store.ImportSamplesAsync();
+        var added = await store.RunAsync("webhooks", "add", receiver.Url, "--from-start", "--allow-private-target", "--json");
+        Assert.True(added.ExitCode == 0, added.ToString());
+        var subscription = JsonNode.Parse(added.Stdout)!;
+        var (id, secret) = ((string)subscription["id"]!, (string)subscription["secret"]!);
+
+        await using var server = await LedgerServerProcess.StartAsync(store, environment: new Dictionary<string, string>
+        {
+            ["Ledger__Webhooks__AllowPrivateTargets"] = "true",
+            ["Ledger__Webhooks__RetryBaseSeconds"] = "0.5",
+            ["Ledger__Webhooks__RetryCapSeconds"] = "2",
+        });
+        await WaitAsync(() => receiver.Accepted.Count == 8, receiver);
+
+        // Outage: first the receiver answers 503, then it is not there at all; events keep being recorded.
+        receiver.Failing = true;
+        await ImportAsync("outage-1", 3);
+        await WaitAsync(() => receiver.Refused >= 2, receiver);
+        receiver.Stop();
+        await ImportAsync("outage-2", 2);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        receiver.Failing = false;
+        receiver.Start();
+        await WaitAsync(() => receiver.Accepted.Count == 8 + (3 * 4) + (2 * 4), receiver);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        var accepted = receiver.Accepted;
+        Assert.Equal(Enumerable.Range(1, 28).Select(i => (long)i), accepted.Select(d => (long)JsonNode.Parse(d.Body)!["ledgerposition"]!));
+        Assert.Equal(accepted.Count, accepted.Select(d => d.MessageId).Distinct().Count());
+        Assert.All(accepted, d => Assert.True(WebhookSignature.Verify(secret, d.MessageId, d.Timestamp, d.Body, d.Signature), $"bad signature on {d.MessageId}"));
+        Assert.All(accepted, d => Assert.Equal("application/cloudevents+json; charset=utf-8", d.ContentType));
+        string[] matters = ["outage-1/0", "outage-1/1", "outage-1/2", "outage-2/0", "outage-2/1"];
+        Assert.Equal(matters.SelectMany(m => Enumerable.Repeat(m, 4)), accepted.Skip(8).Select(d => ((string)JsonNode.Parse(d.Body)!["subject"]!)["webhooks/".Length..]));
+
+        var log = await store.RunAsync("webhooks", "deliveries", id, "--limit", "500", "--json");
+        var attempts = JsonNode.Parse(log.Stdout)!.AsArray();
+        Assert.Contains(attempts, a => (int?)a!["statusCode"] == 503);
+        Assert.Contains(attempts, a => a!["statusCode"] is null && a["error"] is not null);
+        Assert.Equal(28, attempts.Count(a => (int?)a!["statusCode"] == 200));
+    }
+
+    private async Task ImportAsync(string batch, int documents)
+    {
+        var text = new StringBuilder();
+        for (var d = 0; d < documents; d++)
+        {
+            text.AppendLine($$"""{"matter":"webhooks/{{batch}}/{{d}}","organization":"Acme","title":"{{batch}}","statements":[{"id":"wh-{{batch}}-{{d}}-1","type":"PositionStated","publishedAt":"2025-03-01","topic":"t","position":"p","speaker":{"name":"Acme"},"source":{"url":"https://example.org/x"},"quote":"Q."},{"id":"wh-{{batch}}-{{d}}-2","type":"PositionStated","publishedAt":"2025-03-02","topic":"t","position":"p2","speaker":{"name":"Acme"},"source":{"url":"https://example.org/x"},"quote":"Q2."},{"id":"wh-{{batch}}-{{d}}-3","type":"PositionStated","publishedAt":"2025-03-03","topic":"t","position":"p3","speaker":{"name":"Acme"},"source":{"url":"https://example.org/x"},"quote":"Q3."}]}""");
+        }
+
+        var file = store.PathOf($"{batch}.ndjson");
+        await File.WriteAllTextAsync(file, text.ToString());
+        var result = await store.RunAsync("import", file);
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    private static async Task WaitAsync(Func<bool> done, Receiver receiver)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!done())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"waited {Patience}: {receiver.Accepted.Count} accepted, {receiver.Refused} refused");
+            await Task.Delay(100);
+        }
+    }
+
+    public sealed record Delivery(string MessageId, long Timestamp, string Signature, string ContentType, string Body);
+
+    /// <summary>A webhook receiver on a loopback port that can answer 503 or vanish.</summary>
+    private sealed class Receiver : IDisposable
+    {
+        private readonly int port = FreePort();
+        private readonly Lock gate = new();
+        private readonly List<Delivery> accepted = [];
+        private HttpListener? listener;
+        private int refused;
+
+        public Receiver() => Start();
+
+        public string Url => $"http://127.0.0.1:{port}/hook";
+
+        public volatile bool Failing;
+
+        public int Refused => Volatile.Read(ref refused);
+
+        public IReadOnlyList<Delivery> Accepted
+        {
+            get
+            {
+                lock (gate)
+                {
+                    return [.. accepted];
+                }
+            }
+        }
+
+        public void Start()
+        {
+            listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            listener.Start();
+            _ = ServeAsync(listener);
+        }
+
+        public void Stop()
+        {
+            listener?.Close();
+            listener = null;
+        }
+
+        public void Dispose() => Stop();
+
+        private async Task ServeAsync(HttpListener current)
+        {
+            while (current.IsListening)
+            {
+                HttpListenerContext context;
+                try
+                {
+                    context = await current.GetContextAsync();
+                }
+                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+                {
+                    return;
+                }
+
+                using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+                var body = await reader.ReadToEndAsync();
+                if (Failing)
+                {
+                    Interlocked.Increment(ref refused);
+                    context.Response.StatusCode = 503;
+                }
+                else
+                {
+                    lock (gate)
+                    {
+                        accepted.Add(new Delivery(context.Request.Headers["webhook-id"]!, long.Parse(context.Request.Headers["webhook-timestamp"]!, System.Globalization.CultureInfo.InvariantCulture),
+                            context.Request.Headers["webhook-signature"]!, context.Request.ContentType ?? string.Empty, body));
+                    }
+
+                    context.Response.StatusCode = 200;
+                }
+
+                context.Response.Close();
+            }
+        }
+
+        private static int FreePort()
+        {
+            using var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            return ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+    }
+}
