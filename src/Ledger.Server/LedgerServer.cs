@@ -1,5 +1,6 @@
 using Ledger.Messaging.Hosting;
 using Ledger.Messaging.Webhooks;
+using Ledger.Server.Feeds;
 using Ledger.Server.Hosting;
 using Ledger.Server.Subscriptions;
 
@@ -32,6 +33,7 @@ public static class LedgerServer
         var app = builder.Build();
         app.MapLedgerHosting();
         app.MapLiveSubscriptions();
+        app.MapAtomFeeds();
         return app;
     }
 }

@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.ServiceModel.Syndication;
+using System.Text;
+using System.Xml;
+using System.Xml.Linq;
+using Ledger.Events;
+using Ledger.Storage;
+
+namespace Ledger.Server.Feeds;
+
+/// <summary>
+/// Atom feeds (RFC 4287) of the ledger, per matter, per organization and global, archived per RFC 5005: the current
+/// document holds the newest, not yet full page and links to the newest archive; each archive is a fixed page of
+/// events that never changes again, linked to its neighbours, so that a reader can walk the whole history.
+/// </summary>
+public static class AtomFeeds
+{
+    public const string ContentType = "application/atom+xml; charset=utf-8";
+    private static readonly XNamespace History = "http://purl.org/syndication/history/1.0";
+
+    public static WebApplication MapAtomFeeds(this WebApplication app)
+    {
+        var pageSize = app.Configuration.GetValue("Ledger:Feeds:PageSize", 50);
+        app.MapGet("/feeds/all", (HttpContext http, IEventStore store) =>
+            FeedAsync(http, store, Scope.All, null, pageSize));
+        app.MapGet("/feeds/archive/{page:int}/all", (HttpContext http, IEventStore store, int page) =>
+            FeedAsync(http, store, Scope.All, page, pageSize));
+        app.MapGet("/feeds/organizations/{organization}", (HttpContext http, IEventStore store, string organization) =>
+            FeedAsync(http, store, Scope.Organization(organization), null, pageSize));
+        app.MapGet("/feeds/archive/{page:int}/organizations/{organization}", (HttpContext http, IEventStore store, int page, string organization) =>
+            FeedAsync(http, store, Scope.Organization(organization), page, pageSize));
+        app.MapGet("/feeds/matters/{**matter}", (HttpContext http, IEventStore store, string matter) =>
+            FeedAsync(http, store, Scope.Matter(matter), null, pageSize));
+        app.MapGet("/feeds/archive/{page:int}/matters/{**matter}", (HttpContext http, IEventStore store, int page, string matter) =>
+            FeedAsync(http, store, Scope.Matter(matter), page, pageSize));
+        return app;
+    }
+
+    /// <summary>What a feed covers, its id, title and path.</summary>
+    public sealed record Scope(string Id, string Title, string Path, EventFilter Filter)
+    {
+        public static Scope All { get; } = new("urn:ledger:feed:all", "Ledger: every statement", "all", EventFilter.All);
+
+        public static Scope Matter(string matter) => new($"urn:ledger:feed:matter:{matter}", $"Ledger: {matter}", $"matters/{matter}", new EventFilter(Matters: [matter]));
+
+        public static Scope Organization(string organization) =>
+            new($"urn:ledger:feed:organization:{Uri.EscapeDataString(organization)}", $"Ledger: {organization}", $"organizations/{Uri.EscapeDataString(organization)}", new EventFilter(Organizations: [organization]));
+    }
+
+    private static async Task<IResult> FeedAsync(HttpContext http, IEventStore store, Scope scope, int? page, int pageSize)
+    {
+        var events = new List<StoredEvent>();
+        await foreach (var e in store.ReadAllAsync(1, scope.Filter, http.RequestAborted))
+        {
+            events.Add(e);
+        }
+
+        var archived = events.Count / pageSize;
+        if (page is { } p && (p < 1 || p > archived))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "no such archive page",
+                detail: $"{scope.Path} has {archived} archive page(s) of {pageSize} events; newer events are in the current feed");
+        }
+
+        var root = $"{http.Request.Scheme}://{http.Request.Host}";
+        string Current() => $"{root}/feeds/{scope.Path}";
+        string Archive(int n) => $"{root}/feeds/archive/{n.ToString(CultureInfo.InvariantCulture)}/{scope.Path}";
+        var slice = page is { } number ? events.GetRange((number - 1) * pageSize, pageSize) : events.GetRange(archived * pageSize, events.Count - (archived * pageSize));
+
+        var feed = new SyndicationFeed(scope.Title, "Statements recorded in the ledger, newest first", new Uri($"{root}/"), scope.Id,
+            slice.Count > 0 ? slice[^1].RecordedAt : events.Count > 0 ? events[^1].RecordedAt : DateTimeOffset.UnixEpoch)
+        {
+            Generator = "Ledger",
+            Items = slice.AsEnumerable().Reverse().Select(e => Entry(e, root)).ToList(),
+        };
+        feed.Links.Add(new SyndicationLink(new Uri(page is { } self ? Archive(self) : Current()), "self", null, "application/atom+xml", 0));
+        if (page is { } current)
+        {
+            feed.ElementExtensions.Add(new XElement(History + "archive"));
+            feed.Links.Add(new SyndicationLink(new Uri(Current()), "current", null, "application/atom+xml", 0));
+            if (current > 1)
+            {
+                feed.Links.Add(new SyndicationLink(new Uri(Archive(current - 1)), "prev-archive", null, "application/atom+xml", 0));
+            }
+
+            if (current < archived)
+            {
+                feed.Links.Add(new SyndicationLink(new Uri(Archive(current + 1)), "next-archive", null, "application/atom+xml", 0));
+            }
+        }
+        else if (archived > 0)
+        {
+            feed.Links.Add(new SyndicationLink(new Uri(Archive(archived)), "prev-archive", null, "application/atom+xml", 0));
+        }
+
+        var text = new StringBuilder();
+        using (var writer = XmlWriter.Create(text, new XmlWriterSettings { Encoding = Encoding.UTF8, Indent = true, Async = false }))
+        {
+            new Atom10FeedFormatter(feed).WriteTo(writer);
+        }
+
+        // Archives never change once full: caches may keep them.
+        http.Response.Headers.CacheControl = page is null ? "no-cache" : "public, max-age=31536000, immutable";
+        return Results.Text(text.ToString().Replace("encoding=\"utf-16\"", "encoding=\"utf-8\"", StringComparison.Ordinal), ContentType);
+    }
+
+    private static SyndicationItem Entry(StoredEvent e, string root)
+    {
+        var recorded = EventEnvelope.ToEvent(e);
+        var matterPage = new Uri($"{root}/matters/{e.Stream}");
+        var item = new SyndicationItem
+        {
+            Id = $"urn:ledger:event:{e.Position.ToString(CultureInfo.InvariantCulture)}",
+            LastUpdatedTime = e.RecordedAt,
+        };
+        item.Links.Add(new SyndicationLink(matterPage, "alternate", null, "text/html", 0));
+        item.Categories.Add(new SyndicationCategory(e.Type, "urn:ledger:event-type", e.Type));
+        switch (recorded)
+        {
+            case Statement s:
+                item.Title = new TextSyndicationContent($"{e.Type}: {e.Stream}");
+                item.PublishDate = s.PublishedAt;
+                item.Summary = new TextSyndicationContent(s.Quote);
+                item.Content = new TextSyndicationContent(
+                    $"\"{s.Quote}\"\n— {s.Speaker?.Name ?? "unnamed"}{(s.Speaker?.Role is { } role ? $" ({role})" : string.Empty)}, {s.PublishedAt:yyyy-MM-dd}\n"
+                    + $"source: {s.Source.Title ?? s.Source.Url ?? "unknown"}\nstatement {s.StatementId}, quote SHA-256 {s.QuoteSha256}, recorded {e.RecordedAt:O} by {s.RecordedBy}");
+                item.Authors.Add(new SyndicationPerson(null, s.Speaker?.Name ?? e.Organization, null));
+                if (s.Source.Url is { } url && Uri.TryCreate(url, UriKind.Absolute, out var source))
+                {
+                    item.Links.Add(new SyndicationLink(source, "related", s.Source.Title, null, 0));
+                }
+
+                break;
+            case MatterOpened opened:
+                item.Title = new TextSyndicationContent($"Matter opened: {opened.Title}");
+                item.PublishDate = e.RecordedAt;
+                item.Summary = new TextSyndicationContent($"{opened.Organization}: {opened.Title} ({e.Stream})");
+                item.Authors.Add(new SyndicationPerson(null, e.RecordedBy, null));
+                break;
+        }
+
+        return item;
+    }
+}
