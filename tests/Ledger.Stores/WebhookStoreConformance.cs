@@ -1,0 +1,70 @@
+using Ledger.Messaging.Webhooks;
+using Ledger.Stores.Postgres;
+
+namespace Ledger.Stores;
+
+/// <summary>What every backend's webhook store must do: keep subscriptions, their delivery cursor and failure state, and the attempt log.</summary>
+public abstract class WebhookStoreConformance
+{
+    private static readonly DateTimeOffset At = new(2026, 3, 4, 5, 6, 7, 890, TimeSpan.Zero);
+
+    protected abstract Task<IWebhookStore> OpenFreshAsync();
+
+    [Fact]
+    public async Task A_subscription_round_trips_advances_fails_recovers_and_is_removed_once()
+    {
+        await using var store = await OpenFreshAsync();
+        var subscription = new WebhookSubscription("wh_1", "https://example.org/hook", "whsec_c2VjcmV0", ["acme/x"], [], ["PositionStated"], "curator", At, null, 5, 0, null, null);
+
+        await store.CreateAsync(subscription);
+        Assert.Equivalent(subscription, await store.GetAsync("wh_1"), strict: true);
+        Assert.Null(await store.GetAsync("wh_2"));
+
+        await store.RecordFailureAsync("wh_1", 2, At.AddSeconds(4), "HTTP 503");
+        Assert.Equal((2, At.AddSeconds(4), "HTTP 503"), await StateAsync(store));
+        await store.AdvanceAsync("wh_1", 9);
+        await store.AdvanceAsync("wh_1", 7);
+        var advanced = (await store.GetAsync("wh_1"))!;
+        Assert.Equal((9L, 0, (DateTimeOffset?)null, (string?)null), (advanced.DeliveredThrough, advanced.FailedAttempts, advanced.NextAttemptAt, advanced.LastError));
+
+        Assert.True(await store.RemoveAsync("wh_1", At.AddHours(1)));
+        Assert.False(await store.RemoveAsync("wh_1", At.AddHours(2)));
+        Assert.Equal(At.AddHours(1), Assert.Single(await store.ListAsync()).RemovedAt);
+    }
+
+    [Fact]
+    public async Task The_attempt_log_lists_a_subscriptions_attempts_newest_first()
+    {
+        await using var store = await OpenFreshAsync();
+        await store.LogAttemptAsync(new WebhookAttempt(0, "wh_1", 3, "wh_1.3", 1, At, null, "connection refused", 1.5));
+        await store.LogAttemptAsync(new WebhookAttempt(0, "wh_2", 3, "wh_2.3", 1, At, 200, null, 2));
+        await store.LogAttemptAsync(new WebhookAttempt(0, "wh_1", 3, "wh_1.3", 2, At.AddSeconds(2), 200, null, 3.25));
+
+        var attempts = await store.AttemptsAsync("wh_1", 10);
+
+        Assert.Equal([(2, (int?)200, (string?)null), (1, null, "connection refused")], attempts.Select(a => (a.Attempt, a.StatusCode, a.Error)));
+        Assert.Equal((At.AddSeconds(2), 3.25, "wh_1.3"), (attempts[0].At, attempts[0].DurationMs, attempts[0].MessageId));
+        Assert.Single(await store.AttemptsAsync("wh_1", 1));
+    }
+
+    private static async Task<(int, DateTimeOffset?, string?)> StateAsync(IWebhookStore store)
+    {
+        var s = (await store.GetAsync("wh_1"))!;
+        return (s.FailedAttempts, s.NextAttemptAt, s.LastError);
+    }
+}
+
+public sealed class SqliteWebhookStoreTests : WebhookStoreConformance, IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("ledger-webhooks-").FullName;
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    protected override async Task<IWebhookStore> OpenFreshAsync() => await SqliteWebhookStore.OpenAsync(Path.Combine(directory, $"{Guid.NewGuid():N}.db"));
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresWebhookStoreTests(PostgresCluster cluster) : WebhookStoreConformance
+{
+    protected override async Task<IWebhookStore> OpenFreshAsync() => await PostgresWebhookStore.OpenAsync(await cluster.CreateDatabaseAsync(), "ledger");
+}
