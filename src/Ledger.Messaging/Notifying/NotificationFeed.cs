@@ -1,3 +1,5 @@
+using System.Data.Common;
+
 namespace Ledger.Messaging.Notifying;
 
 /// <summary>
@@ -49,3 +51,20 @@ public sealed record Notification(
     DateTimeOffset OccurredAt,
     DateTimeOffset NotifiedAt,
     string Data);
+
+/// <summary>A feed row as both backends select it: sequence, id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data.</summary>
+internal static class NotificationRows
+{
+    public static Notification Read(DbDataReader reader, Func<DbDataReader, int, DateTimeOffset> time) => new(
+        reader.GetInt64(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        reader.GetString(3),
+        reader.GetString(4),
+        reader.IsDBNull(5) ? null : reader.GetInt64(5),
+        reader.IsDBNull(6) ? null : reader.GetString(6),
+        reader.IsDBNull(7) ? null : reader.GetString(7),
+        time(reader, 8),
+        time(reader, 9),
+        reader.GetString(10));
+}

@@ -105,18 +105,7 @@ public sealed class PostgresNotificationFeed : INotificationFeed
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return new Notification(
-                reader.GetInt64(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.GetString(3),
-                reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetInt64(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6),
-                reader.IsDBNull(7) ? null : reader.GetString(7),
-                reader.GetFieldValue<DateTimeOffset>(8),
-                reader.GetFieldValue<DateTimeOffset>(9),
-                reader.GetString(10));
+            yield return NotificationRows.Read(reader, static (r, i) => r.GetFieldValue<DateTimeOffset>(i));
         }
     }
 

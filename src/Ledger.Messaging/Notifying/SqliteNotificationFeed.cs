@@ -83,18 +83,7 @@ public sealed class SqliteNotificationFeed : INotificationFeed
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return new Notification(
-                reader.GetInt64(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.GetString(3),
-                reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetInt64(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6),
-                reader.IsDBNull(7) ? null : reader.GetString(7),
-                Parse(reader.GetString(8)),
-                Parse(reader.GetString(9)),
-                reader.GetString(10));
+            yield return NotificationRows.Read(reader, static (r, i) => Parse(r.GetString(i)));
         }
     }
 
