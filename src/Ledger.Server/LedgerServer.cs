@@ -1,4 +1,5 @@
 using Ledger.Messaging.Hosting;
+using Ledger.Server.Api;
 using Ledger.Server.Hosting;
 
 namespace Ledger.Server;
@@ -23,9 +24,11 @@ public static class LedgerServer
         builder.Services.AddSingleton(settings);
         builder.AddLedgerMessaging(new LedgerResources(backend, store, LedgerClock.FromEnvironment(), feed), MessagingRole.Worker);
         builder.AddLedgerHosting(settings);
+        builder.AddLedgerApi();
 
         var app = builder.Build();
         app.MapLedgerHosting();
+        app.MapLedgerApi();
         return app;
     }
 }
