@@ -21,11 +21,15 @@ public sealed class LedgerServerFactory : WebApplicationFactory<Program>
     {
         Folder = Path.Combine(Path.GetTempPath(), "ledger-server-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
-        this.settings = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
+        this.settings = new Dictionary<string, string>
         {
             ["Ledger:Store"] = StoreOption,
             ["Ledger:LoadSample"] = loadSample ? "true" : "false",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            this.settings[key] = value;
+        }
     }
 
     public string Folder { get; }
