@@ -132,7 +132,10 @@ public sealed class ReadApiTests(SampleServer server) : IClassFixture<SampleServ
             Assert.Contains(expected, paths);
         }
 
-        Assert.NotNull(document["paths"]!["/api/statements"]!["post"]);
+        var post = document["paths"]!["/api/statements"]!["post"]!;
+        Assert.Contains(post["security"]!.AsArray(), requirement => requirement!.AsObject().ContainsKey("bearer"));
+        Assert.Null(document["paths"]!["/api/matters"]!["get"]!["security"]);
+        Assert.NotNull(document["components"]!["securitySchemes"]!["apiKey"]);
     }
 
     private async Task<JsonNode> GetJsonAsync(string path)

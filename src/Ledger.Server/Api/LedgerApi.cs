@@ -46,7 +46,7 @@ public static class LedgerApi
                     $"this API key made too many writes; try again in {Math.Ceiling(retryAfter.TotalSeconds)} s");
             };
         });
-        services.AddOpenApi();
+        services.AddOpenApi(options => ApiDocument.Describe(options));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(LedgerMetrics.MeterName).AddPrometheusExporter());
         return builder;
     }
@@ -65,6 +65,46 @@ public static class LedgerApi
         app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
+    }
+}
+
+/// <summary>The OpenAPI document: the key schemes (bearer and X-Api-Key), required on the endpoints that need a key.</summary>
+internal static class ApiDocument
+{
+    public static void Describe(Microsoft.AspNetCore.OpenApi.OpenApiOptions options)
+    {
+        options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Ledger API";
+            document.Info.Description = "An event-sourced ledger of corporate public disclosures. Reads are public; writes need a curator key, administration an admin key (ledger keys create).";
+            document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes["bearer"] = new Microsoft.OpenApi.OpenApiSecurityScheme
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "An API key: Authorization: Bearer <key>",
+            };
+            document.Components.SecuritySchemes["apiKey"] = new Microsoft.OpenApi.OpenApiSecurityScheme
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.ApiKey,
+                In = Microsoft.OpenApi.ParameterLocation.Header,
+                Name = ApiKeyAuthenticationHandler.HeaderName,
+                Description = "An API key in the X-Api-Key header",
+            };
+            return Task.CompletedTask;
+        });
+        options.AddOperationTransformer((operation, context, _) =>
+        {
+            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any())
+            {
+                operation.Security ??= [];
+                operation.Security.Add(new Microsoft.OpenApi.OpenApiSecurityRequirement { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("bearer", context.Document)] = [] });
+                operation.Security.Add(new Microsoft.OpenApi.OpenApiSecurityRequirement { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("apiKey", context.Document)] = [] });
+            }
+
+            return Task.CompletedTask;
+        });
     }
 }
 
