@@ -107,6 +107,10 @@ public sealed class ReadApiTests(SampleServer server) : IClassFixture<SampleServ
     [InlineData("/api/matters/microsoft/imod-azure?asOf=yesterday", HttpStatusCode.BadRequest)]
     [InlineData("/api/promises?knownAt=2025-13-45", HttpStatusCode.BadRequest)]
     [InlineData("/api/history/microsoft/imod-azure?from=banana", HttpStatusCode.BadRequest)]
+    [InlineData("/api/history/microsoft/imod-azure?to=banana", HttpStatusCode.BadRequest)]
+    [InlineData("/api/events?limit=many", HttpStatusCode.BadRequest)]
+    [InlineData("/api/promises?overdue=perhaps", HttpStatusCode.BadRequest)]
+    [InlineData("/api/no-such-route", HttpStatusCode.NotFound)]
     [InlineData("/api/history/microsoft/imod-azure?from=0&to=99", HttpStatusCode.BadRequest)]
     [InlineData("/api/events?type=NoSuchType", HttpStatusCode.BadRequest)]
     [InlineData("/api/events?limit=0", HttpStatusCode.BadRequest)]
@@ -118,7 +122,18 @@ public sealed class ReadApiTests(SampleServer server) : IClassFixture<SampleServ
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal((int)status, (int)problem["status"]!);
-        Assert.False(string.IsNullOrEmpty((string?)problem["detail"]));
+        Assert.False(string.IsNullOrEmpty((string?)problem["title"]));
+    }
+
+    [Fact]
+    public async Task A_bad_history_point_names_the_parameter()
+    {
+        using var response = await server.Client.GetAsync("/api/history/microsoft/imod-azure?from=1&to=banana");
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("to", (string?)problem["parameter"]);
+        Assert.Contains("banana", (string?)problem["detail"], StringComparison.Ordinal);
     }
 
     [Fact]

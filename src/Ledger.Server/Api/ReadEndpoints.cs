@@ -88,9 +88,20 @@ internal static class ReadEndpoints
         }
 
         HistoryPoint? fromPoint = null, toPoint = null;
-        if ((from is not null && !TryPoint(from, out fromPoint)) || (to is not null && !TryPoint(to, out toPoint)))
+        foreach (var (name, text) in new[] { ("from", from), ("to", to) })
         {
-            return Problems.Result(StatusCodes.Status400BadRequest, "Invalid query parameter", $"from/to: \"{(fromPoint is null ? from : to)}\" is neither a version number nor a date");
+            if (text is null)
+            {
+                continue;
+            }
+
+            if (!TryPoint(text, out var point))
+            {
+                return Problems.Result(StatusCodes.Status400BadRequest, "Invalid query parameter", $"{name}: \"{text}\" is neither a version number nor a date",
+                    new Dictionary<string, object?> { ["parameter"] = name });
+            }
+
+            (fromPoint, toPoint) = name == "from" ? (point, toPoint) : (fromPoint, point);
         }
 
         var timeline = await queries.TimelineAsync(matter, k, cancellationToken);
