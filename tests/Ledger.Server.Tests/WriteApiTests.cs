@@ -82,6 +82,32 @@ public sealed class WriteApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_document_refused_by_the_decision_stops_there_and_the_answer_lists_what_was_recorded_before_it()
+    {
+        using var client = factory.ClientWithKey(await factory.CreateKeyAsync("alice", ApiKeyRoles.Curator));
+        var sample = LedgerServerFactory.Sample();
+        var withdrawal = sample.DeepClone().AsObject();
+        var statement = sample["statements"]![1]!.DeepClone().AsObject();
+        statement["id"] = "msft-withdraws-nothing";
+        statement["type"] = "StatementWithdrawn";
+        statement.Remove("topic");
+        statement.Remove("position");
+        statement["withdraws"] = "no-such-statement";
+        statement["reason"] = "test";
+        withdrawal["statements"] = new JsonArray(statement);
+
+        using var response = await client.PostAsync("/api/statements", Json(new JsonArray(sample, withdrawal).ToJsonString()));
+        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        var error = Assert.Single(problem["errors"]!.AsArray())!;
+
+        Assert.Equal("withdraws", (string?)error["field"]);
+        Assert.Equal("msft-withdraws-nothing", (string?)error["statementId"]);
+        Assert.Equal(7, (int)problem["appended"]!);
+        Assert.Single(problem["documents"]!.AsArray());
+        Assert.Equal(7, (int)(await GetAsync(client, "/api/matters"))[0]!["statements"]!);
+    }
+
+    [Fact]
     public async Task Malformed_json_answers_400_and_nothing_is_appended()
     {
         using var client = factory.ClientWithKey(await factory.CreateKeyAsync("alice", ApiKeyRoles.Curator));
