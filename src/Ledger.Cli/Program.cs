@@ -25,6 +25,7 @@ root.AddTailCommand();
 root.AddMigrateCommand();
 root.AddDemoCommand();
 root.AddServeCommand();
+root.AddKeysCommand();
 root.AddWorkerCommand();
 root.AddNotificationsCommand();
 root.AddWebhookCommands();

@@ -1,5 +1,6 @@
 using Ledger.Messaging.Hosting;
 using Ledger.Messaging.Webhooks;
+using Ledger.Server.Api;
 using Ledger.Server.Feeds;
 using Ledger.Server.Hosting;
 using Ledger.Server.Subscriptions;
@@ -28,10 +29,12 @@ public static class LedgerServer
         builder.Services.AddSingleton(settings);
         builder.AddLedgerMessaging(new LedgerResources(backend, store, LedgerClock.FromEnvironment(), feed, webhooks, webhookSettings), MessagingRole.Worker);
         builder.AddLedgerHosting(settings);
+        builder.AddLedgerApi();
         builder.AddLiveSubscriptions();
 
         var app = builder.Build();
         app.MapLedgerHosting();
+        app.MapLedgerApi();
         app.MapLiveSubscriptions();
         app.MapAtomFeeds();
         return app;

@@ -59,7 +59,7 @@ internal sealed class StoreHealthCheck(IEventStore store) : IHealthCheck
 }
 
 /// <summary>An empty ledger gets the reference case, so that a first visit shows something real.</summary>
-internal sealed class SampleLoader(IEventStore store, IMessageBus bus, ILogger<SampleLoader> logger) : IHostedService
+internal sealed class SampleLoader(IEventStore store, IServiceScopeFactory scopes, ILogger<SampleLoader> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -76,6 +76,9 @@ internal sealed class SampleLoader(IEventStore store, IMessageBus bus, ILogger<S
             throw new InvalidOperationException($"the embedded sample is invalid: {string.Join("; ", errors)}");
         }
 
+        // IMessageBus is scoped: a hosted service (a singleton) takes it from a scope of its own.
+        await using var scope = scopes.CreateAsyncScope();
+        var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
         var result = await bus.InvokeAsync<ImportResult>(new ImportDocuments(documents), cancellationToken);
         logger.LogInformation("the ledger was empty: loaded the sample ({Appended} statements)", result.Appended);
     }

@@ -1,0 +1,242 @@
+using System.Text.Json;
+using Ledger.Events;
+using Ledger.Importing;
+using Ledger.Projections;
+using Ledger.Querying;
+using Ledger.Serialization;
+using Ledger.Server.Auth;
+using Ledger.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Ledger.Server.Api;
+
+/// <summary>A row of GET /api/matters: the same fields as `ledger matters --json`.</summary>
+public sealed record MatterSummary(string Matter, string Organization, string Title, string Phase, int Statements, DateTimeOffset? LastPublishedAt, int OverduePromises);
+
+/// <summary>A history without a comparison: the same fields as `ledger history --json`.</summary>
+public sealed record MatterHistoryView(string Matter, string Organization, string Title, IReadOnlyList<HistoryEntry> Entries);
+
+/// <summary>An event as `ledger tail --json` prints it: its place in the ledger, its envelope and its data unchanged.</summary>
+public sealed record EventView(long Position, string Stream, long Version, string Type, string? StatementId, string Organization,
+    DateTimeOffset? PublishedAt, DateTimeOffset RecordedAt, string RecordedBy, JsonElement Data)
+{
+    public static EventView From(StoredEvent e)
+    {
+        using var data = JsonDocument.Parse(e.Data);
+        return new(e.Position, e.Stream, e.Version, e.Type, e.StatementId, e.Organization, e.PublishedAt, e.RecordedAt, e.RecordedBy, data.RootElement.Clone());
+    }
+}
+
+/// <summary>The public read side: projections over the events, with the CLI's JSON and its as-of / known-at semantics.</summary>
+internal static class ReadEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/matters", Matters).WithName("ListMatters").WithSummary("Every matter with phase, statement count and overdue promises")
+            .Produces<IReadOnlyList<MatterSummary>>();
+        api.MapGet("/matters/{**matter}", Status).WithName("GetMatterStatus")
+            .WithSummary("A matter's status as of a publication time (asOf) and as known at a recording time (knownAt); the matter id may contain '/'")
+            .Produces<MatterStatus>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/history/{**matter}", History).WithName("GetMatterHistory")
+            .WithSummary("A matter's statements in publication order with the change each made; with from/to (a version or a date), the change between two points")
+            .Produces<MatterHistoryView>().Produces<HistoryComparison>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/diff", Diff).WithName("DiffStatements").WithSummary("A word-level diff of the wording of two statements (ids in from and to)")
+            .Produces<WordingComparison>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/promises", Promises).WithName("ListPromises").WithSummary("Every promise across matters with its status, overdue first")
+            .Produces<IReadOnlyList<TrackedPromise>>().ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapGet("/organizations", Organizations).WithName("ListOrganizations")
+            .WithSummary("Per organization: matters, and promises delivered on time, late, overdue or open")
+            .Produces<IReadOnlyList<OrganizationSummary>>().ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapGet("/streams/{**matter}", StreamEvents).WithName("GetMatterEvents").WithSummary("The events of one matter's stream, from a version (1-based) on")
+            .Produces<IReadOnlyList<EventView>>().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/events", Events).WithName("ListEvents")
+            .WithSummary("Events in global order from a position (1-based) on, filtered by matter, organization and type (each repeatable), at most limit of them")
+            .Produces<IReadOnlyList<EventView>>().ProducesProblem(StatusCodes.Status400BadRequest);
+    }
+
+    public static IResult Json<T>(T value) => TypedResults.Json(value, LedgerJson.Output);
+
+    private static async Task<IResult> Matters(LedgerQueries queries, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var statuses = await queries.AllStatusesAsync(clock.GetUtcNow(), null, cancellationToken);
+        return Json(statuses.Select(s => new MatterSummary(s.Matter, s.Organization, s.Title, s.Phase, s.Statements, s.LastPublishedAt,
+            s.Promises.Count(p => p.Status == PromiseStates.Overdue))).ToList());
+    }
+
+    private static async Task<IResult> Status(string matter, string? asOf, string? knownAt, LedgerQueries queries, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (!QueryTimes.TryResolve(asOf, knownAt, clock.GetUtcNow(), out var a, out var k, out var problem))
+        {
+            return problem;
+        }
+
+        var timeline = await queries.TimelineAsync(matter, k, cancellationToken);
+        return Json(MatterViews.Status(timeline, a));
+    }
+
+    private static async Task<IResult> History(string matter, string? from, string? to, string? knownAt, LedgerQueries queries, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? k = null;
+        if (knownAt is not null)
+        {
+            if (!Timestamps.TryParseQueryTime(knownAt, out var at))
+            {
+                return QueryTimes.Invalid("knownAt", knownAt);
+            }
+
+            k = at;
+        }
+
+        HistoryPoint? fromPoint = null, toPoint = null;
+        foreach (var (name, text) in new[] { ("from", from), ("to", to) })
+        {
+            if (text is null)
+            {
+                continue;
+            }
+
+            if (!TryPoint(text, out var point))
+            {
+                return Problems.Result(StatusCodes.Status400BadRequest, "Invalid query parameter", $"{name}: \"{text}\" is neither a version number nor a date",
+                    new Dictionary<string, object?> { ["parameter"] = name });
+            }
+
+            (fromPoint, toPoint) = name == "from" ? (point, toPoint) : (fromPoint, point);
+        }
+
+        var timeline = await queries.TimelineAsync(matter, k, cancellationToken);
+        if (from is null && to is null)
+        {
+            return Json(new MatterHistoryView(timeline.Matter, timeline.Organization, timeline.Title, MatterHistory.Build(timeline)));
+        }
+
+        return Json(MatterHistory.Compare(timeline, fromPoint ?? new HistoryPoint(0, null), toPoint ?? new HistoryPoint(timeline.Entries.Count, null)));
+    }
+
+    private static bool TryPoint(string text, out HistoryPoint? point)
+    {
+        point = int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) ? new HistoryPoint(version, null)
+            : Timestamps.TryParseQueryTime(text, out var at) ? new HistoryPoint(0, at)
+            : null;
+        return point is not null;
+    }
+
+    private static async Task<IResult> Diff(string? from, string? to, LedgerQueries queries, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(from) || string.IsNullOrWhiteSpace(to))
+        {
+            return Problems.Result(StatusCodes.Status400BadRequest, "Invalid query parameter", "give the two statements' ids as from and to");
+        }
+
+        var a = await queries.StatementAsync(from, cancellationToken);
+        var b = await queries.StatementAsync(to, cancellationToken);
+        return Json(MatterHistory.CompareWording(a, b));
+    }
+
+    private static async Task<IResult> Promises(bool? overdue, string? asOf, string? knownAt, LedgerQueries queries, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (!QueryTimes.TryResolve(asOf, knownAt, clock.GetUtcNow(), out var a, out var k, out var problem))
+        {
+            return problem;
+        }
+
+        var tracked = PromiseTracker.Track(await queries.AllStatusesAsync(a, k, cancellationToken), a)
+            .Where(p => overdue != true || p.Status == PromiseStates.Overdue)
+            .ToList();
+        return Json(tracked);
+    }
+
+    private static async Task<IResult> Organizations(string? asOf, string? knownAt, LedgerQueries queries, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (!QueryTimes.TryResolve(asOf, knownAt, clock.GetUtcNow(), out var a, out var k, out var problem))
+        {
+            return problem;
+        }
+
+        return Json(OrganizationSummaries.Summarize(await queries.AllStatusesAsync(a, k, cancellationToken)));
+    }
+
+    private static async Task<IResult> StreamEvents(string matter, long? fromVersion, IEventStore store, CancellationToken cancellationToken)
+    {
+        var events = new List<EventView>();
+        await foreach (var e in store.ReadStreamAsync(matter, Math.Max(1, fromVersion ?? 1), cancellationToken))
+        {
+            events.Add(EventView.From(e));
+        }
+
+        if (events.Count == 0 && !(await store.ListStreamsAsync(cancellationToken)).Any(s => s.Stream == matter))
+        {
+            throw new NotFoundException($"no matter \"{matter}\" in the ledger");
+        }
+
+        return Json(events);
+    }
+
+    private static async Task<IResult> Events(long? from, string[]? matter, string[]? organization, string[]? type, int? limit, IEventStore store,
+        IOptions<ApiSettings> settings, CancellationToken cancellationToken)
+    {
+        var types = type ?? [];
+        if (types.FirstOrDefault(t => !EventTypes.TryGetType(t, out _)) is { } unknown)
+        {
+            return Problems.Result(StatusCodes.Status400BadRequest, "Invalid query parameter", $"type \"{unknown}\" is not one of {string.Join(", ", EventTypes.All)}");
+        }
+
+        var max = settings.Value.MaxEventsPerPage;
+        if (limit is < 1 || limit > max)
+        {
+            return Problems.Result(StatusCodes.Status400BadRequest, "Invalid query parameter", $"limit must be between 1 and {max}");
+        }
+
+        var events = new List<EventView>();
+        await foreach (var e in store.ReadAllAsync(Math.Max(1, from ?? 1), new EventFilter(matter, organization, types), cancellationToken))
+        {
+            events.Add(EventView.From(e));
+            if (events.Count == (limit ?? max))
+            {
+                break;
+            }
+        }
+
+        return Json(events);
+    }
+}
+
+/// <summary>The CLI's --as-of / --known-at rules: a date means the end of that day (UTC); known-at alone also sets as-of.</summary>
+internal static class QueryTimes
+{
+    public static bool TryResolve(string? asOfText, string? knownAtText, DateTimeOffset now, out DateTimeOffset asOf, out DateTimeOffset? knownAt, out IResult problem)
+    {
+        asOf = now;
+        knownAt = null;
+        problem = TypedResults.Ok();
+        if (knownAtText is not null)
+        {
+            if (!Timestamps.TryParseQueryTime(knownAtText, out var k))
+            {
+                problem = Invalid("knownAt", knownAtText);
+                return false;
+            }
+
+            knownAt = k;
+            asOf = k;
+        }
+
+        if (asOfText is not null)
+        {
+            if (!Timestamps.TryParseQueryTime(asOfText, out var a))
+            {
+                problem = Invalid("asOf", asOfText);
+                return false;
+            }
+
+            asOf = a;
+        }
+
+        return true;
+    }
+
+    public static IResult Invalid(string parameter, string text) =>
+        Problems.Result(StatusCodes.Status400BadRequest, "Invalid query parameter",
+            $"{parameter}: \"{text}\" is not a date (2025-09-25) or a timestamp with an offset (2025-09-25T14:00:00Z)",
+            new Dictionary<string, object?> { ["parameter"] = parameter });
+}

@@ -1,0 +1,146 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Ledger.Server.Auth;
+using Ledger.Storage;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace Ledger.Server.Tests;
+
+/// <summary>The server in process on its own temporary SQLite ledger, removed afterwards.</summary>
+public sealed class LedgerServerFactory : WebApplicationFactory<Program>
+{
+    public const string Matter = "microsoft/imod-azure";
+
+    private readonly Dictionary<string, string> settings;
+
+    public LedgerServerFactory(bool loadSample = false, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        Folder = Path.Combine(Path.GetTempPath(), "ledger-server-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Folder);
+        this.settings = new Dictionary<string, string>
+        {
+            ["Ledger:Store"] = StoreOption,
+            ["Ledger:LoadSample"] = loadSample ? "true" : "false",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            this.settings[key] = value;
+        }
+    }
+
+    public string Folder { get; }
+
+    public string DbPath => Path.Combine(Folder, "ledger.db");
+
+    public string StoreOption => $"sqlite:{DbPath}";
+
+    /// <summary>When set, the next append fails as if another writer had moved the matter on.</summary>
+    public bool ConflictOnNextAppend { get; set; }
+
+    public static string SampleText => File.ReadAllText(Ledger.Testing.Checkout.SampleFile);
+
+    public static JsonObject Sample() => JsonNode.Parse(SampleText)!.AsObject();
+
+    public async Task<string> CreateKeyAsync(string owner, string role)
+    {
+        await using var keys = new SqliteApiKeyStore(DbPath);
+        return (await keys.CreateAsync(owner, role, DateTimeOffset.UtcNow)).Secret;
+    }
+
+    public HttpClient ClientWithKey(string? secret)
+    {
+        var client = CreateClient();
+        if (secret is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        }
+
+        return client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            var registered = services.Single(d => d.ServiceType == typeof(IEventStore) && d.ImplementationInstance is not null);
+            services.Remove(registered);
+            services.AddSingleton<IEventStore>(new ConflictingStore((IEventStore)registered.ImplementationInstance!, this));
+        });
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>The real store, except that an append can be made to lose a race on purpose.</summary>
+    private sealed class ConflictingStore(IEventStore inner, LedgerServerFactory factory) : IEventStore
+    {
+        public Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)
+        {
+            if (factory.ConflictOnNextAppend)
+            {
+                factory.ConflictOnNextAppend = false;
+                throw ConcurrencyConflictException.WrongVersion(stream, expectedVersion, expectedVersion + 1);
+            }
+
+            return inner.AppendAsync(stream, expectedVersion, events, cancellationToken);
+        }
+
+        public IAsyncEnumerable<StoredEvent> ReadStreamAsync(string stream, long fromVersion = 1, CancellationToken cancellationToken = default) =>
+            inner.ReadStreamAsync(stream, fromVersion, cancellationToken);
+
+        public IAsyncEnumerable<StoredEvent> ReadAllAsync(long fromPosition = 1, EventFilter? filter = null, CancellationToken cancellationToken = default) =>
+            inner.ReadAllAsync(fromPosition, filter, cancellationToken);
+
+        public IAsyncEnumerable<StoredEvent> SubscribeAsync(long fromPosition = 1, EventFilter? filter = null, CancellationToken cancellationToken = default) =>
+            inner.SubscribeAsync(fromPosition, filter, cancellationToken);
+
+        public Task<IReadOnlyList<StreamInfo>> ListStreamsAsync(CancellationToken cancellationToken = default) => inner.ListStreamsAsync(cancellationToken);
+
+        public Task<IReadOnlyDictionary<string, StoredEvent>> FindStatementsAsync(IReadOnlyCollection<string> statementIds, CancellationToken cancellationToken = default) =>
+            inner.FindStatementsAsync(statementIds, cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
+
+/// <summary>One server with the sample loaded, shared by the read tests of a class.</summary>
+public sealed class SampleServer : IAsyncLifetime
+{
+    public LedgerServerFactory Factory { get; } = new(loadSample: true);
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public Task InitializeAsync()
+    {
+        Client = Factory.CreateClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        await Factory.DisposeAsync();
+    }
+}
