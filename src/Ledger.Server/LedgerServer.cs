@@ -4,6 +4,7 @@ using Ledger.Server.Api;
 using Ledger.Server.Feeds;
 using Ledger.Server.Hosting;
 using Ledger.Server.Subscriptions;
+using Ledger.Server.Webhooks;
 
 namespace Ledger.Server;
 
@@ -37,6 +38,7 @@ public static class LedgerServer
         app.MapLedgerApi();
         app.MapLiveSubscriptions();
         app.MapAtomFeeds();
+        app.MapWebhookEndpoints();
         return app;
     }
 }

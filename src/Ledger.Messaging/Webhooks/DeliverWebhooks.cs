@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Ledger.Messaging.Notifying;
+using Ledger.Messaging.Telemetry;
 using Ledger.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -67,6 +68,7 @@ public static class DeliverWebhooksHandler
 
             if (!outcome.Delivered)
             {
+                MessagingMetrics.WebhookFailures.Add(1);
                 var delay = settings.Backoff(attempt);
                 await webhooks.RecordFailureAsync(subscription.Id, attempt, clock.GetUtcNow() + delay, outcome.Error ?? $"HTTP {outcome.StatusCode}", cancellationToken);
                 await bus.ScheduleAsync(new DeliverWebhooks(subscription.Id), delay);
@@ -74,6 +76,7 @@ public static class DeliverWebhooksHandler
                 return;
             }
 
+            MessagingMetrics.WebhookDeliveries.Add(1);
             await webhooks.AdvanceAsync(subscription.Id, e.Position, cancellationToken);
             subscription = subscription with { DeliveredThrough = e.Position, FailedAttempts = 0, NextAttemptAt = null };
         }

@@ -12,9 +12,13 @@ public sealed class EventBroadcaster(IEventStore store, ILogger<EventBroadcaster
     private readonly Lock gate = new();
     private readonly List<Listener> listeners = [];
     private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long head;
 
     /// <summary>Events a slow client may fall behind by before it is cut off (it then resumes with Last-Event-ID).</summary>
     public int ClientBuffer { get; init; } = 10_000;
+
+    /// <summary>The last position seen in the log.</summary>
+    public long Head => Interlocked.Read(ref head);
 
     public int Listeners
     {
@@ -42,10 +46,9 @@ public sealed class EventBroadcaster(IEventStore store, ILogger<EventBroadcaster
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var head = 0L;
         await foreach (var e in store.ReadAllAsync(1, null, stoppingToken))
         {
-            head = e.Position;
+            Interlocked.Exchange(ref head, e.Position);
         }
 
         started.TrySetResult();
@@ -53,15 +56,15 @@ public sealed class EventBroadcaster(IEventStore store, ILogger<EventBroadcaster
         {
             try
             {
-                await foreach (var e in store.SubscribeAsync(head + 1, null, stoppingToken))
+                await foreach (var e in store.SubscribeAsync(Head + 1, null, stoppingToken))
                 {
                     Publish(e);
-                    head = e.Position;
+                    Interlocked.Exchange(ref head, e.Position);
                 }
             }
             catch (Exception ex) when (ex is System.Data.Common.DbException or IOException)
             {
-                logger.LogWarning("live subscription interrupted ({Message}); resuming after position {Head}", ex.Message, head);
+                logger.LogWarning("live subscription interrupted ({Message}); resuming after position {Head}", ex.Message, Head);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
             }
         }

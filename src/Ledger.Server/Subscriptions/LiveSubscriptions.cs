@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Ledger.Messaging.Notifying;
+using Ledger.Server.Telemetry;
 using Ledger.Storage;
 
 namespace Ledger.Server.Subscriptions;
@@ -16,6 +17,7 @@ public static class LiveSubscriptions
     {
         builder.Services.AddSingleton<EventBroadcaster>();
         builder.Services.AddHostedService(services => services.GetRequiredService<EventBroadcaster>());
+        builder.Services.AddHostedService<ProjectionLagReporter>();
         return builder;
     }
 
@@ -44,6 +46,19 @@ public static class LiveSubscriptions
 
         // Join before reading history: whatever is appended meanwhile is queued, and skipped if history had it.
         using var listener = await broadcaster.JoinAsync(filter, cancellation);
+        LedgerMetrics.Subscribers.Add(1);
+        try
+        {
+            await RelayAsync(body, store, listener, filter, after, heartbeat, cancellation);
+        }
+        finally
+        {
+            LedgerMetrics.Subscribers.Add(-1);
+        }
+    }
+
+    private static async Task RelayAsync(Stream body, IEventStore store, EventBroadcaster.Listener listener, EventFilter filter, long? after, TimeSpan heartbeat, CancellationToken cancellation)
+    {
         var sent = after ?? 0;
         if (after is { } resumeAfter)
         {

@@ -24,13 +24,11 @@ public static class LedgerMetrics
     public static UpDownCounter<long> Subscribers { get; } =
         Meter.CreateUpDownCounter<long>("ledger.subscribers", "{subscriber}", "Live subscribers connected");
 
-    public static Counter<long> WebhookDeliveries { get; } =
-        Meter.CreateCounter<long>("ledger.webhook.deliveries", "{delivery}", "Webhook deliveries that succeeded");
+    /// <summary>Recorded by the worker's webhook deliveries, wherever it runs.</summary>
+    public static Counter<long> WebhookDeliveries => Ledger.Messaging.Telemetry.MessagingMetrics.WebhookDeliveries;
 
-    public static Counter<long> WebhookFailures { get; } =
-        Meter.CreateCounter<long>("ledger.webhook.failures", "{delivery}", "Webhook delivery attempts that failed");
+    public static Counter<long> WebhookFailures => Ledger.Messaging.Telemetry.MessagingMetrics.WebhookFailures;
 
-    /// <summary>How many events a projection or relay is behind the end of the log (label "projection").</summary>
-    public static Gauge<long> ProjectionLag { get; } =
-        Meter.CreateGauge<long>("ledger.projection.lag", "{event}", "Events a projection is behind the end of the log");
+    /// <summary>How many events the notification relay is behind the end of the log (label "projection").</summary>
+    public static Gauge<long> ProjectionLag => Ledger.Messaging.Telemetry.MessagingMetrics.ProjectionLag;
 }
