@@ -2,6 +2,7 @@ using Ledger.Messaging.Hosting;
 using Ledger.Messaging.Webhooks;
 using Ledger.Server.Api;
 using Ledger.Server.Feeds;
+using Ledger.Server.Dashboard;
 using Ledger.Server.Hosting;
 using Ledger.Server.Subscriptions;
 
@@ -31,11 +32,13 @@ public static class LedgerServer
         builder.AddLedgerHosting(settings);
         builder.AddLedgerApi();
         builder.AddLiveSubscriptions();
+        builder.AddLedgerDashboard();
 
         var app = builder.Build();
         app.MapLedgerHosting();
         app.MapLedgerApi();
         app.MapLiveSubscriptions();
+        app.MapLedgerDashboard();
         app.MapAtomFeeds();
         return app;
     }
