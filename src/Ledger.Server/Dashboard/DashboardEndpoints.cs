@@ -25,10 +25,11 @@ public static class DashboardEndpoints
         app.MapGet("/", (HttpContext http, IEventStore store, TimeProvider clock, CancellationToken ct) =>
             Render(http, clock, async times => Pages.Board(await new LedgerQueries(store).AllStatusesAsync(times.AsOf, times.KnownAt, ct), times)));
         app.MapGet("/matters/{**matter}", (string matter, HttpContext http, IEventStore store, TimeProvider clock, CancellationToken ct) =>
-            Render(http, clock, times => MatterAsync(new LedgerQueries(store), matter, http.Request.Query, times, ct)));
+            Render(http, clock, times => MatterAsync(new LedgerQueries(store), Ids.FromPath(matter), http.Request.Query, times, ct)));
         app.MapGet("/organizations/{**name}", (string name, HttpContext http, IEventStore store, TimeProvider clock, CancellationToken ct) =>
             Render(http, clock, async times =>
             {
+                name = Ids.FromPath(name);
                 var statuses = (await new LedgerQueries(store).AllStatusesAsync(times.AsOf, times.KnownAt, ct)).Where(s => s.Organization == name).ToList();
                 return statuses.Count == 0
                     ? throw new NotFoundException($"no organization \"{name}\" in the ledger")
@@ -79,10 +80,10 @@ public static class DashboardEndpoints
         {
             // By default, how the wording of the latest statement changed from the one before it of the same type.
             var latest = timeline.Entries.Select(e => e.Statement).GroupBy(st => st.Type).Where(g => g.Count() > 1)
-                .Select(g => (Before: g.SkipLast(1).Last(), After: g.Last())).MaxBy(p => p.After.PublishedAt);
-            if (latest.After is not null)
+                .Select(g => g.TakeLast(2).ToList()).MaxBy(pair => pair[1].PublishedAt);
+            if (latest is not null)
             {
-                wording = MatterHistory.CompareWording(latest.Before, latest.After);
+                wording = MatterHistory.CompareWording(latest[0], latest[1]);
             }
         }
         else if (first is null || second is null)

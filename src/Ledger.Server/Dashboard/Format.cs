@@ -52,7 +52,10 @@ public static class Ids
     /// <summary>A matter id as a path: each segment escaped, the slashes kept (/matters/microsoft/imod-azure).</summary>
     public static string MatterPath(string matter) => "/matters/" + string.Join('/', matter.Split('/').Select(Uri.EscapeDataString));
 
-    public static string OrganizationPath(string organization) => "/organizations/" + Uri.EscapeDataString(organization);
+    public static string OrganizationPath(string organization) => "/organizations/" + string.Join('/', organization.Split('/').Select(Uri.EscapeDataString));
+
+    /// <summary>A catch-all route value as written: the server decodes every escape of the path except %2F.</summary>
+    public static string FromPath(string value) => value.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Only http and https links are made clickable; any other scheme (javascript:, data:) is shown as text.</summary>
     public static bool IsWebLink(string? url) =>
