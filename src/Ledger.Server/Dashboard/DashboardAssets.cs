@@ -113,7 +113,7 @@ public static class DashboardAssets
         .nowrap { white-space: nowrap; }
         .num { text-align: right; }
         .card { overflow-x: auto; background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 1.1rem 1.3rem; margin-bottom: 1.1rem; box-shadow: 0 1px 2px rgba(16, 24, 40, 0.04); }
-        .columns { display: grid; grid-template-columns: minmax(0, 5fr) minmax(0, 6fr); gap: 1.1rem; }
+        .columns { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1.1rem; }
         .columns > .card { margin-bottom: 1.1rem; }
         @media (max-width: 900px) { .columns { grid-template-columns: 1fr; } }
         .grid-table { width: 100%; border-collapse: collapse; font-size: 0.92rem; }
@@ -141,6 +141,7 @@ public static class DashboardAssets
         .facts dt { color: var(--muted); font-size: 0.85rem; }
         .facts dd { margin: 0; }
         .promise-row.promise-overdue td { background: #fff8f7; }
+        .promises .what { min-width: 14rem; }
         .promise-row.promise-overdue .due { color: var(--bad); font-weight: 600; }
         .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(130px, 1fr)); gap: 0.8rem; margin-bottom: 1.1rem; }
         .tile { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 0.8rem 1rem; }

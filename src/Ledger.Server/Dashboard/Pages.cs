@@ -278,13 +278,12 @@ public static class Pages
         var rows = promises.Select(p => Html.Of($"""
             <tr data-promise="{p.Id}" class="promise-row promise-{Ids.Css(p.Status)}">
               <td>{StatusBadge(p.Status, p.Status == PromiseStates.Overdue ? today.DayNumber - p.DueBy.DayNumber : null)}</td>
-              <td><div class="mono">{p.Id}</div><div>{p.What}</div>{Html.When(p.Delivery is not null, Html.Of($"<div class=\"muted\">delivered: {p.Delivery}</div>"))}</td>
-              <td class="nowrap">{Dates.Short(p.PromisedAt)}</td>
+              <td class="what"><div class="mono">{p.Id}</div><div>{p.What}</div><div class="muted">promised {Dates.Short(p.PromisedAt)}</div>{Html.When(p.Delivery is not null, Html.Of($"<div class=\"muted\">delivered: {p.Delivery}</div>"))}</td>
               <td class="nowrap due">{Dates.Day(p.DueBy)}{DueText(p.DueText)}</td>
-              <td class="nowrap">{Dates.Short(p.DeliveredAt)}</td>
+              <td class="nowrap delivered">{Dates.Short(p.DeliveredAt)}</td>
             </tr>
             """));
-        return Html.Of($"<table class=\"grid-table promises\"><thead><tr><th>Status</th><th>Promise</th><th>Promised</th><th>Due by</th><th>Delivered</th></tr></thead><tbody>{Html.Join(rows)}</tbody></table>");
+        return Html.Of($"<table class=\"grid-table promises\"><thead><tr><th>Status</th><th>Promise</th><th>Due by</th><th>Delivered</th></tr></thead><tbody>{Html.Join(rows)}</tbody></table>");
     }
 
     private static Html HistoryItem(HistoryEntry e, MatterTimeline timeline)
