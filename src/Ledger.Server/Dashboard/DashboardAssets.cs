@@ -142,6 +142,7 @@ public static class DashboardAssets
         .facts dd { margin: 0; }
         .promise-row.promise-overdue td { background: #fff8f7; }
         .promises .what { min-width: 14rem; }
+        .due { min-width: 7rem; overflow-wrap: anywhere; }
         .promise-row.promise-overdue .due { color: var(--bad); font-weight: 600; }
         .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(130px, 1fr)); gap: 0.8rem; margin-bottom: 1.1rem; }
         .tile { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 0.8rem 1rem; }

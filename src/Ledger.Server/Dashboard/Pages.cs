@@ -99,7 +99,7 @@ public static class Pages
               <td><a href="{Ids.MatterPath(p.Matter) + times.Query() + "#promises"}">{p.Matter}</a></td>
               <td class="mono">{p.Id}</td>
               <td>{p.What}</td>
-              <td class="nowrap">{Dates.Day(p.DueBy)}{DueText(p.DueText)}</td>
+              <td class="due"><span class="nowrap">{Dates.Day(p.DueBy)}</span>{DueText(p.DueText)}</td>
             </tr>
             """));
         var main = Html.Of($"""
@@ -148,7 +148,7 @@ public static class Pages
               <td class="mono">{p.Id}</td>
               <td>{p.What}</td>
               <td class="nowrap">{Dates.Short(p.PromisedAt)}</td>
-              <td class="nowrap">{Dates.Day(p.DueBy)}{DueText(p.DueText)}</td>
+              <td class="due"><span class="nowrap">{Dates.Day(p.DueBy)}</span>{DueText(p.DueText)}</td>
               <td class="nowrap">{Dates.Short(p.DeliveredAt)}</td>
             </tr>
             """));
@@ -279,7 +279,7 @@ public static class Pages
             <tr data-promise="{p.Id}" class="promise-row promise-{Ids.Css(p.Status)}">
               <td>{StatusBadge(p.Status, p.Status == PromiseStates.Overdue ? today.DayNumber - p.DueBy.DayNumber : null)}</td>
               <td class="what"><div class="mono">{p.Id}</div><div>{p.What}</div><div class="muted">promised {Dates.Short(p.PromisedAt)}</div>{Html.When(p.Delivery is not null, Html.Of($"<div class=\"muted\">delivered: {p.Delivery}</div>"))}</td>
-              <td class="nowrap due">{Dates.Day(p.DueBy)}{DueText(p.DueText)}</td>
+              <td class="due"><span class="nowrap">{Dates.Day(p.DueBy)}</span>{DueText(p.DueText)}</td>
               <td class="nowrap delivered">{Dates.Short(p.DeliveredAt)}</td>
             </tr>
             """));
