@@ -1,8 +1,8 @@
 using Ledger.Messaging.Hosting;
 using Ledger.Messaging.Webhooks;
 using Ledger.Server.Api;
-using Ledger.Server.Feeds;
 using Ledger.Server.Dashboard;
+using Ledger.Server.Feeds;
 using Ledger.Server.Hosting;
 using Ledger.Server.Subscriptions;
 

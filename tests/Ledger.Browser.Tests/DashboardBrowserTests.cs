@@ -187,6 +187,52 @@ public sealed partial class DashboardBrowserTests(DashboardServer server)
         await DashboardServer.ScreenshotAsync(page, "live-update");
     }
 
+    /// <summary>The same through the server's own /api/stream: a statement imported by another process shows up on the open page.</summary>
+    [Fact]
+    public async Task A_statement_recorded_elsewhere_appears_on_the_open_page_through_the_servers_stream()
+    {
+        var page = await server.NewPageAsync();
+        await page.GotoAsync(MatterUrl(DashboardServer.StreamMatter));
+        await page.Locator("#live").WaitForAsync(new() { State = WaitForSelectorState.Visible });
+        Assert.Equal(1, await page.Locator("li.history-entry").CountAsync());
+        Assert.Equal(0, await page.Locator("#promises tr[data-promise]").CountAsync());
+
+        var file = Path.Combine(server.Folder, "stream-2.json");
+        await File.WriteAllTextAsync(file, Documents.StreamSecond);
+        var import = await server.ImportAsync(file);
+        Assert.True(import.ExitCode == 0, import.Output);
+
+        await page.Locator("html[data-updates]").WaitForAsync(new() { Timeout = 30_000 });
+        await page.Locator("li.history-entry[data-statement=\"stream-2\"]").WaitForAsync();
+        Assert.Matches(OverdueBadge(), await page.Locator("#promises tr[data-promise=\"report\"] .badge").InnerTextAsync());
+        Assert.Equal(1, await page.Locator("g.promise-window[data-promise=\"report\"]").CountAsync());
+        await DashboardServer.ScreenshotAsync(page, "live-update-from-server");
+    }
+
+    [Fact]
+    public async Task Pages_load_nothing_from_elsewhere_and_forbid_it()
+    {
+        var page = await server.NewPageAsync();
+        var requests = new List<string>();
+        page.Request += (_, request) => requests.Add(request.Url);
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+
+        foreach (var path in new[] { "/", "/matters/microsoft/imod-azure?from=1&to=7", "/organizations/Microsoft" })
+        {
+            var response = await page.GotoAsync(server.BaseUrl + path);
+            Assert.Equal(200, response!.Status);
+            var policy = await response.HeaderValueAsync("content-security-policy");
+            Assert.Contains("default-src 'none'", policy, StringComparison.Ordinal);
+            Assert.Equal("10px", await page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('.card')).borderTopLeftRadius"));
+        }
+
+        Assert.All(requests, url => Assert.StartsWith(server.BaseUrl + "/", url, StringComparison.Ordinal));
+        Assert.Contains(requests, url => url.EndsWith("/_dashboard/dashboard.css", StringComparison.Ordinal));
+        Assert.Contains(requests, url => url.EndsWith("/_dashboard/dashboard.js", StringComparison.Ordinal));
+        Assert.Empty(errors);
+    }
+
     [GeneratedRegex("^overdue · [0-9]+ d$")]
     private static partial Regex OverdueBadge();
 }

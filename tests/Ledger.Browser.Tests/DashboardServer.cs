@@ -18,6 +18,7 @@ public sealed class DashboardServer : IAsyncLifetime
     public const string SampleMatter = "microsoft/imod-azure";
     public const string EscapingMatter = "example/escaping";
     public const string LiveMatter = "example/live";
+    public const string StreamMatter = "example/stream";
 
     private static readonly string[] ChromiumArgs =
     [
@@ -63,7 +64,9 @@ public sealed class DashboardServer : IAsyncLifetime
         await File.WriteAllTextAsync(escaping, Documents.Escaping);
         var live = Path.Combine(Folder, "live.json");
         await File.WriteAllTextAsync(live, Documents.LiveFirst);
-        var import = await ImportAsync(Checkout.SampleFile, escaping, live);
+        var stream = Path.Combine(Folder, "stream.json");
+        await File.WriteAllTextAsync(stream, Documents.StreamFirst);
+        var import = await ImportAsync(Checkout.SampleFile, escaping, live, stream);
         Assert.True(import.ExitCode == 0, "the import failed: " + import.Output);
 
         var port = FreePort();
@@ -117,12 +120,14 @@ public sealed class DashboardServer : IAsyncLifetime
         }
     }
 
-    /// <summary>A page of its own (1280 wide) that fails the test on any script error.</summary>
+    /// <summary>A page in a browser context of its own, 1280 pixels wide.</summary>
     public async Task<IPage> NewPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
+        // Generous: the machine is small and shared, and the first render of each page warms the server up.
+        page.SetDefaultTimeout(30_000);
+        page.SetDefaultNavigationTimeout(45_000);
         return page;
     }
 
@@ -261,6 +266,17 @@ public static class Documents
     public const string LiveFirst = """
         { "matter": "example/live", "organization": "Example Live", "title": "Live update check",
           "statements": [ { "id": "live-1", "type": "ReviewLaunched", "publishedAt": "2025-03-01", "source": { "title": "first" }, "quote": "A review starts.", "reviewer": "Someone" } ] }
+        """;
+
+    public const string StreamFirst = """
+        { "matter": "example/stream", "organization": "Example Live", "title": "Server stream check",
+          "statements": [ { "id": "stream-1", "type": "ReviewLaunched", "publishedAt": "2025-03-01", "source": { "title": "first" }, "quote": "A review starts.", "reviewer": "Someone" } ] }
+        """;
+
+    public const string StreamSecond = """
+        { "matter": "example/stream",
+          "statements": [ { "id": "stream-2", "type": "DisclosurePromised", "publishedAt": "2025-04-01", "source": { "title": "second" }, "quote": "A report will follow.",
+            "promise": { "id": "report", "what": "the report", "dueBy": "2025-05-01" } } ] }
         """;
 
     public const string LiveSecond = """

@@ -100,6 +100,7 @@ public static class DashboardAssets
         .logo { color: #8fb0ff; }
         .crumbs { display: flex; gap: 0.5rem; color: #aab3c5; font-size: 0.9rem; flex: 1; }
         .crumbs a { color: #d5defa; }
+        .feed { color: #d5defa; font-size: 0.82rem; }
         .live { font-size: 0.78rem; padding: 0.15rem 0.55rem; border-radius: 999px; background: #1f7a4d; color: #fff; }
         .live::before { content: "● "; }
         .live.off { background: #667085; }

@@ -37,7 +37,7 @@ public sealed record MatterPageModel(
 /// <summary>Server-rendered pages: the matters board, a matter, an organization. Every dynamic text goes through <see cref="Html.Of"/>.</summary>
 public static class Pages
 {
-    public static Html Layout(string title, Html main, string stream, Html crumbs, string? matter = null)
+    public static Html Layout(string title, Html main, string stream, Html crumbs, string? matter = null, string? feed = null)
     {
         return Html.Of($"""
             <!doctype html>
@@ -48,11 +48,13 @@ public static class Pages
             <title>{title} · Ledger</title>
             <link rel="stylesheet" href="{DashboardAssets.CssPath}">
             <script src="{DashboardAssets.ScriptPath}" defer></script>
+            {Html.When(feed is not null, Html.Of($"<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Atom feed\" href=\"{feed}\">"))}
             </head>
             <body data-stream="{stream}" data-matter="{matter}">
             <header class="top">
               <a class="brand" href="/"><span class="logo">▤</span> Ledger</a>
               <nav class="crumbs">{crumbs}</nav>
+              {Html.When(feed is not null, Html.Of($"<a class=\"feed\" href=\"{feed}\" title=\"Atom feed of these events\">feed</a>"))}
               <span id="live" class="live" hidden title="Live updates from the ledger">live</span>
             </header>
             <main id="content">
@@ -122,7 +124,7 @@ public static class Pages
               {(promiseRows.Any() ? Html.Of($"<table class=\"grid-table\"><thead><tr><th>Status</th><th>Matter</th><th>Promise</th><th>What</th><th>Due by</th></tr></thead><tbody>{Html.Join(promiseRows)}</tbody></table>") : Html.Of($"<p class=\"muted\">None.</p>"))}
             </section>
             """);
-        return Layout("Matters", main, "/api/stream", Html.Of($"<a href=\"/\">Matters</a>"));
+        return Layout("Matters", main, "/api/stream", Html.Of($"<a href=\"/\">Matters</a>"), feed: "/feeds/all");
     }
 
     // ---------------------------------------------------------------- organization
@@ -180,7 +182,7 @@ public static class Pages
             </section>
             """);
         return Layout(organization, main, "/api/stream" + DashboardQuery.Build([("organization", organization)]),
-            Html.Of($"<a href=\"/\">Matters</a><span>›</span><span>{organization}</span>"));
+            Html.Of($"<a href=\"/\">Matters</a><span>›</span><span>{organization}</span>"), feed: "/feeds/organizations/" + Uri.EscapeDataString(organization));
     }
 
     // ---------------------------------------------------------------- matter
@@ -226,7 +228,7 @@ public static class Pages
             </section>
             """);
         return Layout(s.Title, main, "/api/stream" + DashboardQuery.Build([("matter", s.Matter)]),
-            Html.Of($"<a href=\"/\">Matters</a><span>›</span><a href=\"{Ids.OrganizationPath(s.Organization)}\">{s.Organization}</a><span>›</span><span>{s.Matter}</span>"), s.Matter);
+            Html.Of($"<a href=\"/\">Matters</a><span>›</span><a href=\"{Ids.OrganizationPath(s.Organization)}\">{s.Organization}</a><span>›</span><span>{s.Matter}</span>"), s.Matter, "/feeds" + path);
     }
 
     private static Html StatusCard(MatterStatus s)
