@@ -67,6 +67,27 @@ public sealed partial class RenderingTests
         Assert.Matches(new Regex("data-promise=\"late\">.*<rect class=\"overdue\".*<path class=\"delivered\""), svg);
         Assert.DoesNotMatch(new Regex("data-promise=\"early\">((?!</g>).)*class=\"overdue\""), svg);
         Assert.Contains("<g class=\"promise-window promise-open\" data-promise=\"pending\">", svg, StringComparison.Ordinal);
+
+        var table = Pages.PromisesTable(status.Promises, Now).Value;
+        Assert.Contains("delivered 2025-01-20, on time", table, StringComparison.Ordinal);
+        Assert.Contains("delivered 2025-03-15, 42 d late", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compared_versions_show_change_lines_and_a_readable_patch()
+    {
+        var ledger = new SpecLedger().Record(File.ReadAllText(Checkout.SampleFile), "2025-10-01T00:00:00Z");
+        var timeline = ledger.Timeline(matter: "microsoft/imod-azure");
+        var comparison = MatterHistory.Compare(timeline, new HistoryPoint(3, null), new HistoryPoint(7, null));
+        var model = new MatterPageModel(timeline, MatterViews.Status(timeline, Now), new PageTimes(Now, null, null, null), MatterHistory.Build(timeline), comparison, null, null);
+
+        var html = Pages.Matter(model).Value;
+
+        Assert.Contains("<li class=\"change changed\">phase: reported -&gt; action-taken</li>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr class=\"op op-replace\"><td><span class=\"badge op-replace\">replace</span></td><td class=\"mono\">/review/reviewer</td><td class=\"mono value\">&quot;Covington &amp; Burling", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u00", html, StringComparison.Ordinal);
+        Assert.Contains("<option value=\"3\" selected>", html, StringComparison.Ordinal);
+        Assert.Contains("<option value=\"7\" selected>", html, StringComparison.Ordinal);
     }
 
     [Fact]

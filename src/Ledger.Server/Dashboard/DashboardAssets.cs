@@ -144,6 +144,8 @@ public static class DashboardAssets
         .promise-row.promise-overdue td { background: #fff8f7; }
         .promises .what { min-width: 14rem; }
         .due { min-width: 7rem; overflow-wrap: anywhere; }
+        .delivered.on-time { color: var(--good); }
+        .delivered.late { color: var(--warn); }
         .promise-row.promise-overdue .due { color: var(--bad); font-weight: 600; }
         .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(130px, 1fr)); gap: 0.8rem; margin-bottom: 1.1rem; }
         .tile { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 0.8rem 1rem; }

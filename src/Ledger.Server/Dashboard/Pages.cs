@@ -281,11 +281,21 @@ public static class Pages
             <tr data-promise="{p.Id}" class="promise-row promise-{Ids.Css(p.Status)}">
               <td>{StatusBadge(p.Status, p.Status == PromiseStates.Overdue ? today.DayNumber - p.DueBy.DayNumber : null)}</td>
               <td class="what"><div class="mono">{p.Id}</div><div>{p.What}</div><div class="muted">promised {Dates.Short(p.PromisedAt)}</div>{Html.When(p.Delivery is not null, Html.Of($"<div class=\"muted\">delivered: {p.Delivery}</div>"))}</td>
-              <td class="due"><span class="nowrap">{Dates.Day(p.DueBy)}</span>{DueText(p.DueText)}</td>
-              <td class="nowrap delivered">{Dates.Short(p.DeliveredAt)}</td>
+              <td class="due"><span class="nowrap">{Dates.Day(p.DueBy)}</span>{DueText(p.DueText)}{Delivered(p)}</td>
             </tr>
             """));
-        return Html.Of($"<table class=\"grid-table promises\"><thead><tr><th>Status</th><th>Promise</th><th>Due by</th><th>Delivered</th></tr></thead><tbody>{Html.Join(rows)}</tbody></table>");
+        return Html.Of($"<table class=\"grid-table promises\"><thead><tr><th>Status</th><th>Promise</th><th>Due by</th></tr></thead><tbody>{Html.Join(rows)}</tbody></table>");
+    }
+
+    private static Html Delivered(PromiseStatus p)
+    {
+        if (p.DeliveredAt is not { } at)
+        {
+            return Html.Empty;
+        }
+
+        var late = DateOnly.FromDateTime(at.UtcDateTime).DayNumber - p.DueBy.DayNumber;
+        return Html.Of($"<div class=\"delivered {(late > 0 ? "late" : "on-time")}\">delivered {Dates.Short(at)}{(late > 0 ? $", {late} d late" : ", on time")}</div>");
     }
 
     private static Html HistoryItem(HistoryEntry e, MatterTimeline timeline)
@@ -359,7 +369,8 @@ public static class Pages
             """);
     }
 
-    private static readonly JsonSerializerOptions CompactJson = new() { WriteIndented = false };
+    /// <summary>Compact JSON without \u escapes of markup characters: the text is HTML-encoded when it is written into the page.</summary>
+    private static readonly JsonSerializerOptions CompactJson = new() { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static Html WordingForm(string path, MatterPageModel m)
     {
