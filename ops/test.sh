@@ -10,6 +10,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # The store tests start a throwaway PostgreSQL cluster from the server binaries; install them if missing.
 bash ops/postgres/ensure-installed.sh >/dev/null || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+# The dashboard's browser tests drive Debian's chromium; install it if missing.
+bash ops/browser/ensure-installed.sh >/dev/null || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 dotnet build Ledger.sln -c Release -warnaserror --nologo -v quiet || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 

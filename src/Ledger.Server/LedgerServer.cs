@@ -1,6 +1,7 @@
 using Ledger.Messaging.Hosting;
 using Ledger.Messaging.Webhooks;
 using Ledger.Server.Api;
+using Ledger.Server.Dashboard;
 using Ledger.Server.Feeds;
 using Ledger.Server.Hosting;
 using Ledger.Server.Subscriptions;
@@ -32,11 +33,13 @@ public static class LedgerServer
         builder.AddLedgerHosting(settings);
         builder.AddLedgerApi();
         builder.AddLiveSubscriptions();
+        builder.AddLedgerDashboard();
 
         var app = builder.Build();
         app.MapLedgerHosting();
         app.MapLedgerApi();
         app.MapLiveSubscriptions();
+        app.MapLedgerDashboard();
         app.MapAtomFeeds();
         app.MapWebhookEndpoints();
         return app;

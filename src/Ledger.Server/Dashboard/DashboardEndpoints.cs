@@ -1,0 +1,170 @@
+using Ledger.Importing;
+using Ledger.Projections;
+using Ledger.Querying;
+using Ledger.Storage;
+using Microsoft.Extensions.Primitives;
+
+namespace Ledger.Server.Dashboard;
+
+/// <summary>
+/// The dashboard: server-rendered pages at / (matters board), /matters/{matter} and /organizations/{name}, with its
+/// stylesheet and script served from this assembly; nothing is loaded from elsewhere (the Content-Security-Policy
+/// says so to the browser).
+/// </summary>
+public static class DashboardEndpoints
+{
+    private const string Policy =
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+    public static IHostApplicationBuilder AddLedgerDashboard(this IHostApplicationBuilder builder) => builder;
+
+    public static WebApplication MapLedgerDashboard(this WebApplication app)
+    {
+        app.MapGet(DashboardAssets.CssPath, (HttpContext http) => DashboardAssets.Serve(http, DashboardAssets.Css, "text/css; charset=utf-8"));
+        app.MapGet(DashboardAssets.ScriptPath, (HttpContext http) => DashboardAssets.Serve(http, DashboardAssets.Script, "text/javascript; charset=utf-8"));
+        app.MapGet("/", (HttpContext http, IEventStore store, TimeProvider clock, CancellationToken ct) =>
+            Render(http, clock, async times => Pages.Board(await new LedgerQueries(store).AllStatusesAsync(times.AsOf, times.KnownAt, ct), times)));
+        app.MapGet("/matters/{**matter}", (string matter, HttpContext http, IEventStore store, TimeProvider clock, CancellationToken ct) =>
+            Render(http, clock, times => MatterAsync(new LedgerQueries(store), Ids.FromPath(matter), http.Request.Query, times, ct)));
+        app.MapGet("/organizations/{**name}", (string name, HttpContext http, IEventStore store, TimeProvider clock, CancellationToken ct) =>
+            Render(http, clock, async times =>
+            {
+                name = Ids.FromPath(name);
+                var statuses = (await new LedgerQueries(store).AllStatusesAsync(times.AsOf, times.KnownAt, ct)).Where(s => s.Organization == name).ToList();
+                return statuses.Count == 0
+                    ? throw new NotFoundException($"no organization \"{name}\" in the ledger")
+                    : Pages.Organization(name, statuses, times);
+            }));
+        return app;
+    }
+
+    /// <summary>The matter page: status as of / known at, history (and a comparison of two versions), the wording diff of two statements.</summary>
+    public static async Task<Html> MatterAsync(LedgerQueries queries, string matter, IQueryCollection query, PageTimes times, CancellationToken ct)
+    {
+        var full = await queries.TimelineAsync(matter, times.KnownAt, ct);
+        var timeline = full with { Entries = full.PublishedBy(times.AsOf).ToList() };
+        var status = MatterViews.Status(timeline, times.AsOf);
+        var history = MatterHistory.Build(timeline);
+        string? problem = null;
+
+        HistoryComparison? comparison = null;
+        var fromText = Text(query["from"]);
+        var toText = Text(query["to"]);
+        if (fromText is not null || toText is not null)
+        {
+            if (history.Count == 0)
+            {
+                problem = "nothing to compare: no statement was published by then";
+            }
+            else if (Point(fromText ?? "0") is not { } from || Point(toText ?? history.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)) is not { } to)
+            {
+                problem = "from and to take a version number (0 to " + history.Count + ") or a date";
+            }
+            else
+            {
+                try
+                {
+                    comparison = MatterHistory.Compare(timeline, from, to);
+                }
+                catch (ArgumentException ex)
+                {
+                    problem = ex.Message;
+                }
+            }
+        }
+
+        WordingComparison? wording = null;
+        var first = Text(query["wording-from"]);
+        var second = Text(query["wording-to"]);
+        if (first is null && second is null)
+        {
+            // By default, how the wording of the latest statement changed from the one before it of the same type.
+            var latest = timeline.Entries.Select(e => e.Statement).GroupBy(st => st.Type).Where(g => g.Count() > 1)
+                .Select(g => g.TakeLast(2).ToList()).MaxBy(pair => pair[1].PublishedAt);
+            if (latest is not null)
+            {
+                wording = MatterHistory.CompareWording(latest[0], latest[1]);
+            }
+        }
+        else if (first is null || second is null)
+        {
+            problem = "the wording diff needs two statements (wording-from and wording-to)";
+        }
+        else
+        {
+            try
+            {
+                wording = MatterHistory.CompareWording(await queries.StatementAsync(first, ct), await queries.StatementAsync(second, ct));
+            }
+            catch (NotFoundException ex)
+            {
+                problem = ex.Message;
+            }
+        }
+
+        return Pages.Matter(new MatterPageModel(timeline, status, times, history, comparison, wording, problem));
+    }
+
+    private static async Task<IResult> Render(HttpContext http, TimeProvider clock, Func<PageTimes, Task<Html>> page)
+    {
+        http.Response.Headers.ContentSecurityPolicy = Policy;
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        http.Response.Headers.CacheControl = "no-store";
+        if (!TryTimes(http.Request.Query, clock.GetUtcNow(), out var times, out var error))
+        {
+            return Results.Content(Pages.Error(400, error).Value, "text/html; charset=utf-8", statusCode: 400);
+        }
+
+        try
+        {
+            return Results.Content((await page(times)).Value, "text/html; charset=utf-8");
+        }
+        catch (NotFoundException ex)
+        {
+            return Results.Content(Pages.Error(404, ex.Message).Value, "text/html; charset=utf-8", statusCode: 404);
+        }
+    }
+
+    /// <summary>As the CLI: known-at alone also sets as-of; a bare date means the end of that day (UTC).</summary>
+    public static bool TryTimes(IQueryCollection query, DateTimeOffset now, out PageTimes times, out string error)
+    {
+        var asOfText = Text(query["as-of"]);
+        var knownAtText = Text(query["known-at"]);
+        times = new PageTimes(now, null, null, null);
+        error = string.Empty;
+        DateTimeOffset? knownAt = null;
+        var asOf = now;
+        if (knownAtText is not null)
+        {
+            if (!Timestamps.TryParseQueryTime(knownAtText, out var k))
+            {
+                error = $"known-at: \"{knownAtText}\" is not a date (2025-09-25) or a timestamp with an offset (2025-09-25T14:00:00Z)";
+                return false;
+            }
+
+            knownAt = k;
+            asOf = k;
+        }
+
+        if (asOfText is not null)
+        {
+            if (!Timestamps.TryParseQueryTime(asOfText, out var a))
+            {
+                error = $"as-of: \"{asOfText}\" is not a date (2025-09-25) or a timestamp with an offset (2025-09-25T14:00:00Z)";
+                return false;
+            }
+
+            asOf = a;
+        }
+
+        times = new PageTimes(asOf, knownAt, asOfText, knownAtText);
+        return true;
+    }
+
+    private static string? Text(StringValues values) => values.Count > 0 && !string.IsNullOrWhiteSpace(values[0]) ? values[0]!.Trim() : null;
+
+    private static HistoryPoint? Point(string text) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) ? new HistoryPoint(version, null)
+        : Timestamps.TryParseQueryTime(text, out var at) ? new HistoryPoint(0, at)
+        : null;
+}
