@@ -29,7 +29,7 @@ internal sealed class ServerScenario : IScenario
         var matter = new DisclosureGenerator(DisclosureGenerator.DefaultSeed + 2).SingleMatter(200, documents: 4);
         await LedgerImport.RunAsync(ledger, matter, cancellationToken);
         var port = FreePort();
-        await using var app = await LedgerServer.BuildAsync([$"--Ledger:Store=sqlite:{ledger}", "--Ledger:LoadSample=false", "--urls", $"http://127.0.0.1:{port}"]);
+        await using var app = await LedgerServer.BuildAsync([$"--Ledger:Store=sqlite:{ledger}", "--Ledger:LoadSample=false", "--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning"]);
         await app.StartAsync(cancellationToken);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2000, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
         {
@@ -134,9 +134,10 @@ internal sealed class ServerScenario : IScenario
                         connected.Signal();
                         signalled = true;
                     }
-                    else if (line.StartsWith("data: ", StringComparison.Ordinal))
+                    else if (line.StartsWith("data: ", StringComparison.Ordinal) && line.IndexOf("\"id\":\"sse-", StringComparison.Ordinal) is var marker and >= 0)
                     {
-                        var index = line.IndexOf("\"sse-", StringComparison.Ordinal);
+                        // The matter's opening comes first and carries no statement number.
+                        var index = marker + 5;
                         var number = int.Parse(line.AsSpan(index + 5, line.IndexOf('"', index + 5) - index - 5), System.Globalization.CultureInfo.InvariantCulture);
                         if (mine[number] != 0)
                         {
