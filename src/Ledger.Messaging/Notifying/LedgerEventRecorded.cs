@@ -1,3 +1,4 @@
+using Ledger.Messaging.Webhooks;
 using Ledger.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -22,10 +23,14 @@ public sealed record LedgerEventRecorded(
         new(e.Position, e.Stream, e.Organization, e.Version, e.Type, e.StatementId, e.PublishedAt, e.RecordedAt, e.RecordedBy, e.Data);
 }
 
-/// <summary>Enters the event in the notification feed; a redelivered message finds its entry there and changes nothing.</summary>
+/// <summary>
+/// Enters the event in the notification feed (a redelivered message finds its entry there and changes nothing), then
+/// wakes the webhook subscriptions it matches. One handler, so that Wolverine runs both under one error policy.
+/// </summary>
 public static class LedgerEventRecordedHandler
 {
-    public static async Task Handle(LedgerEventRecorded message, INotificationFeed feed, TimeProvider clock, ILogger<LedgerEventRecorded> logger, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<DeliverWebhooks>> Handle(LedgerEventRecorded message, INotificationFeed feed, IWebhookStore webhooks, TimeProvider clock,
+        ILogger<LedgerEventRecorded> logger, CancellationToken cancellationToken)
     {
         var id = message.NotificationId;
         var entered = await feed.AppendAsync(
@@ -45,5 +50,7 @@ public static class LedgerEventRecordedHandler
         {
             logger.LogInformation("notified {Id}: {Type} in {Matter}", id, message.Type, message.Matter);
         }
+
+        return await WebhookTrigger.WakeAsync(message, webhooks, cancellationToken);
     }
 }

@@ -24,9 +24,9 @@ public sealed record WebhookSettings(bool AllowPrivateTargets = false, double Re
 public sealed record DeliverWebhooks(string SubscriptionId);
 
 /// <summary>Every recorded event wakes the subscriptions it matches.</summary>
-public static class WebhookTriggerHandler
+public static class WebhookTrigger
 {
-    public static async Task<IEnumerable<DeliverWebhooks>> Handle(LedgerEventRecorded recorded, IWebhookStore webhooks, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<DeliverWebhooks>> WakeAsync(LedgerEventRecorded recorded, IWebhookStore webhooks, CancellationToken cancellationToken)
     {
         var probe = new StoredEvent(recorded.Position, recorded.Matter, recorded.Version, recorded.Type, recorded.StatementId, recorded.Organization,
             recorded.PublishedAt, recorded.RecordedAt, recorded.RecordedBy, recorded.Data);

@@ -9,7 +9,7 @@ namespace Internal.Generated.WolverineHandlers
     {
         public override System.Type[] HandlerTypes()
         {
-            return new System.Type[] { typeof(Ledger.Messaging.Deadlines.CheckPromiseDeadlineHandler), typeof(Ledger.Messaging.Deadlines.PromiseBecameOverdueHandler), typeof(Ledger.Messaging.Importing.ImportDocumentsHandler), typeof(Ledger.Messaging.Notifying.LedgerEventRecordedHandler), typeof(Ledger.Messaging.Webhooks.DeliverWebhooksHandler), typeof(Ledger.Messaging.Webhooks.WebhookTriggerHandler) };
+            return new System.Type[] { typeof(Ledger.Messaging.Deadlines.CheckPromiseDeadlineHandler), typeof(Ledger.Messaging.Deadlines.PromiseBecameOverdueHandler), typeof(Ledger.Messaging.Importing.ImportDocumentsHandler), typeof(Ledger.Messaging.Notifying.LedgerEventRecordedHandler), typeof(Ledger.Messaging.Webhooks.DeliverWebhooksHandler) };
         }
 
         public override System.Type[] MessageTypes()
@@ -38,7 +38,6 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Importing.ImportDocumentsHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Notifying.LedgerEventRecordedHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Webhooks.DeliverWebhooksHandler))]
-        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Webhooks.WebhookTriggerHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Deadlines.CheckPromiseDeadline))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Deadlines.PromiseBecameOverdue))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Importing.ImportDocuments))]

@@ -29,15 +29,11 @@ namespace Internal.Generated.WolverineHandlers
             // The actual message body
             var ledgerEventRecorded = (Ledger.Messaging.Notifying.LedgerEventRecorded)context.Envelope.Message;
 
-            Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("message.handler", "Ledger.Messaging.Webhooks.WebhookTriggerHandler, Ledger.Messaging.Notifying.LedgerEventRecordedHandler");
-            Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "Ledger.Messaging.Webhooks.WebhookTriggerHandler, Ledger.Messaging.Notifying.LedgerEventRecordedHandler");
+            Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("message.handler", "Ledger.Messaging.Notifying.LedgerEventRecordedHandler");
+            Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "Ledger.Messaging.Notifying.LedgerEventRecordedHandler");
             
             // The actual message execution
-            var outgoing1 = await Ledger.Messaging.Webhooks.WebhookTriggerHandler.Handle(ledgerEventRecorded, _webhookStore, cancellation).ConfigureAwait(false);
-
-            
-            // The actual message execution
-            await Ledger.Messaging.Notifying.LedgerEventRecordedHandler.Handle(ledgerEventRecorded, _notificationFeed, _timeProvider, _loggerForMessage, cancellation).ConfigureAwait(false);
+            var outgoing1 = await Ledger.Messaging.Notifying.LedgerEventRecordedHandler.Handle(ledgerEventRecorded, _notificationFeed, _webhookStore, _timeProvider, _loggerForMessage, cancellation).ConfigureAwait(false);
 
             
             // Outgoing, cascaded message
