@@ -7,21 +7,18 @@ namespace Ledger.Verification;
 public static class MerkleProofs
 {
     /// <summary>The root hash of the tree of the first <paramref name="size"/> leaves (any size up to the source's).</summary>
-    public static async ValueTask<byte[]> RootAsync(IMerkleNodeSource source, long size, CancellationToken cancellationToken = default)
+    public static ValueTask<byte[]> RootAsync(IMerkleNodeSource source, long size, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         CheckSize(source, size);
-        if (size == 0)
-        {
-            return MerkleHashes.Empty();
-        }
+        return size == 0 ? ValueTask.FromResult(MerkleHashes.Empty()) : Root(source, size, cancellationToken);
 
-        var hashes = await HashRangesAsync(source, [(0, size)], cancellationToken).ConfigureAwait(false);
-        return hashes[0];
+        static async ValueTask<byte[]> Root(IMerkleNodeSource source, long size, CancellationToken cancellationToken) =>
+            (await HashRangesAsync(source, [(0, size)], cancellationToken).ConfigureAwait(false))[0];
     }
 
     /// <summary>The inclusion path (RFC 9162 PATH) of leaf <paramref name="leafIndex"/> in the tree of <paramref name="size"/> leaves, lowest first.</summary>
-    public static async ValueTask<IReadOnlyList<byte[]>> InclusionAsync(IMerkleNodeSource source, long leafIndex, long size, CancellationToken cancellationToken = default)
+    public static ValueTask<IReadOnlyList<byte[]>> InclusionAsync(IMerkleNodeSource source, long leafIndex, long size, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         CheckSize(source, size);
@@ -29,11 +26,11 @@ public static class MerkleProofs
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(leafIndex, size);
         var ranges = new List<(long, long)>();
         MerkleMath.InclusionRanges(leafIndex, 0, size, ranges);
-        return await HashRangesAsync(source, ranges, cancellationToken).ConfigureAwait(false);
+        return HashRangesAsync(source, ranges, cancellationToken);
     }
 
     /// <summary>The consistency proof (RFC 9162 PROOF) from the tree of <paramref name="oldSize"/> leaves to that of <paramref name="newSize"/>; empty when the sizes are equal or the old one is 0.</summary>
-    public static async ValueTask<IReadOnlyList<byte[]>> ConsistencyAsync(IMerkleNodeSource source, long oldSize, long newSize, CancellationToken cancellationToken = default)
+    public static ValueTask<IReadOnlyList<byte[]>> ConsistencyAsync(IMerkleNodeSource source, long oldSize, long newSize, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         CheckSize(source, newSize);
@@ -41,12 +38,12 @@ public static class MerkleProofs
         ArgumentOutOfRangeException.ThrowIfGreaterThan(oldSize, newSize);
         if (oldSize == 0 || oldSize == newSize)
         {
-            return [];
+            return ValueTask.FromResult<IReadOnlyList<byte[]>>([]);
         }
 
         var ranges = new List<(long, long)>();
         MerkleMath.ConsistencyRanges(oldSize, 0, newSize, whole: true, ranges);
-        return await HashRangesAsync(source, ranges, cancellationToken).ConfigureAwait(false);
+        return HashRangesAsync(source, ranges, cancellationToken);
     }
 
     private static void CheckSize(IMerkleNodeSource source, long size)
@@ -58,7 +55,7 @@ public static class MerkleProofs
         }
     }
 
-    private static async ValueTask<byte[][]> HashRangesAsync(IMerkleNodeSource source, List<(long Start, long End)> ranges, CancellationToken cancellationToken)
+    private static async ValueTask<IReadOnlyList<byte[]>> HashRangesAsync(IMerkleNodeSource source, List<(long Start, long End)> ranges, CancellationToken cancellationToken)
     {
         var nodes = new List<MerkleNodeId>();
         var counts = new int[ranges.Count];
