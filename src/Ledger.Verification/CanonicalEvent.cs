@@ -22,7 +22,7 @@ public static class CanonicalEvent
 {
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
-    /// <exception cref="JsonException">The event's data is not I-JSON.</exception>
+    /// <exception cref="JsonException">The event's data is not I-JSON, or a field holds a lone surrogate.</exception>
     public static byte[] Bytes(StoredEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
@@ -42,7 +42,7 @@ public static class CanonicalEvent
         Member(text, "type").Append(Str(e.Type));
         Member(text, "version").Append(JsonCanonicalizer.FormatNumber(e.Version));
         text.Append('}');
-        return Encoding.UTF8.GetBytes(text.ToString());
+        return JsonCanonicalizer.ToUtf8(text.ToString());
     }
 
     /// <summary>The Merkle leaf hash of the event: SHA-256(0x00 || canonical bytes).</summary>

@@ -32,9 +32,15 @@ public static class JsonCanonicalizer
     {
         var text = new StringBuilder();
         Write(value, text);
+        return ToUtf8(text.ToString());
+    }
+
+    /// <exception cref="JsonException">The text holds a lone surrogate, which I-JSON forbids.</exception>
+    internal static byte[] ToUtf8(string text)
+    {
         try
         {
-            return StrictUtf8.GetBytes(text.ToString());
+            return StrictUtf8.GetBytes(text);
         }
         catch (EncoderFallbackException e)
         {

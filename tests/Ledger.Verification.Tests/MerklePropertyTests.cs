@@ -103,6 +103,26 @@ public sealed class MerklePropertyTests
         }, iter: 12);
 
     [Fact]
+    public void A_frontier_loaded_at_any_size_continues_the_same_tree() =>
+        Gen.Select(GenSize, Gen.Int[0, 300]).Sample((size, at) =>
+        {
+            var cut = Math.Min(at, size);
+            var (nodes, leaves) = Tree(size);
+            var frontier = Now(MerkleFrontier.LoadAsync(nodes, cut));
+            Assert.Equal(Now(MerkleProofs.RootAsync(nodes, cut)), frontier.Root());
+            for (var i = cut; i < size; i++)
+            {
+                var completed = frontier.Append(leaves[i]);
+                Assert.Equal(new MerkleNodeId(0, i), completed[0].Node);
+                var stored = Now(nodes.GetNodesAsync(completed.Select(c => c.Node).ToList()));
+                Assert.Equal(stored, completed.Select(c => c.Hash).ToList());
+            }
+
+            Assert.Equal(MerkleHashes.Root(leaves), frontier.Root());
+            Assert.Equal(MerkleHashes.Root(leaves), nodes.Root());
+        }, iter: 60);
+
+    [Fact]
     public void Proofs_read_only_logarithmically_many_nodes()
     {
         var (nodes, _) = Tree(1000);

@@ -1,45 +1,35 @@
 namespace Ledger.Verification;
 
 /// <summary>
-/// Complete subtree hashes in memory, one growing array per level. Appending a leaf stores it at level 0 and then
-/// every subtree it completes, one per trailing one bit of its index: O(log n) hashes, amortized O(1).
+/// Complete subtree hashes in memory, one growing array per level, appended through a <see cref="MerkleFrontier"/>:
+/// O(log n) hashes per leaf, amortized O(1). Not thread-safe: one writer, and no reads during a write.
 /// </summary>
 public sealed class MemoryMerkleNodes : IMerkleNodeSource
 {
     private readonly List<List<byte[]>> levels = [];
+    private readonly MerkleFrontier frontier = new();
 
-    public long Size => levels.Count == 0 ? 0 : levels[0].Count;
+    public long Size => frontier.Size;
+
+    /// <summary>The root hash at the current size.</summary>
+    public byte[] Root() => frontier.Root();
 
     /// <summary>Appends a leaf hash; returns its leaf index.</summary>
     public long Append(byte[] leafHash)
     {
-        ArgumentNullException.ThrowIfNull(leafHash);
-        if (leafHash.Length != MerkleHashes.Size)
+        var index = frontier.Size;
+        foreach (var (node, hash) in frontier.Append(leafHash))
         {
-            throw new ArgumentException("a leaf hash is a SHA-256 hash", nameof(leafHash));
-        }
-
-        var index = Size;
-        var hash = leafHash.ToArray();
-        var position = index;
-        for (var level = 0; ; level++)
-        {
-            if (levels.Count == level)
+            if (levels.Count == node.Level)
             {
                 levels.Add([]);
             }
 
-            levels[level].Add(hash);
-            if ((position & 1) == 0)
-            {
-                return index;
-            }
-
-            hash = MerkleHashes.Node(levels[level][(int)(position - 1)], hash);
-            position >>= 1;
+            levels[node.Level].Add(hash);
         }
-    }
 
+        return index;
+    }
     public ValueTask<IReadOnlyList<byte[]>> GetNodesAsync(IReadOnlyList<MerkleNodeId> nodes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(nodes);
