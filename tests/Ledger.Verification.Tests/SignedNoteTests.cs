@@ -30,6 +30,18 @@ public sealed class SignedNoteTests
     }
 
     [Theory]
+    [InlineData(PeterText + "\n")]
+    [InlineData(PeterText + "\n\n")]
+    [InlineData(PeterText)]
+    [InlineData("")]
+    [InlineData(PeterText + "\n\u2014 PeterNeumann\n")]
+    [InlineData(PeterText + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM= \n")]
+    [InlineData(PeterText + "\n\u2014 Peter+Neumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n")]
+    [InlineData("If you think\tcryptography\n\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n")]
+    public void Malformed_notes_are_rejected(string note) =>
+        Assert.Throws<NoteVerificationException>(() => SignedNote.Open(note, [NoteVerifier.Parse(PeterVerifierKey)]));
+
+    [Theory]
     [InlineData("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")]
     [InlineData("PeterNeumann+c74f20a3+AhpjZHcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")]
     [InlineData("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T")]

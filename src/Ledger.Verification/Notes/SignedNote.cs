@@ -55,9 +55,9 @@ public static class SignedNote
         }
 
         var split = note.LastIndexOf("\n\n", StringComparison.Ordinal);
-        if (split < 0 || !note.EndsWith('\n'))
+        if (split < 0 || split + 2 >= note.Length || !note.EndsWith('\n'))
         {
-            throw new NoteVerificationException("malformed note: no blank line before the signatures, or no final newline");
+            throw new NoteVerificationException("malformed note: no blank line followed by signatures, or no final newline");
         }
 
         var text = note[..(split + 1)];
