@@ -2,6 +2,7 @@ using System.Reflection;
 using Ledger.Importing;
 using Ledger.Messaging.Importing;
 using Ledger.Storage;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Wolverine;
 
@@ -13,6 +14,8 @@ public static class ServerHosting
     public static IHostApplicationBuilder AddLedgerHosting(this IHostApplicationBuilder builder, ServerSettings settings)
     {
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
+        // Nothing the server hands out is protected by ASP.NET's data protection (no cookies): keep no keys on disk.
+        builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         if (settings.LoadSample)
         {
             builder.Services.AddHostedService<SampleLoader>();
