@@ -47,6 +47,29 @@ public abstract class WebhookStoreConformance
         Assert.Single(await store.AttemptsAsync("wh_1", 1));
     }
 
+    [Fact]
+    public async Task One_sender_at_a_time_holds_a_subscriptions_delivery_lock_until_it_lets_go()
+    {
+        await using var store = await OpenFreshAsync();
+        await using var other = await OpenSecondAsync(store);
+
+        var first = await store.TryLockDeliveriesAsync("wh_1");
+        var whileHeld = await other.TryLockDeliveriesAsync("wh_1");
+        var otherSubscription = await other.TryLockDeliveriesAsync("wh_2");
+        Assert.NotNull(first);
+        Assert.Null(whileHeld);
+        Assert.NotNull(otherSubscription);
+
+        await first.DisposeAsync();
+        await otherSubscription.DisposeAsync();
+        var afterwards = await other.TryLockDeliveriesAsync("wh_1");
+        Assert.NotNull(afterwards);
+        await afterwards.DisposeAsync();
+    }
+
+    /// <summary>A second store on the same database, as another process would open it.</summary>
+    protected abstract Task<IWebhookStore> OpenSecondAsync(IWebhookStore first);
+
     private static async Task<(int, DateTimeOffset?, string?)> StateAsync(IWebhookStore store)
     {
         var s = (await store.GetAsync("wh_1"))!;
@@ -60,11 +83,19 @@ public sealed class SqliteWebhookStoreTests : WebhookStoreConformance, IDisposab
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
-    protected override async Task<IWebhookStore> OpenFreshAsync() => await SqliteWebhookStore.OpenAsync(Path.Combine(directory, $"{Guid.NewGuid():N}.db"));
+    private string? path;
+
+    protected override async Task<IWebhookStore> OpenFreshAsync() => await SqliteWebhookStore.OpenAsync(path = Path.Combine(directory, $"{Guid.NewGuid():N}.db"));
+
+    protected override async Task<IWebhookStore> OpenSecondAsync(IWebhookStore first) => await SqliteWebhookStore.OpenAsync(path!);
 }
 
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresWebhookStoreTests(PostgresCluster cluster) : WebhookStoreConformance
 {
-    protected override async Task<IWebhookStore> OpenFreshAsync() => await PostgresWebhookStore.OpenAsync(await cluster.CreateDatabaseAsync(), "ledger");
+    private string? connectionString;
+
+    protected override async Task<IWebhookStore> OpenFreshAsync() => await PostgresWebhookStore.OpenAsync(connectionString = await cluster.CreateDatabaseAsync(), "ledger");
+
+    protected override async Task<IWebhookStore> OpenSecondAsync(IWebhookStore first) => await PostgresWebhookStore.OpenAsync(connectionString!, "ledger");
 }

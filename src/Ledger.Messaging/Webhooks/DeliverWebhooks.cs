@@ -47,6 +47,14 @@ public static class DeliverWebhooksHandler
     public static async Task Handle(DeliverWebhooks command, IWebhookStore webhooks, IEventStore store, WebhookSender sender, WebhookSettings settings,
         TimeProvider clock, IMessageBus bus, ILogger<DeliverWebhooks> logger, CancellationToken cancellationToken)
     {
+        // Another process is delivering for this subscription; look again shortly, as its round may end before this event.
+        await using var exclusive = await webhooks.TryLockDeliveriesAsync(command.SubscriptionId, cancellationToken);
+        if (exclusive is null)
+        {
+            await bus.ScheduleAsync(command, TimeSpan.FromSeconds(1));
+            return;
+        }
+
         var subscription = await webhooks.GetAsync(command.SubscriptionId, cancellationToken);
         if (subscription is not { Active: true } || subscription.NextAttemptAt > clock.GetUtcNow() + TimeSpan.FromSeconds(0.5))
         {

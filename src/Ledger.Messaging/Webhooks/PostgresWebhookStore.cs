@@ -105,7 +105,39 @@ public sealed class PostgresWebhookStore : IWebhookStore
                 r.IsDBNull(6) ? null : r.GetInt32(6), r.IsDBNull(7) ? null : r.GetString(7), r.GetDouble(8)),
             cancellationToken);
 
+    /// <summary>A session-level advisory lock on its own connection, held for the delivery round; freed if the process dies.</summary>
+    public async Task<IAsyncDisposable?> TryLockDeliveriesAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var key = BitConverter.ToInt64(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("ledger:webhook:" + id)), 0);
+        await using (var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = key });
+            if (await command.ExecuteScalarAsync(cancellationToken) is true)
+            {
+                return new Lease(connection, key);
+            }
+        }
+
+        await connection.DisposeAsync();
+        return null;
+    }
+
     public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+
+    private sealed class Lease(NpgsqlConnection connection, long key) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await using (var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = key });
+                await command.ExecuteScalarAsync();
+            }
+
+            await connection.DisposeAsync();
+        }
+    }
 
     private static WebhookSubscription ReadSubscription(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2),

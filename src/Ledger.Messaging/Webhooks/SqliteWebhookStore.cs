@@ -137,7 +137,25 @@ public sealed class SqliteWebhookStore : IWebhookStore
                 r.IsDBNull(6) ? null : r.GetInt32(6), r.IsDBNull(7) ? null : r.GetString(7), r.GetDouble(8)),
             cancellationToken);
 
+    /// <summary>Within this process; on SQLite only the leading worker (it holds the ledger's lock file) delivers.</summary>
+    public async Task<IAsyncDisposable?> TryLockDeliveriesAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var gate = Gates.GetOrAdd((connectionString, id), _ => new SemaphoreSlim(1, 1));
+        return await gate.WaitAsync(TimeSpan.Zero, cancellationToken) ? new Release(gate) : null;
+    }
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), SemaphoreSlim> Gates = new();
+
+    private sealed class Release(SemaphoreSlim gate) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            gate.Release();
+            return ValueTask.CompletedTask;
+        }
+    }
 
     private static WebhookSubscription ReadSubscription(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2),

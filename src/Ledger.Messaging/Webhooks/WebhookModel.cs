@@ -60,6 +60,12 @@ public interface IWebhookStore : IAsyncDisposable
     Task LogAttemptAsync(WebhookAttempt attempt, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<WebhookAttempt>> AttemptsAsync(string id, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Exclusive right to deliver for one subscription, across every process on this store; null while another holds it.
+    /// One sender at a time keeps each subscription's deliveries in log order.
+    /// </summary>
+    Task<IAsyncDisposable?> TryLockDeliveriesAsync(string id, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Standard Webhooks signatures: HMAC-SHA256 over "id.timestamp.body" with the secret after "whsec_".</summary>
