@@ -98,6 +98,27 @@ public sealed class ReadApiTests(SampleServer server) : IClassFixture<SampleServ
         Assert.Equal("ledger serve (sample)", (string?)stream[1]!["recordedBy"]);
     }
 
+    [Fact]
+    public async Task A_full_page_of_events_links_to_the_next_with_the_same_filters_and_following_it_walks_the_whole_matter()
+    {
+        var positions = new List<long>();
+        var path = "/api/events?matter=microsoft/imod-azure&limit=3";
+        var pages = 0;
+        while (path is not null && pages++ < 10)
+        {
+            using var response = await server.Client.GetAsync(path);
+            response.EnsureSuccessStatusCode();
+            positions.AddRange(JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray().Select(e => (long)e!["position"]!));
+            var link = response.Headers.TryGetValues("Link", out var values) ? values.Single() : null;
+            Assert.True(link is null || link.Contains("matter=microsoft%2Fimod-azure", StringComparison.Ordinal), link);
+            path = link?[1..link.IndexOf('>', StringComparison.Ordinal)];
+        }
+
+        var all = (await GetJsonAsync("/api/events?matter=microsoft/imod-azure")).AsArray().Select(e => (long)e!["position"]!);
+        Assert.Equal(all, positions);
+        Assert.Equal(3, pages);
+    }
+
     [Theory]
     [InlineData("/api/matters/acme/nothing", HttpStatusCode.NotFound)]
     [InlineData("/api/history/acme/nothing", HttpStatusCode.NotFound)]

@@ -172,7 +172,7 @@ internal static class ReadEndpoints
         return Json(events);
     }
 
-    private static async Task<IResult> Events(long? from, string[]? matter, string[]? organization, string[]? type, int? limit, IEventStore store,
+    private static async Task<IResult> Events(HttpContext http, long? from, string[]? matter, string[]? organization, string[]? type, int? limit, IEventStore store,
         IOptions<ApiSettings> settings, CancellationToken cancellationToken)
     {
         var types = type ?? [];
@@ -195,6 +195,14 @@ internal static class ReadEndpoints
             {
                 break;
             }
+        }
+
+        if (events.Count == (limit ?? max))
+        {
+            // A full page: the next one starts after its last event, with the same filters (RFC 8288 link).
+            var query = http.Request.Query.Where(q => q.Key != "from").SelectMany(q => q.Value.Select(v => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(v ?? string.Empty)}"));
+            var next = string.Join("&", query.Append($"from={(events[^1].Position + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+            http.Response.Headers.Link = $"</api/events?{next}>; rel=\"next\"";
         }
 
         return Json(events);
