@@ -192,6 +192,15 @@ public sealed class SqliteEventStore : IEventStore
         }
     }
 
+    /// <summary>One writer commits positions in order, so the largest is the end of the log.</summary>
+    public async Task<long> LastPositionAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT coalesce(max(position), 0) FROM events";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     public async Task<IReadOnlyList<StreamInfo>> ListStreamsAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await ConnectAsync(cancellationToken);

@@ -36,6 +36,19 @@ public abstract class EventStoreConformance
     }
 
     [Fact]
+    public async Task The_last_position_is_zero_when_empty_then_that_of_the_last_event_appended()
+    {
+        await using var store = await OpenFreshAsync();
+        var empty = await store.LastPositionAsync();
+        await store.AppendAsync("a/one", 0, [Event("last-1"), Event("last-2")]);
+        var appended = await store.AppendAsync("b/two", 0, [Event("last-3")]);
+
+        Assert.Equal(0, empty);
+        Assert.Equal(appended.LastPosition, await store.LastPositionAsync());
+        Assert.Equal((await ListAsync(store.ReadAllAsync()))[^1].Position, await store.LastPositionAsync());
+    }
+
+    [Fact]
     public async Task Appends_are_read_back_in_stream_and_global_order()
     {
         await using var store = await OpenFreshAsync();

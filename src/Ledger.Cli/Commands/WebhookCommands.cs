@@ -35,14 +35,7 @@ public static class WebhookCommands
                 throw new UsageException(problem);
             }
 
-            var head = 0L;
-            if (!context.Value(fromStart))
-            {
-                await foreach (var e in context.Store.ReadAllAsync(1, null, cancellationToken))
-                {
-                    head = e.Position;
-                }
-            }
+            var head = context.Value(fromStart) ? 0 : await context.Store.LastPositionAsync(cancellationToken);
 
             await using var store = await context.Backend.OpenWebhooksAsync(cancellationToken);
             var subscription = new WebhookSubscription(WebhookSignature.NewId("wh"), target, WebhookSignature.NewSecret(),

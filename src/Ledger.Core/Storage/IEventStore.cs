@@ -24,6 +24,18 @@ public interface IEventStore : IAsyncDisposable
 
     /// <summary>The recorded events carrying these statement ids, in any stream, keyed by statement id.</summary>
     Task<IReadOnlyDictionary<string, StoredEvent>> FindStatementsAsync(IReadOnlyCollection<string> statementIds, CancellationToken cancellationToken = default);
+
+    /// <summary>The global position of the last event (0 when empty). Backends answer from an index; this default reads the log.</summary>
+    async Task<long> LastPositionAsync(CancellationToken cancellationToken = default)
+    {
+        var last = 0L;
+        await foreach (var e in ReadAllAsync(1, null, cancellationToken))
+        {
+            last = e.Position;
+        }
+
+        return last;
+    }
 }
 
 /// <summary>An event ready to store: its stable type name, its indexed envelope fields and its JSON data.</summary>

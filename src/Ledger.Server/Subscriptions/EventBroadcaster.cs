@@ -46,10 +46,7 @@ public sealed class EventBroadcaster(IEventStore store, ILogger<EventBroadcaster
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var e in store.ReadAllAsync(1, null, stoppingToken))
-        {
-            Interlocked.Exchange(ref head, e.Position);
-        }
+        Interlocked.Exchange(ref head, await store.LastPositionAsync(stoppingToken));
 
         started.TrySetResult();
         while (!stoppingToken.IsCancellationRequested)

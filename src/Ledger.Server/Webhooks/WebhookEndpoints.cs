@@ -32,14 +32,7 @@ public static class WebhookEndpoints
             return Problems.Result(StatusCodes.Status400BadRequest, "invalid webhook", $"url: {problem}");
         }
 
-        var head = 0L;
-        if (!request.FromStart)
-        {
-            await foreach (var e in store.ReadAllAsync(1, null, cancellationToken))
-            {
-                head = e.Position;
-            }
-        }
+        var head = request.FromStart ? 0 : await store.LastPositionAsync(cancellationToken);
 
         var subscription = new WebhookSubscription(WebhookSignature.NewId("wh"), request.Url, WebhookSignature.NewSecret(),
             request.Matters ?? [], request.Organizations ?? [], request.Types ?? [], user.Identity?.Name ?? "api", clock.GetUtcNow(), null, head, 0, null, null);
