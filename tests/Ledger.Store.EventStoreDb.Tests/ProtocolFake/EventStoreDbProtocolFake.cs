@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Ledger.Store.EventStoreDb.Tests.ProtocolFake;
+
+/// <summary>How the fake node behaves towards a caller: which credentials it wants, whether it is a follower that points to a leader.</summary>
+internal sealed class FakeNodeOptions
+{
+    public (string User, string Password)? Credentials { get; init; }
+
+    /// <summary>A follower: calls that require the leader get not-leader naming this port on the loopback.</summary>
+    public int? LeaderPort { get; set; }
+
+    public ConcurrentQueue<IReadOnlyDictionary<string, string>> Calls { get; } = new();
+
+    public void Admit(ServerCallContext context)
+    {
+        var headers = context.RequestHeaders.Where(h => !h.IsBinary).GroupBy(h => h.Key).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+        Calls.Enqueue(headers);
+        if (Credentials is var (user, password) && headers.GetValueOrDefault("authorization") != "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")))
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "Bad HTTP status code: 401"));
+        }
+
+        if (LeaderPort is { } port && headers.GetValueOrDefault("requires-leader") == "true")
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, "Leader info available"), new Metadata
+            {
+                { "exception", "not-leader" },
+                { "leader-endpoint-host", "127.0.0.1" },
+                { "leader-endpoint-port", port.ToString(CultureInfo.InvariantCulture) },
+            });
+        }
+    }
+}
+
+/// <summary>
+/// The protocol fake: an in-process gRPC server (Kestrel on the loopback, HTTP/2 cleartext) serving the Streams service
+/// generated from the same .proto files as the client, over an in-memory log. It tests the client's protocol handling in CI;
+/// it is never the backend's proof (that is the conformance suite against a real node, LEDGER_TEST_ESDB).
+/// </summary>
+internal sealed class EventStoreDbProtocolFake : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private EventStoreDbProtocolFake(WebApplication app, FakeLog log, FakeNodeOptions node, int port)
+    {
+        this.app = app;
+        Log = log;
+        Node = node;
+        Port = port;
+    }
+
+    public FakeLog Log { get; }
+
+    public FakeNodeOptions Node { get; }
+
+    public int Port { get; }
+
+    public string ConnectionString => $"esdb://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}?tls=false";
+
+    public static async Task<EventStoreDbProtocolFake> StartAsync(FakeNodeOptions? node = null)
+    {
+        node ??= new FakeNodeOptions();
+        var log = new FakeLog();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(log);
+        builder.Services.AddSingleton(node);
+        var app = builder.Build();
+        app.MapGrpcService<FakeStreamsService>();
+        await app.StartAsync();
+        return new EventStoreDbProtocolFake(app, log, node, new Uri(app.Urls.First()).Port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}
