@@ -47,10 +47,17 @@ public static class StoreLocation
         {
             throw new UsageException($"--store: cannot open PostgreSQL ({ex.Message})");
         }
+        catch (Exception ex) when (backend is EventStoreDbBackend && IsUnreachableNode(ex))
+        {
+            throw new UsageException($"--store: cannot open EventStoreDB ({ex.Message})");
+        }
     }
 
     // Its own method, so that Npgsql loads only when a PostgreSQL store is asked for.
     private static bool IsUnreachable(Exception ex) => ex is Npgsql.NpgsqlException or ArgumentException or System.Net.Sockets.SocketException;
+
+    private static bool IsUnreachableNode(Exception ex) =>
+        ex is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.Unauthenticated or Grpc.Core.StatusCode.PermissionDenied or Grpc.Core.StatusCode.DeadlineExceeded };
 }
 
 /// <summary>A mistake in how the command was called (exit code 1).</summary>
