@@ -4,13 +4,16 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Ledger.Store.EventStoreDb.Protocol;
+using Ledger.Store.EventStoreDb.Protocol.Gossip;
 using Ledger.Store.EventStoreDb.Protocol.Streams;
 
 namespace Ledger.Store.EventStoreDb;
 
 /// <summary>
 /// One gRPC channel to the node that serves this client, the headers every call carries (basic auth, requires-leader,
-/// connection-name), and the move to another node: to the leader a not-leader error names, or to the next seed when a node is unreachable.
+/// connection-name), and the move to another node: to the leader a not-leader error names, or, when a node is unreachable,
+/// to the node the cluster's gossip offers (several hosts or +discover) or the next host.
 /// </summary>
 internal sealed class EventStoreDbConnection : IDisposable
 {
@@ -20,7 +23,7 @@ internal sealed class EventStoreDbConnection : IDisposable
     private GrpcChannel channel;
     private int seed;
 
-    public EventStoreDbConnection(EventStoreDbConnectionString settings)
+    private EventStoreDbConnection(EventStoreDbConnectionString settings)
     {
         this.settings = settings;
         if (settings.UserName is not null)
@@ -36,6 +39,26 @@ internal sealed class EventStoreDbConnection : IDisposable
         }
 
         channel = Open(settings.Hosts[0]);
+    }
+
+    /// <summary>Connects to the one host given, or to the node gossip discovery picks by the node preference.</summary>
+    public static async Task<EventStoreDbConnection> ConnectAsync(EventStoreDbConnectionString settings, CancellationToken cancellationToken)
+    {
+        var connection = new EventStoreDbConnection(settings);
+        if (settings.Discover)
+        {
+            try
+            {
+                connection.Replace(await connection.DiscoverAsync(cancellationToken));
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+        }
+
+        return connection;
     }
 
     public Streams.StreamsClient Streams
@@ -61,20 +84,37 @@ internal sealed class EventStoreDbConnection : IDisposable
             {
                 return await call(Streams);
             }
-            catch (RpcException error) when (attempt < Math.Max(3, settings.Hosts.Count + 1) && Reconnect(error))
+            catch (RpcException error) when (attempt < Math.Max(3, settings.Hosts.Count + 1))
             {
+                if (!await ReconnectAsync(error, CancellationToken.None))
+                {
+                    throw;
+                }
             }
         }
     }
 
     /// <summary>Whether the error is one another node can answer; if so the channel now points there.</summary>
-    public bool Reconnect(RpcException error)
+    public async Task<bool> ReconnectAsync(RpcException error, CancellationToken cancellationToken)
     {
         var leader = LeaderOf(error);
         if (leader is not null)
         {
             Replace(leader);
             return true;
+        }
+
+        if (error.StatusCode == StatusCode.Unavailable && settings.Discover)
+        {
+            try
+            {
+                Replace(await DiscoverAsync(cancellationToken));
+                return true;
+            }
+            catch (RpcException)
+            {
+                return false;
+            }
         }
 
         if (error.StatusCode == StatusCode.Unavailable && settings.Hosts.Count > 1)
@@ -89,6 +129,67 @@ internal sealed class EventStoreDbConnection : IDisposable
         }
 
         return false;
+    }
+
+    /// <summary>Asks each seed's gossip for the cluster until one offers a live member in a usable state.</summary>
+    /// <exception cref="RpcException">Unavailable: no seed answered with a usable member within maxDiscoverAttempts rounds.</exception>
+    private async Task<EventStoreDbHost> DiscoverAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt <= settings.MaxDiscoverAttempts; attempt++)
+        {
+            foreach (var candidate in settings.Hosts)
+            {
+                try
+                {
+                    using var gossipChannel = Open(candidate);
+                    var cluster = await new Gossip.GossipClient(gossipChannel).ReadAsync(new Empty(), new CallOptions(headers, DateTime.UtcNow + settings.GossipTimeout, cancellationToken));
+                    if (Choose(cluster.Members, settings.NodePreference) is { HttpEndPoint: { } endPoint })
+                    {
+                        return new EventStoreDbHost(endPoint.Address, checked((int)endPoint.Port));
+                    }
+                }
+                catch (RpcException error) when (error.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Unimplemented)
+                {
+                }
+            }
+
+            if (attempt < settings.MaxDiscoverAttempts)
+            {
+                await Task.Delay(settings.DiscoveryInterval, cancellationToken);
+            }
+        }
+
+        throw new RpcException(new Status(
+            StatusCode.Unavailable,
+            $"no node of {string.Join(",", settings.Hosts)} offered a usable cluster member after {settings.MaxDiscoverAttempts} discovery attempt(s)"));
+    }
+
+    /// <summary>The preferred state first (any of its members), then leader, follower, read-only replica.</summary>
+    internal static MemberInfo? Choose(IEnumerable<MemberInfo> members, NodePreference preference)
+    {
+        MemberInfo.Types.VNodeState[] order = preference switch
+        {
+            NodePreference.Follower => [MemberInfo.Types.VNodeState.Follower, MemberInfo.Types.VNodeState.Leader, MemberInfo.Types.VNodeState.ReadOnlyReplica],
+            NodePreference.ReadOnlyReplica => [MemberInfo.Types.VNodeState.ReadOnlyReplica, MemberInfo.Types.VNodeState.PreReadOnlyReplica, MemberInfo.Types.VNodeState.ReadOnlyLeaderless, MemberInfo.Types.VNodeState.Leader, MemberInfo.Types.VNodeState.Follower],
+            _ => [MemberInfo.Types.VNodeState.Leader, MemberInfo.Types.VNodeState.Follower, MemberInfo.Types.VNodeState.ReadOnlyReplica],
+        };
+        var alive = members.Where(m => m.IsAlive && m.HttpEndPoint is not null).ToList();
+        if (preference == NodePreference.Random)
+        {
+            var usable = alive.Where(m => order.Contains(m.State)).ToList();
+            return usable.Count == 0 ? null : usable[Random.Shared.Next(usable.Count)];
+        }
+
+        foreach (var state in order)
+        {
+            var inState = alive.Where(m => m.State == state).ToList();
+            if (inState.Count > 0)
+            {
+                return inState[Random.Shared.Next(inState.Count)];
+            }
+        }
+
+        return null;
     }
 
     private static EventStoreDbHost? LeaderOf(RpcException error)
@@ -126,7 +227,7 @@ internal sealed class EventStoreDbConnection : IDisposable
             KeepAlivePingDelay = settings.KeepAliveInterval,
             KeepAlivePingTimeout = settings.KeepAliveTimeout,
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            PooledConnectionIdleTimeout = System.Threading.Timeout.InfiniteTimeSpan,
         };
         if (settings.Tls)
         {

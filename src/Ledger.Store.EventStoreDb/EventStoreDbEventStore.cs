@@ -38,7 +38,8 @@ public sealed class EventStoreDbEventStore : IEventStore
             throw new ArgumentException("streams starting with $ are the server's own", nameof(streamPrefix));
         }
 
-        var store = new EventStoreDbEventStore(new EventStoreDbConnection(EventStoreDbConnectionString.Parse(connectionString)), streamPrefix);
+        var settings = EventStoreDbConnectionString.Parse(connectionString);
+        var store = new EventStoreDbEventStore(await EventStoreDbConnection.ConnectAsync(settings, cancellationToken), streamPrefix);
         try
         {
             await store.catalog.CatchUpAsync(cancellationToken);
@@ -271,9 +272,14 @@ public sealed class EventStoreDbEventStore : IEventStore
             {
                 any = await call.ResponseStream.MoveNext(cancellationToken);
             }
-            catch (RpcException error) when (attempt < 3 && connection.Reconnect(error))
+            catch (RpcException error) when (attempt < 3)
             {
                 call.Dispose();
+                if (!await connection.ReconnectAsync(error, cancellationToken))
+                {
+                    throw;
+                }
+
                 continue;
             }
             catch

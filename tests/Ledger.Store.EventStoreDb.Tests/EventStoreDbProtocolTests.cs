@@ -172,4 +172,41 @@ public sealed class EventStoreDbProtocolTests
 
         Assert.Equal("s3", await subscription.WaitAsync(cancel.Token));
     }
+
+    [Theory]
+    [InlineData("leader", "leader")]
+    [InlineData("follower", "follower")]
+    public async Task Gossip_discovery_picks_the_member_the_node_preference_asks_for(string preference, string expected)
+    {
+        await using var leader = await EventStoreDbProtocolFake.StartAsync();
+        await using var follower = await EventStoreDbProtocolFake.StartAsync(new FakeNodeOptions { LeaderPort = leader.Port });
+        var members = new[]
+        {
+            FakeGossipService.Member(follower.Port, Protocol.Gossip.MemberInfo.Types.VNodeState.Follower),
+            FakeGossipService.Member(1, Protocol.Gossip.MemberInfo.Types.VNodeState.Leader, alive: false),
+            FakeGossipService.Member(leader.Port, Protocol.Gossip.MemberInfo.Types.VNodeState.Leader),
+        };
+        await using var seed = await EventStoreDbProtocolFake.StartAsync(new FakeNodeOptions { Members = members });
+
+        await using var store = await EventStoreDbEventStore.OpenAsync($"esdb+discover://127.0.0.1:{seed.Port}?tls=false&nodePreference={preference}", "p/");
+        await store.AppendAsync("a/one", 0, [Event("s1")]);
+
+        // The fake does not replicate: the event is in the log of the node that was asked.
+        var served = expected == "leader" ? leader : follower;
+        Assert.Single(served.Log.Stream("p/a/one")!);
+        Assert.All(served.Node.Calls, call => Assert.Equal(expected == "leader" ? "true" : "false", call["requires-leader"]));
+        Assert.Empty(seed.Node.Calls);
+    }
+
+    [Fact]
+    public async Task Discovery_with_no_usable_member_fails_as_unavailable_after_its_attempts()
+    {
+        await using var seed = await EventStoreDbProtocolFake.StartAsync(new FakeNodeOptions { Members = [] });
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            EventStoreDbEventStore.OpenAsync($"esdb+discover://127.0.0.1:{seed.Port}?tls=false&maxDiscoverAttempts=2&discoveryInterval=10", "p/"));
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("after 2 discovery attempt(s)", error.Status.Detail, StringComparison.Ordinal);
+    }
 }

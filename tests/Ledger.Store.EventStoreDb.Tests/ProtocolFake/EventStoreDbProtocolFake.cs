@@ -19,6 +19,11 @@ internal sealed class FakeNodeOptions
     /// <summary>A follower: calls that require the leader get not-leader naming this port on the loopback.</summary>
     public int? LeaderPort { get; set; }
 
+    /// <summary>What gossip answers; null: this node alone, as leader.</summary>
+    public IReadOnlyList<Protocol.Gossip.MemberInfo>? Members { get; set; }
+
+    public int Port { get; set; }
+
     public ConcurrentQueue<IReadOnlyDictionary<string, string>> Calls { get; } = new();
 
     public void Admit(ServerCallContext context)
@@ -79,8 +84,10 @@ internal sealed class EventStoreDbProtocolFake : IAsyncDisposable
         builder.Services.AddSingleton(node);
         var app = builder.Build();
         app.MapGrpcService<FakeStreamsService>();
+        app.MapGrpcService<FakeGossipService>();
         await app.StartAsync();
-        return new EventStoreDbProtocolFake(app, log, node, new Uri(app.Urls.First()).Port);
+        node.Port = new Uri(app.Urls.First()).Port;
+        return new EventStoreDbProtocolFake(app, log, node, node.Port);
     }
 
     public async ValueTask DisposeAsync()
