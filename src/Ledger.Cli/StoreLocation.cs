@@ -57,7 +57,9 @@ public static class StoreLocation
     private static bool IsUnreachable(Exception ex) => ex is Npgsql.NpgsqlException or ArgumentException or System.Net.Sockets.SocketException;
 
     private static bool IsUnreachableNode(Exception ex) =>
-        ex is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.Unauthenticated or Grpc.Core.StatusCode.PermissionDenied or Grpc.Core.StatusCode.DeadlineExceeded };
+        ex is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.Unauthenticated or Grpc.Core.StatusCode.PermissionDenied or Grpc.Core.StatusCode.DeadlineExceeded }
+            or Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Internal, Status.DebugException: HttpRequestException }
+            or FormatException or IOException or System.Security.Cryptography.CryptographicException;
 }
 
 /// <summary>A mistake in how the command was called (exit code 1).</summary>

@@ -24,6 +24,9 @@ internal sealed class FakeNodeOptions
 
     public int Port { get; set; }
 
+    /// <summary>Serve TLS with this certificate instead of cleartext HTTP/2.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
+
     public ConcurrentQueue<IReadOnlyDictionary<string, string>> Calls { get; } = new();
 
     public void Admit(ServerCallContext context)
@@ -78,7 +81,14 @@ internal sealed class EventStoreDbProtocolFake : IAsyncDisposable
         var log = new FakeLog();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http2;
+            if (node.Certificate is not null)
+            {
+                listen.UseHttps(node.Certificate);
+            }
+        }));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(log);
         builder.Services.AddSingleton(node);
