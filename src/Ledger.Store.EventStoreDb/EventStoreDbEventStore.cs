@@ -165,13 +165,70 @@ public sealed class EventStoreDbEventStore : IEventStore
     /// <summary>
     /// A catch-up subscription to $all with a server-side filter: the matters as stream prefixes, else the types as event-type
     /// prefixes, else the ledger's prefix; organizations and exact names are checked here. The server's confirmation,
-    /// checkpoints and caught-up messages carry nothing a caller of this contract needs.
+    /// checkpoints and caught-up messages carry nothing a caller of this contract needs. When the connection drops it
+    /// subscribes again after the last event it saw (moving to another node if the cluster offers one), so callers see
+    /// no gap and no duplicate; after <see cref="MaxResubscribes"/> failures in a row the error is the caller's.
     /// </summary>
     public async IAsyncEnumerable<StoredEvent> SubscribeAsync(long fromPosition = 1, EventFilter? filter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await catalog.CatchUpAsync(cancellationToken);
-        fromPosition = Math.Max(1, fromPosition);
-        var after = Math.Min(fromPosition - 1, catalog.Count);
+        var seen = Math.Max(1, fromPosition) - 1;
+        for (var failures = 0; ; failures++)
+        {
+            await catalog.CatchUpAsync(cancellationToken);
+            RpcException? dropped = null;
+            await using (var responses = ReadAsync(SubscriptionRequest(seen, filter), cancellationToken).GetAsyncEnumerator(cancellationToken))
+            {
+                while (dropped is null)
+                {
+                    try
+                    {
+                        if (!await responses.MoveNextAsync())
+                        {
+                            yield break;
+                        }
+                    }
+                    catch (RpcException error) when (failures < MaxResubscribes && !cancellationToken.IsCancellationRequested && IsTransient(error))
+                    {
+                        dropped = error;
+                        continue;
+                    }
+
+                    if (responses.Current.Event?.Event is not { } e)
+                    {
+                        continue;
+                    }
+
+                    var position = await catalog.PositionOfAsync(e.CommitPosition, e.PreparePosition, cancellationToken);
+                    if (position is null || position <= seen)
+                    {
+                        continue;
+                    }
+
+                    seen = position.Value;
+                    failures = 0;
+                    if (ToStored(e, position.Value) is { } stored && (filter ?? EventFilter.All).Matches(stored))
+                    {
+                        yield return stored;
+                    }
+                }
+            }
+
+            await connection.ReconnectAsync(dropped, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 200 * (1 << Math.Min(failures, 5)))), cancellationToken);
+        }
+    }
+
+    /// <summary>Consecutive dropped subscriptions tolerated before the error reaches the caller.</summary>
+    public const int MaxResubscribes = 10;
+
+    private static bool IsTransient(RpcException error) =>
+        error.StatusCode is StatusCode.Unavailable or StatusCode.Aborted
+        || (error.StatusCode == StatusCode.Internal && error.Status.DebugException is HttpRequestException or IOException);
+
+    /// <summary>Subscribes after the ledger's event at <paramref name="seen"/> (from the start when 0; from the catalog's end when beyond it).</summary>
+    private ReadReq SubscriptionRequest(long seen, EventFilter? filter)
+    {
+        var after = Math.Min(seen, catalog.Count);
         ReadReq.Types.Options.Types.Position? checkpoint = null;
         if (after > 0)
         {
@@ -181,24 +238,7 @@ public sealed class EventStoreDbEventStore : IEventStore
 
         var request = Requests.All(checkpoint, ServerFilter(filter));
         request.Options.Subscription = new ReadReq.Types.Options.Types.SubscriptionOptions();
-        await foreach (var response in ReadAsync(request, cancellationToken))
-        {
-            if (response.Event?.Event is not { } e)
-            {
-                continue;
-            }
-
-            var position = await catalog.PositionOfAsync(e.CommitPosition, e.PreparePosition, cancellationToken);
-            if (position is null || position < fromPosition)
-            {
-                continue;
-            }
-
-            if (ToStored(e, position.Value) is { } stored && (filter ?? EventFilter.All).Matches(stored))
-            {
-                yield return stored;
-            }
-        }
+        return request;
     }
 
     public async Task<IReadOnlyList<StreamInfo>> ListStreamsAsync(CancellationToken cancellationToken = default)

@@ -209,4 +209,34 @@ public sealed class EventStoreDbProtocolTests
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
         Assert.Contains("after 2 discovery attempt(s)", error.Status.Detail, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_dropped_subscription_resumes_after_the_last_event_without_gap_or_duplicate()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        await using var store = await EventStoreDbEventStore.OpenAsync(fake.ConnectionString, "p/");
+        await store.AppendAsync("a/one", 0, [Event("s1"), Event("s2"), Event("s3")]);
+        await store.AppendAsync("b/two", 0, [Event("s4")]);
+        fake.Node.DropNextSubscriptionAfter = 2;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var received = new List<string>();
+
+        var subscription = Task.Run(async () =>
+        {
+            await foreach (var e in store.SubscribeAsync(1, new EventFilter(Matters: ["a/one"]), cancel.Token))
+            {
+                received.Add($"{e.StatementId}:{e.Position}");
+                if (received.Count == 4)
+                {
+                    break;
+                }
+            }
+        });
+        await Task.Delay(300);
+        await store.AppendAsync("a/one", 3, [Event("s5")]);
+        await subscription.WaitAsync(cancel.Token);
+
+        Assert.Equal(["s1:1", "s2:2", "s3:3", "s5:5"], received);
+        Assert.Equal(1, fake.Node.DroppedSubscriptions);
+    }
 }

@@ -24,6 +24,11 @@ internal sealed class FakeNodeOptions
 
     public int Port { get; set; }
 
+    /// <summary>The next subscription fails as Unavailable after sending this many events, as when a node goes down.</summary>
+    public int? DropNextSubscriptionAfter { get; set; }
+
+    public int DroppedSubscriptions { get; set; }
+
     /// <summary>Serve TLS with this certificate instead of cleartext HTTP/2.</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
 

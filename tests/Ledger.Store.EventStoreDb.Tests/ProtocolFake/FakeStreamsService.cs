@@ -144,6 +144,9 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
             _ => 0,
         };
         var considered = 0L;
+        var sent = 0;
+        var dropAfter = node.DropNextSubscriptionAfter;
+        node.DropNextSubscriptionAfter = null;
         var caughtUp = false;
         while (true)
         {
@@ -154,6 +157,12 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
                 var record = records[next];
                 if (record.Matches(filter))
                 {
+                    if (sent++ == dropAfter)
+                    {
+                        node.DroppedSubscriptions++;
+                        throw new RpcException(new Status(StatusCode.Unavailable, "Server is shutting down"));
+                    }
+
                     await responses.WriteAsync(record.ToResponse(options.UuidOption), cancellationToken);
                 }
 
