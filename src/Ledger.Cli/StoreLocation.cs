@@ -49,7 +49,10 @@ public static class StoreLocation
         }
         catch (Exception ex) when (backend is EventStoreDbBackend && IsUnreachableNode(ex))
         {
-            throw new UsageException($"--store: cannot open EventStoreDB ({ex.Message})");
+            var reason = ex is Grpc.Core.RpcException rpc
+                ? string.Join(": ", new[] { rpc.Status.Detail, rpc.Status.DebugException?.Message }.Where(m => !string.IsNullOrEmpty(m)))
+                : ex.Message;
+            throw new UsageException($"--store: cannot open EventStoreDB ({reason})");
         }
     }
 
