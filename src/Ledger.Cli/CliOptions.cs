@@ -17,7 +17,7 @@ public static class CliOptions
 {
     public static readonly Option<string?> Store = new("--store")
     {
-        Description = "Where the ledger lives: sqlite:<path>, postgres:<connection string> or postgresql://user@host:port/db (default: LEDGER_STORE, else a SQLite file in the user's data directory)",
+        Description = "Where the ledger lives: sqlite:<path>, postgres:<connection string>, postgresql://user@host:port/db or esdb://[user:pass@]host:2113 (default: LEDGER_STORE, else a SQLite file in the user's data directory)",
         Recursive = true,
     };
 

@@ -47,10 +47,22 @@ public static class StoreLocation
         {
             throw new UsageException($"--store: cannot open PostgreSQL ({ex.Message})");
         }
+        catch (Exception ex) when (backend is EventStoreDbBackend && IsUnreachableNode(ex))
+        {
+            var reason = ex is Grpc.Core.RpcException rpc
+                ? string.Join(": ", new[] { rpc.Status.Detail, rpc.Status.DebugException?.Message }.Where(m => !string.IsNullOrEmpty(m)))
+                : ex.Message;
+            throw new UsageException($"--store: cannot open EventStoreDB ({reason})");
+        }
     }
 
     // Its own method, so that Npgsql loads only when a PostgreSQL store is asked for.
     private static bool IsUnreachable(Exception ex) => ex is Npgsql.NpgsqlException or ArgumentException or System.Net.Sockets.SocketException;
+
+    private static bool IsUnreachableNode(Exception ex) =>
+        ex is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.Unauthenticated or Grpc.Core.StatusCode.PermissionDenied or Grpc.Core.StatusCode.DeadlineExceeded }
+            or Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Internal, Status.DebugException: HttpRequestException }
+            or FormatException or IOException or System.Security.Cryptography.CryptographicException;
 }
 
 /// <summary>A mistake in how the command was called (exit code 1).</summary>

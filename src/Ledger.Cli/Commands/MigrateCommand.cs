@@ -9,7 +9,7 @@ public static class MigrateCommand
 {
     public static void AddMigrateCommand(this RootCommand root)
     {
-        var from = new Option<string>("--from") { Description = "The store to copy from (sqlite:, postgres:, postgresql://)", Required = true };
+        var from = new Option<string>("--from") { Description = "The store to copy from (sqlite:, postgres:, postgresql://, esdb://)", Required = true };
         var to = new Option<string>("--to") { Description = "The store to copy into: empty, or left by an interrupted migrate of the same source", Required = true };
         var command = new Command("migrate", "Copy the whole ledger between backends, resumably, and verify every event") { from, to };
         command.SetStoreAction(

@@ -2,6 +2,7 @@ using JasperFx.Events.Daemon;
 using Ledger.Messaging.Notifying;
 using Ledger.Messaging.Webhooks;
 using Ledger.Storage;
+using Ledger.Store.EventStoreDb;
 using Ledger.Store.Marten;
 using Ledger.Store.Sqlite;
 using Marten;
@@ -30,7 +31,7 @@ public abstract record LedgerBackend
         return string.IsNullOrWhiteSpace(fromEnvironment) ? $"sqlite:{DefaultPath}" : fromEnvironment;
     }
 
-    /// <summary>sqlite:&lt;path&gt; (or a path ending .db/.sqlite), postgres:&lt;connection string&gt;, postgresql:// or postgres:// URIs.</summary>
+    /// <summary>sqlite:&lt;path&gt; (or a path ending .db/.sqlite), postgres:&lt;connection string&gt;, postgresql:// or postgres:// URIs, esdb:// or kurrentdb:// connection strings.</summary>
     /// <exception cref="InvalidStoreLocationException">The location names no backend this build has.</exception>
     public static LedgerBackend Parse(string location)
     {
@@ -49,12 +50,26 @@ public abstract record LedgerBackend
             return new PostgresBackend(location["postgres:".Length..]);
         }
 
+        if (EventStoreDbConnectionString.IsEventStoreDb(location))
+        {
+            try
+            {
+                EventStoreDbConnectionString.Parse(location);
+            }
+            catch (FormatException ex)
+            {
+                throw new InvalidStoreLocationException($"--store: {ex.Message}", ex);
+            }
+
+            return new EventStoreDbBackend(location);
+        }
+
         if (location.EndsWith(".db", StringComparison.OrdinalIgnoreCase) || location.EndsWith(".sqlite", StringComparison.OrdinalIgnoreCase))
         {
             return new SqliteBackend(location);
         }
 
-        throw new InvalidStoreLocationException($"--store \"{location}\": unknown store; use sqlite:<path>, postgres:<connection string> or postgresql://user@host:port/database");
+        throw new InvalidStoreLocationException($"--store \"{location}\": unknown store; use sqlite:<path>, postgres:<connection string>, postgresql://user@host:port/database or esdb://host:2113");
     }
 
     public abstract Task<IEventStore> OpenStoreAsync(CancellationToken cancellationToken);
@@ -126,6 +141,33 @@ public sealed record PostgresBackend(string ConnectionString) : LedgerBackend
         services.AddMarten(options => MartenEventStore.Configure(options, ConnectionString, Schema)).AddAsyncDaemon(DaemonMode.HotCold);
 
     public override string ToString() => "PostgresBackend";
+}
+
+/// <summary>
+/// The ledger's events on EventStoreDB / KurrentDB (streams prefixed "ledger/"). EventStoreDB keeps events only: the
+/// notification feed, webhooks, the worker's leadership and Wolverine's messages have no home there yet, so this backend
+/// serves the commands that use the event store alone (import, tail, migrate and the read commands).
+/// </summary>
+public sealed record EventStoreDbBackend(string ConnectionString) : LedgerBackend
+{
+    public override bool SharedByWorkers => false;
+
+    public override async Task<IEventStore> OpenStoreAsync(CancellationToken cancellationToken) =>
+        await EventStoreDbEventStore.OpenAsync(ConnectionString, EventStoreDbEventStore.DefaultStreamPrefix, cancellationToken);
+
+    public override Task<INotificationFeed> OpenFeedAsync(CancellationToken cancellationToken) => throw EventsOnly("the notification feed");
+
+    public override Task<IWebhookStore> OpenWebhooksAsync(CancellationToken cancellationToken) => throw EventsOnly("webhooks");
+
+    public override ILeaderLock LeaderLock(string name) => throw EventsOnly("the worker");
+
+    public override void PersistMessages(WolverineOptions options) => throw EventsOnly("the worker's messages");
+
+    /// <summary>Keeps the password out of logs.</summary>
+    public override string ToString() => "EventStoreDbBackend";
+
+    private static InvalidStoreLocationException EventsOnly(string what) =>
+        new($"--store esdb://: EventStoreDB holds the ledger's events only; {what} needs sqlite: or postgres: for now");
 }
 
 /// <summary>A --store value that names no usable backend (a usage error).</summary>

@@ -1,0 +1,276 @@
+using System.Globalization;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Ledger.Store.EventStoreDb.Protocol;
+using Ledger.Store.EventStoreDb.Protocol.Gossip;
+using Ledger.Store.EventStoreDb.Protocol.Streams;
+
+namespace Ledger.Store.EventStoreDb;
+
+/// <summary>
+/// One gRPC channel to the node that serves this client, the headers every call carries (basic auth, requires-leader,
+/// connection-name), and the move to another node: to the leader a not-leader error names, or, when a node is unreachable,
+/// to the node the cluster's gossip offers (several hosts or +discover) or the next host.
+/// </summary>
+internal sealed class EventStoreDbConnection : IDisposable
+{
+    private readonly EventStoreDbConnectionString settings;
+    private readonly Metadata headers = [];
+    private readonly Lock gate = new();
+    private GrpcChannel channel;
+    private int seed;
+
+    private EventStoreDbConnection(EventStoreDbConnectionString settings)
+    {
+        this.settings = settings;
+        if (settings.UserName is not null)
+        {
+            var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.UserName}:{settings.Password}"));
+            headers.Add("authorization", "Basic " + credentials);
+        }
+
+        headers.Add("requires-leader", settings.NodePreference == NodePreference.Leader ? "true" : "false");
+        if (settings.ConnectionName is not null)
+        {
+            headers.Add("connection-name", settings.ConnectionName);
+        }
+
+        channel = Open(settings.Hosts[0]);
+    }
+
+    /// <summary>Connects to the one host given, or to the node gossip discovery picks by the node preference.</summary>
+    public static async Task<EventStoreDbConnection> ConnectAsync(EventStoreDbConnectionString settings, CancellationToken cancellationToken)
+    {
+        var connection = new EventStoreDbConnection(settings);
+        if (settings.Discover)
+        {
+            try
+            {
+                connection.Replace(await connection.DiscoverAsync(cancellationToken));
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+        }
+
+        return connection;
+    }
+
+    public Streams.StreamsClient Streams
+    {
+        get
+        {
+            lock (gate)
+            {
+                return new Streams.StreamsClient(channel);
+            }
+        }
+    }
+
+    public CallOptions Options(CancellationToken cancellationToken, bool withDeadline = true) =>
+        new(headers, withDeadline && settings.DefaultDeadline is { } deadline ? DateTime.UtcNow + deadline : null, cancellationToken);
+
+    /// <summary>Runs a call; on not-leader it reconnects to the named leader, on an unreachable node to the next seed, and tries again.</summary>
+    public async Task<T> RunAsync<T>(Func<Streams.StreamsClient, Task<T>> call)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await call(Streams);
+            }
+            catch (RpcException error) when (attempt < Math.Max(3, settings.Hosts.Count + 1))
+            {
+                if (!await ReconnectAsync(error, CancellationToken.None))
+                {
+                    throw;
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether the error is one another node can answer; if so the channel now points there.</summary>
+    public async Task<bool> ReconnectAsync(RpcException error, CancellationToken cancellationToken)
+    {
+        var leader = LeaderOf(error);
+        if (leader is not null)
+        {
+            Replace(leader);
+            return true;
+        }
+
+        if (error.StatusCode == StatusCode.Unavailable && settings.Discover)
+        {
+            try
+            {
+                Replace(await DiscoverAsync(cancellationToken));
+                return true;
+            }
+            catch (RpcException)
+            {
+                return false;
+            }
+        }
+
+        if (error.StatusCode == StatusCode.Unavailable && settings.Hosts.Count > 1)
+        {
+            lock (gate)
+            {
+                seed = (seed + 1) % settings.Hosts.Count;
+            }
+
+            Replace(settings.Hosts[seed]);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Asks each seed's gossip for the cluster until one offers a live member in a usable state.</summary>
+    /// <exception cref="RpcException">Unavailable: no seed answered with a usable member within maxDiscoverAttempts rounds.</exception>
+    private async Task<EventStoreDbHost> DiscoverAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt <= settings.MaxDiscoverAttempts; attempt++)
+        {
+            foreach (var candidate in settings.Hosts)
+            {
+                try
+                {
+                    using var gossipChannel = Open(candidate);
+                    var cluster = await new Gossip.GossipClient(gossipChannel).ReadAsync(new Empty(), new CallOptions(headers, DateTime.UtcNow + settings.GossipTimeout, cancellationToken));
+                    if (Choose(cluster.Members, settings.NodePreference) is { HttpEndPoint: { } endPoint })
+                    {
+                        return new EventStoreDbHost(endPoint.Address, checked((int)endPoint.Port));
+                    }
+                }
+                catch (RpcException error) when (error.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Unimplemented)
+                {
+                }
+            }
+
+            if (attempt < settings.MaxDiscoverAttempts)
+            {
+                await Task.Delay(settings.DiscoveryInterval, cancellationToken);
+            }
+        }
+
+        throw new RpcException(new Status(
+            StatusCode.Unavailable,
+            $"no node of {string.Join(",", settings.Hosts)} offered a usable cluster member after {settings.MaxDiscoverAttempts} discovery attempt(s)"));
+    }
+
+    /// <summary>The preferred state first (any of its members), then leader, follower, read-only replica.</summary>
+    internal static MemberInfo? Choose(IEnumerable<MemberInfo> members, NodePreference preference)
+    {
+        MemberInfo.Types.VNodeState[] order = preference switch
+        {
+            NodePreference.Follower => [MemberInfo.Types.VNodeState.Follower, MemberInfo.Types.VNodeState.Leader, MemberInfo.Types.VNodeState.ReadOnlyReplica],
+            NodePreference.ReadOnlyReplica => [MemberInfo.Types.VNodeState.ReadOnlyReplica, MemberInfo.Types.VNodeState.PreReadOnlyReplica, MemberInfo.Types.VNodeState.ReadOnlyLeaderless, MemberInfo.Types.VNodeState.Leader, MemberInfo.Types.VNodeState.Follower],
+            _ => [MemberInfo.Types.VNodeState.Leader, MemberInfo.Types.VNodeState.Follower, MemberInfo.Types.VNodeState.ReadOnlyReplica],
+        };
+        var alive = members.Where(m => m.IsAlive && m.HttpEndPoint is not null).ToList();
+        if (preference == NodePreference.Random)
+        {
+            var usable = alive.Where(m => order.Contains(m.State)).ToList();
+            return usable.Count == 0 ? null : usable[Random.Shared.Next(usable.Count)];
+        }
+
+        foreach (var state in order)
+        {
+            var inState = alive.Where(m => m.State == state).ToList();
+            if (inState.Count > 0)
+            {
+                return inState[Random.Shared.Next(inState.Count)];
+            }
+        }
+
+        return null;
+    }
+
+    private static EventStoreDbHost? LeaderOf(RpcException error)
+    {
+        if (error.StatusCode != StatusCode.NotFound || error.Trailers.GetValue("exception") != "not-leader")
+        {
+            return null;
+        }
+
+        var host = error.Trailers.GetValue("leader-endpoint-host");
+        var port = error.Trailers.GetValue("leader-endpoint-port");
+        return host is not null && int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? new EventStoreDbHost(host, number)
+            : null;
+    }
+
+    private void Replace(EventStoreDbHost host)
+    {
+        var next = Open(host);
+        GrpcChannel previous;
+        lock (gate)
+        {
+            previous = channel;
+            channel = next;
+        }
+
+        previous.Dispose();
+    }
+
+    private GrpcChannel Open(EventStoreDbHost host)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            KeepAlivePingDelay = settings.KeepAliveInterval,
+            KeepAlivePingTimeout = settings.KeepAliveTimeout,
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            PooledConnectionIdleTimeout = System.Threading.Timeout.InfiniteTimeSpan,
+        };
+        if (settings.Tls)
+        {
+            handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = Validator() };
+        }
+
+        return GrpcChannel.ForAddress(settings.Address(host), new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5359", Justification = "tlsVerifyCert=false is the user's explicit choice, as in the official clients (test clusters with self-signed certificates).")]
+    private RemoteCertificateValidationCallback? Validator()
+    {
+        if (!settings.TlsVerifyCert)
+        {
+            return (_, _, _, _) => true;
+        }
+
+        if (settings.TlsCaFile is null)
+        {
+            return null;
+        }
+
+        var authority = X509CertificateLoader.LoadCertificateFromFile(settings.TlsCaFile);
+        return (_, certificate, _, errors) =>
+        {
+            if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+            {
+                return false;
+            }
+
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(authority);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return chain.Build(new X509Certificate2(certificate));
+        };
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            channel.Dispose();
+        }
+    }
+}

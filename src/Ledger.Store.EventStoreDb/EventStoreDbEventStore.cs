@@ -1,0 +1,343 @@
+using System.Runtime.CompilerServices;
+using Grpc.Core;
+using Ledger.Storage;
+using Ledger.Store.EventStoreDb.Protocol;
+using Ledger.Store.EventStoreDb.Protocol.Streams;
+
+namespace Ledger.Store.EventStoreDb;
+
+/// <summary>
+/// The ledger on EventStoreDB / KurrentDB over its gRPC v1 protocol. Each matter is the stream <c>prefix + matter</c>;
+/// a ledger is the set of streams with its prefix. Positions are ordinals of the ledger's events in $all (see <see cref="LedgerCatalog"/>).
+/// Statement ids are unique per ledger as far as this client sees: it checks its catalog before appending, but the v1 protocol
+/// has no atomic write across streams, so two clients appending the same new statement id to different matters at the same
+/// instant can both succeed.
+/// </summary>
+public sealed class EventStoreDbEventStore : IEventStore
+{
+    public const string DefaultStreamPrefix = "ledger/";
+
+    private readonly EventStoreDbConnection connection;
+    private readonly LedgerCatalog catalog;
+
+    private EventStoreDbEventStore(EventStoreDbConnection connection, string streamPrefix)
+    {
+        this.connection = connection;
+        catalog = new LedgerCatalog(connection, streamPrefix);
+    }
+
+    public string StreamPrefix => catalog.Prefix;
+
+    /// <summary>Connects and reads what the ledger holds so far.</summary>
+    /// <exception cref="FormatException">The connection string is invalid.</exception>
+    public static async Task<EventStoreDbEventStore> OpenAsync(string connectionString, string streamPrefix = DefaultStreamPrefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamPrefix);
+        if (streamPrefix.StartsWith('$'))
+        {
+            throw new ArgumentException("streams starting with $ are the server's own", nameof(streamPrefix));
+        }
+
+        var settings = EventStoreDbConnectionString.Parse(connectionString);
+        var store = new EventStoreDbEventStore(await EventStoreDbConnection.ConnectAsync(settings, cancellationToken), streamPrefix);
+        try
+        {
+            await store.catalog.CatchUpAsync(cancellationToken);
+            return store;
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
+        if (events.Count == 0)
+        {
+            throw new ArgumentException("nothing to append", nameof(events));
+        }
+
+        await catalog.CatchUpAsync(cancellationToken);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in events.Select(e => e.StatementId).OfType<string>())
+        {
+            if (!seen.Add(id) || catalog.Contains(id))
+            {
+                throw ConcurrencyConflictException.DuplicateStatement(stream, new InvalidOperationException($"statement {id} is already recorded"));
+            }
+        }
+
+        var options = new AppendReq.Types.Options { StreamIdentifier = EventEncoding.Identifier(catalog.Prefix + stream) };
+        if (expectedVersion == 0)
+        {
+            options.NoStream = new Empty();
+        }
+        else
+        {
+            options.Revision = (ulong)expectedVersion - 1;
+        }
+
+        // Proposed once, so a retry after a lost answer repeats the same event ids, which the server treats as idempotent.
+        var proposed = events.Select(EventEncoding.Propose).ToList();
+        var response = await connection.RunAsync(async client =>
+        {
+            using var call = client.Append(connection.Options(cancellationToken));
+            await call.RequestStream.WriteAsync(new AppendReq { Options = options }, cancellationToken);
+            foreach (var message in proposed)
+            {
+                await call.RequestStream.WriteAsync(new AppendReq { ProposedMessage = message }, cancellationToken);
+            }
+
+            await call.RequestStream.CompleteAsync();
+            return await call.ResponseAsync;
+        });
+
+        if (response.ResultCase == AppendResp.ResultOneofCase.WrongExpectedVersion)
+        {
+            var wrong = response.WrongExpectedVersion;
+            var actual = wrong.CurrentRevisionOptionCase == AppendResp.Types.WrongExpectedVersion.CurrentRevisionOptionOneofCase.CurrentRevision
+                ? (long)wrong.CurrentRevision + 1
+                : 0;
+            throw ConcurrencyConflictException.WrongVersion(stream, expectedVersion, actual);
+        }
+
+        var next = expectedVersion + events.Count;
+        await catalog.CatchUpAsync(cancellationToken);
+        var last = catalog.PositionOf(stream, next)
+            ?? throw new InvalidOperationException($"the append to {stream} succeeded but $all does not show it yet");
+        return new AppendResult(next, last - events.Count + 1, last);
+    }
+
+    public async IAsyncEnumerable<StoredEvent> ReadStreamAsync(string stream, long fromVersion = 1, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var request = Requests.Stream(catalog.Prefix + stream, (ulong)Math.Max(0, fromVersion - 1), Requests.Unbounded);
+        await foreach (var response in ReadAsync(request, cancellationToken))
+        {
+            if (response.ContentCase == ReadResp.ContentOneofCase.StreamNotFound)
+            {
+                yield break;
+            }
+
+            if (response.Event?.Event is { } e)
+            {
+                yield return EventEncoding.ToStored(e, stream, await PositionAsync(e, cancellationToken));
+            }
+        }
+    }
+
+    public async IAsyncEnumerable<StoredEvent> ReadAllAsync(long fromPosition = 1, EventFilter? filter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await catalog.CatchUpAsync(cancellationToken);
+        var end = catalog.Count;
+        fromPosition = Math.Max(1, fromPosition);
+        if (fromPosition > end)
+        {
+            yield break;
+        }
+
+        var from = catalog.At(fromPosition);
+        var request = Requests.All(Requests.At(from.Commit, from.Prepare), ServerFilter(filter));
+        request.Options.Count = Requests.Unbounded;
+        await foreach (var response in ReadAsync(request, cancellationToken))
+        {
+            if (response.Event?.Event is not { } e)
+            {
+                continue;
+            }
+
+            var position = catalog.Find(e.CommitPosition, e.PreparePosition);
+            if (position is null || position > end)
+            {
+                // Appended after this read began: "up to the end as it is now".
+                yield break;
+            }
+
+            if (ToStored(e, position.Value) is { } stored && (filter ?? EventFilter.All).Matches(stored))
+            {
+                yield return stored;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A catch-up subscription to $all with a server-side filter: the matters as stream prefixes, else the types as event-type
+    /// prefixes, else the ledger's prefix; organizations and exact names are checked here. The server's confirmation,
+    /// checkpoints and caught-up messages carry nothing a caller of this contract needs. When the connection drops it
+    /// subscribes again after the last event it saw (moving to another node if the cluster offers one), so callers see
+    /// no gap and no duplicate; after <see cref="MaxResubscribes"/> failures in a row the error is the caller's.
+    /// </summary>
+    public async IAsyncEnumerable<StoredEvent> SubscribeAsync(long fromPosition = 1, EventFilter? filter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var seen = Math.Max(1, fromPosition) - 1;
+        for (var failures = 0; ; failures++)
+        {
+            await catalog.CatchUpAsync(cancellationToken);
+            RpcException? dropped = null;
+            await using (var responses = ReadAsync(SubscriptionRequest(seen, filter), cancellationToken).GetAsyncEnumerator(cancellationToken))
+            {
+                while (dropped is null)
+                {
+                    try
+                    {
+                        if (!await responses.MoveNextAsync())
+                        {
+                            yield break;
+                        }
+                    }
+                    catch (RpcException error) when (failures < MaxResubscribes && !cancellationToken.IsCancellationRequested && IsTransient(error))
+                    {
+                        dropped = error;
+                        continue;
+                    }
+
+                    if (responses.Current.Event?.Event is not { } e)
+                    {
+                        continue;
+                    }
+
+                    var position = await catalog.PositionOfAsync(e.CommitPosition, e.PreparePosition, cancellationToken);
+                    if (position is null || position <= seen)
+                    {
+                        continue;
+                    }
+
+                    seen = position.Value;
+                    failures = 0;
+                    if (ToStored(e, position.Value) is { } stored && (filter ?? EventFilter.All).Matches(stored))
+                    {
+                        yield return stored;
+                    }
+                }
+            }
+
+            await connection.ReconnectAsync(dropped, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 200 * (1 << Math.Min(failures, 5)))), cancellationToken);
+        }
+    }
+
+    /// <summary>Consecutive dropped subscriptions tolerated before the error reaches the caller.</summary>
+    public const int MaxResubscribes = 10;
+
+    private static bool IsTransient(RpcException error) =>
+        error.StatusCode is StatusCode.Unavailable or StatusCode.Aborted
+        || (error.StatusCode == StatusCode.Internal && error.Status.DebugException is HttpRequestException or IOException);
+
+    /// <summary>Subscribes after the ledger's event at <paramref name="seen"/> (from the start when 0; from the catalog's end when beyond it).</summary>
+    private ReadReq SubscriptionRequest(long seen, EventFilter? filter)
+    {
+        var after = Math.Min(seen, catalog.Count);
+        ReadReq.Types.Options.Types.Position? checkpoint = null;
+        if (after > 0)
+        {
+            var entry = catalog.At(after);
+            checkpoint = Requests.At(entry.Commit, entry.Prepare);
+        }
+
+        var request = Requests.All(checkpoint, ServerFilter(filter));
+        request.Options.Subscription = new ReadReq.Types.Options.Types.SubscriptionOptions();
+        return request;
+    }
+
+    public async Task<IReadOnlyList<StreamInfo>> ListStreamsAsync(CancellationToken cancellationToken = default)
+    {
+        await catalog.CatchUpAsync(cancellationToken);
+        return catalog.Streams();
+    }
+
+    /// <summary>Looks the ids up in the catalog, then reads each event from its stream (one read per statement found).</summary>
+    public async Task<IReadOnlyDictionary<string, StoredEvent>> FindStatementsAsync(IReadOnlyCollection<string> statementIds, CancellationToken cancellationToken = default)
+    {
+        var found = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
+        if (statementIds.Count == 0)
+        {
+            return found;
+        }
+
+        await catalog.CatchUpAsync(cancellationToken);
+        foreach (var id in statementIds.Distinct(StringComparer.Ordinal))
+        {
+            if (catalog.Statement(id) is not var (entry, _))
+            {
+                continue;
+            }
+
+            await foreach (var e in ReadStreamAsync(entry.Matter, entry.Version, cancellationToken))
+            {
+                found[id] = e;
+                break;
+            }
+        }
+
+        return found;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        catalog.Dispose();
+        connection.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private StoredEvent? ToStored(ReadResp.Types.ReadEvent.Types.RecordedEvent e, long position)
+    {
+        var name = EventEncoding.StreamName(e);
+        return name.StartsWith(catalog.Prefix, StringComparison.Ordinal) && EventEncoding.EnvelopeOf(e) is not null
+            ? EventEncoding.ToStored(e, name[catalog.Prefix.Length..], position)
+            : null;
+    }
+
+    private async Task<long> PositionAsync(ReadResp.Types.ReadEvent.Types.RecordedEvent e, CancellationToken cancellationToken) =>
+        await catalog.PositionOfAsync(e.CommitPosition, e.PreparePosition, cancellationToken)
+            ?? throw new InvalidDataException($"event {e.StreamRevision} of {EventEncoding.StreamName(e)} is not in $all");
+
+    private ReadReq.Types.Options.Types.FilterOptions ServerFilter(EventFilter? filter) =>
+        filter switch
+        {
+            { Matters.Count: > 0 } => Requests.StreamPrefixes(filter.Matters.Select(m => catalog.Prefix + m)),
+            { Types.Count: > 0 } => Requests.EventTypes(filter.Types),
+            _ => Requests.StreamPrefixes([catalog.Prefix]),
+        };
+
+    /// <summary>A read whose first answer may come from a node that sends us elsewhere; later failures end the read.</summary>
+    private async IAsyncEnumerable<ReadResp> ReadAsync(ReadReq request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var call = connection.Streams.Read(request, connection.Options(cancellationToken, withDeadline: false));
+            bool any;
+            try
+            {
+                any = await call.ResponseStream.MoveNext(cancellationToken);
+            }
+            catch (RpcException error) when (attempt < 3)
+            {
+                call.Dispose();
+                if (!await connection.ReconnectAsync(error, cancellationToken))
+                {
+                    throw;
+                }
+
+                continue;
+            }
+            catch
+            {
+                call.Dispose();
+                throw;
+            }
+
+            using (call)
+            {
+                while (any)
+                {
+                    yield return call.ResponseStream.Current;
+                    any = await call.ResponseStream.MoveNext(cancellationToken);
+                }
+            }
+
+            yield break;
+        }
+    }
+}

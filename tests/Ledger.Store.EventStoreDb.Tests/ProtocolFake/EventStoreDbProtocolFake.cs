@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Ledger.Store.EventStoreDb.Tests.ProtocolFake;
+
+/// <summary>How the fake node behaves towards a caller: which credentials it wants, whether it is a follower that points to a leader.</summary>
+internal sealed class FakeNodeOptions
+{
+    public (string User, string Password)? Credentials { get; init; }
+
+    /// <summary>A follower: calls that require the leader get not-leader naming this port on the loopback.</summary>
+    public int? LeaderPort { get; set; }
+
+    /// <summary>What gossip answers; null: this node alone, as leader.</summary>
+    public IReadOnlyList<Protocol.Gossip.MemberInfo>? Members { get; set; }
+
+    public int Port { get; set; }
+
+    /// <summary>The next subscription fails as Unavailable after sending this many events, as when a node goes down.</summary>
+    public int? DropNextSubscriptionAfter { get; set; }
+
+    public int DroppedSubscriptions { get; set; }
+
+    /// <summary>Serve TLS with this certificate instead of cleartext HTTP/2.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
+
+    public ConcurrentQueue<IReadOnlyDictionary<string, string>> Calls { get; } = new();
+
+    public void Admit(ServerCallContext context)
+    {
+        var headers = context.RequestHeaders.Where(h => !h.IsBinary).GroupBy(h => h.Key).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+        Calls.Enqueue(headers);
+        if (Credentials is var (user, password) && headers.GetValueOrDefault("authorization") != "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")))
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "Bad HTTP status code: 401"));
+        }
+
+        if (LeaderPort is { } port && headers.GetValueOrDefault("requires-leader") == "true")
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, "Leader info available"), new Metadata
+            {
+                { "exception", "not-leader" },
+                { "leader-endpoint-host", "127.0.0.1" },
+                { "leader-endpoint-port", port.ToString(CultureInfo.InvariantCulture) },
+            });
+        }
+    }
+}
+
+/// <summary>
+/// The protocol fake: an in-process gRPC server (Kestrel on the loopback, HTTP/2 cleartext) serving the Streams service
+/// generated from the same .proto files as the client, over an in-memory log. It tests the client's protocol handling in CI;
+/// it is never the backend's proof (that is the conformance suite against a real node, LEDGER_TEST_ESDB).
+/// </summary>
+internal sealed class EventStoreDbProtocolFake : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private EventStoreDbProtocolFake(WebApplication app, FakeLog log, FakeNodeOptions node, int port)
+    {
+        this.app = app;
+        Log = log;
+        Node = node;
+        Port = port;
+    }
+
+    public FakeLog Log { get; }
+
+    public FakeNodeOptions Node { get; }
+
+    public int Port { get; }
+
+    public string ConnectionString => $"esdb://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}?tls=false";
+
+    public static async Task<EventStoreDbProtocolFake> StartAsync(FakeNodeOptions? node = null)
+    {
+        node ??= new FakeNodeOptions();
+        var log = new FakeLog();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http2;
+            if (node.Certificate is not null)
+            {
+                listen.UseHttps(node.Certificate);
+            }
+        }));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(log);
+        builder.Services.AddSingleton(node);
+        var app = builder.Build();
+        app.MapGrpcService<FakeStreamsService>();
+        app.MapGrpcService<FakeGossipService>();
+        await app.StartAsync();
+        node.Port = new Uri(app.Urls.First()).Port;
+        return new EventStoreDbProtocolFake(app, log, node, node.Port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}
