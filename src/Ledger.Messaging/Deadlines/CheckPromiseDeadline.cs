@@ -1,5 +1,6 @@
 using Ledger.Events;
 using Ledger.Projections;
+using Ledger.Querying;
 using Ledger.Storage;
 
 namespace Ledger.Messaging.Deadlines;
@@ -48,12 +49,7 @@ public static class CheckPromiseDeadlineHandler
     public static async Task<PromiseBecameOverdue?> Handle(CheckPromiseDeadline check, IEventStore store, TimeProvider clock, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var events = new List<Recorded>();
-        await foreach (var stored in store.ReadStreamAsync(check.Matter, 1, cancellationToken))
-        {
-            events.Add(EventEnvelope.ToRecorded(stored));
-        }
-
+        var events = await new LedgerQueries(store).MatterEventsAsync(check.Matter, cancellationToken);
         return Deadlines.Decide(check, MatterViews.Status(events, now, now), now);
     }
 }

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Ledger.Events;
 using Ledger.Messaging.Hosting;
 using Ledger.Projections;
+using Ledger.Querying;
 using Ledger.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -70,12 +71,7 @@ public sealed class NotificationRelay(
 
     private async Task<MatterStatus?> StatusNowAsync(string matter, CancellationToken cancellationToken)
     {
-        var events = new List<Recorded>();
-        await foreach (var stored in store.ReadStreamAsync(matter, 1, cancellationToken))
-        {
-            events.Add(EventEnvelope.ToRecorded(stored));
-        }
-
+        var events = await new LedgerQueries(store).MatterEventsAsync(matter, cancellationToken);
         var now = clock.GetUtcNow();
         return MatterViews.Status(events, now, now);
     }
