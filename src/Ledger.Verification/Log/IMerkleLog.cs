@@ -1,0 +1,45 @@
+using Ledger.Storage;
+
+namespace Ledger.Verification;
+
+/// <summary>
+/// The RFC 9162 tree a backend keeps over its ledger events: leaf i is the i-th event in global order (0-based),
+/// its hash <see cref="CanonicalEvent.LeafHash"/>. The embedded store extends it in the append transaction; Marten's
+/// daemon extends it behind the appends. Signed checkpoints of it are kept beside the events.
+/// </summary>
+public interface IMerkleLog
+{
+    /// <summary>The tree as committed now, fixed at that size: proofs over it stay valid while the log grows.</summary>
+    Task<IMerkleNodeSource> OpenTreeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The leaf index of the event at this global position; null when the tree does not hold it (yet).</summary>
+    Task<long?> LeafIndexAsync(long position, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The leaves from an index on, in leaf order, up to the tree's size when called: each with the hash the tree
+    /// holds and the event stored for it now (null when that event is gone), so a verifier can recompute and compare.
+    /// </summary>
+    IAsyncEnumerable<MerkleLeaf> ReadLeavesAsync(long fromIndex = 0, CancellationToken cancellationToken = default);
+
+    /// <summary>The signed checkpoint of the largest tree size; null before the first is signed.</summary>
+    Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Every signed checkpoint, smallest tree first.</summary>
+    Task<IReadOnlyList<StoredCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Keeps a signed checkpoint. Checkpoints are never changed: one for a size already kept is refused unless identical.</summary>
+    /// <exception cref="InvalidOperationException">A different checkpoint of the same size is kept.</exception>
+    Task AddCheckpointAsync(StoredCheckpoint checkpoint, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A store that keeps a Merkle log over its events.</summary>
+public interface IVerifiableStore
+{
+    IMerkleLog Merkle { get; }
+}
+
+/// <summary>Leaf <paramref name="Index"/> of the log: the hash the tree holds, and the event stored at its position now.</summary>
+public sealed record MerkleLeaf(long Index, long Position, byte[] StoredHash, StoredEvent? Event);
+
+/// <summary>A signed checkpoint as kept: the tree size and root it commits to, the whole signed note, and when it was signed.</summary>
+public sealed record StoredCheckpoint(long TreeSize, byte[] RootHash, string Note, DateTimeOffset SignedAt);
