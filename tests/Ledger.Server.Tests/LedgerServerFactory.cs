@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Ledger.Server.Auth;
 using Ledger.Storage;
+using Ledger.Verification;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -93,9 +94,11 @@ public sealed class LedgerServerFactory : WebApplicationFactory<Program>
         }
     }
 
-    /// <summary>The real store, except that an append can be made to lose a race on purpose.</summary>
-    private sealed class ConflictingStore(IEventStore inner, LedgerServerFactory factory) : IEventStore
+    /// <summary>The real store and its Merkle log, except that an append can be made to lose a race on purpose.</summary>
+    private sealed class ConflictingStore(IEventStore inner, LedgerServerFactory factory) : IEventStore, IVerifiableStore
     {
+        public IMerkleLog Merkle => ((IVerifiableStore)inner).Merkle;
+
         public Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)
         {
             if (factory.ConflictOnNextAppend)

@@ -2,6 +2,7 @@ using System.Data.Common;
 using JasperFx.CodeGeneration;
 using Ledger.Messaging.Deadlines;
 using Ledger.Messaging.Notifying;
+using Ledger.Messaging.Verifying;
 using Ledger.Messaging.Webhooks;
 using Ledger.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,6 +46,7 @@ public static class LedgerMessaging
         builder.Services.AddSingleton(resources.Clock);
         builder.Services.AddSingleton<TimeProvider>(resources.Clock);
         builder.Services.AddSingleton(resources.Backend);
+        builder.Services.AddSingleton<EventProofs>();
         if (resources.Feed is not null)
         {
             builder.Services.AddSingleton(resources.Feed);

@@ -1,12 +1,17 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Ledger.Storage;
+using Ledger.Verification;
 
 namespace Ledger.Messaging.Notifying;
 
 /// <summary>
 /// Events as CloudEvents 1.0 in structured JSON: id is the statement id, time its publication, subject the matter,
-/// and the extensions recordedtime, organization and ledgerposition carry the rest of the envelope.
+/// and the extensions recordedtime, organization and ledgerposition carry the rest of the envelope. When the store keeps a
+/// Merkle log the event's inclusion proof rides along as extensions: merkleleaf and merkletreesize (decimal strings, as
+/// CloudEvents integers are 32-bit), merkleleafhash and merkleroot (base64), merklepath (base64 hashes, lowest first,
+/// comma-separated).
 /// </summary>
 public static class LedgerCloudEvents
 {
@@ -15,18 +20,18 @@ public static class LedgerCloudEvents
     /// <summary>The event's CloudEvents id: its statement id, or for a matter's opening the matter itself.</summary>
     public static string IdOf(StoredEvent e) => e.StatementId ?? $"{e.Stream}#opened";
 
-    public static string ToJson(StoredEvent e)
+    public static string ToJson(StoredEvent e, InclusionProof? proof = null)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
-            Write(json, e);
+            Write(json, e, proof);
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    public static void Write(Utf8JsonWriter json, StoredEvent e)
+    public static void Write(Utf8JsonWriter json, StoredEvent e, InclusionProof? proof = null)
     {
         json.WriteStartObject();
         json.WriteString("specversion", "1.0");
@@ -39,10 +44,19 @@ public static class LedgerCloudEvents
         json.WriteString("recordedtime", Timestamp(e.RecordedAt));
         json.WriteString("organization", e.Organization);
         json.WriteNumber("ledgerposition", e.Position);
+        if (proof is not null)
+        {
+            json.WriteString("merkleleaf", proof.LeafIndex.ToString(CultureInfo.InvariantCulture));
+            json.WriteString("merkletreesize", proof.TreeSize.ToString(CultureInfo.InvariantCulture));
+            json.WriteString("merkleleafhash", Convert.ToBase64String(proof.LeafHash));
+            json.WriteString("merkleroot", Convert.ToBase64String(proof.RootHash));
+            json.WriteString("merklepath", string.Join(',', proof.Path.Select(Convert.ToBase64String)));
+        }
+
         json.WritePropertyName("data");
         json.WriteRawValue(e.Data, skipInputValidation: true);
         json.WriteEndObject();
     }
 
-    private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 }

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using Ledger.Messaging.Notifying;
 using Ledger.Messaging.Telemetry;
+using Ledger.Messaging.Verifying;
 using Ledger.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -101,10 +102,12 @@ public sealed class WebhookSender : IDisposable
 {
     private readonly HttpClient http;
     private readonly TimeProvider clock;
+    private readonly EventProofs proofs;
 
-    public WebhookSender(WebhookSettings settings, TimeProvider clock)
+    public WebhookSender(WebhookSettings settings, TimeProvider clock, EventProofs proofs)
     {
         this.clock = clock;
+        this.proofs = proofs;
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -140,7 +143,7 @@ public sealed class WebhookSender : IDisposable
         var messageId = $"{subscription.Id}.{e.Position.ToString(CultureInfo.InvariantCulture)}";
         var at = clock.GetUtcNow();
         var timestamp = at.ToUnixTimeSeconds();
-        var body = LedgerCloudEvents.ToJson(e);
+        var body = LedgerCloudEvents.ToJson(e, await proofs.ForAsync(e, cancellationToken));
         using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Url)
         {
             Content = new StringContent(body, Encoding.UTF8, "application/cloudevents+json"),

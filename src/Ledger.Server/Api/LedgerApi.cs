@@ -62,6 +62,7 @@ public static class LedgerApi
         var api = app.MapGroup("/api").WithTags("ledger");
         ReadEndpoints.Map(api);
         WriteEndpoints.Map(api);
+        LogEndpoints.Map(api);
         app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;

@@ -5,18 +5,21 @@ using System.Xml;
 using System.Xml.Linq;
 using Ledger.Events;
 using Ledger.Storage;
+using Ledger.Verification;
 
 namespace Ledger.Server.Feeds;
 
 /// <summary>
 /// Atom feeds (RFC 4287) of the ledger, per matter, per organization and global, archived per RFC 5005: the current
 /// document holds the newest, not yet full page and links to the newest archive; each archive is a fixed page of
-/// events that never changes again, linked to its neighbours, so that a reader can walk the whole history.
+/// events that never changes again, linked to its neighbours, so that a reader can walk the whole history. When the
+/// store keeps a Merkle log each entry carries its inclusion proof (ledger:inclusion, namespace urn:ledger:merkle:1).
 /// </summary>
 public static class AtomFeeds
 {
     public const string ContentType = "application/atom+xml; charset=utf-8";
     private static readonly XNamespace History = "http://purl.org/syndication/history/1.0";
+    private static readonly XNamespace Merkle = "urn:ledger:merkle:1";
 
     public static WebApplication MapAtomFeeds(this WebApplication app)
     {
@@ -62,16 +65,56 @@ public static class AtomFeeds
                 detail: $"{scope.Path} has {archived} archive page(s) of {pageSize} events; newer events are in the current feed");
         }
 
+        var slice = page is { } number ? events.GetRange((number - 1) * pageSize, pageSize) : events.GetRange(archived * pageSize, events.Count - (archived * pageSize));
+        var proofs = await ProofsAsync(store, slice, archive: page is not null, http.RequestAborted);
+        return Feed(http, scope, page, archived, events, slice, proofs);
+    }
+
+    /// <summary>
+    /// Inclusion proofs of a page's entries. An archive never changes, so its proofs are in the smallest tree holding
+    /// the whole page; the current document's are in the tree as it is now.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<long, InclusionProof>> ProofsAsync(IEventStore store, List<StoredEvent> slice, bool archive, CancellationToken cancellationToken)
+    {
+        var proofs = new Dictionary<long, InclusionProof>();
+        if (store is not IVerifiableStore { Merkle: var log } || slice.Count == 0)
+        {
+            return proofs;
+        }
+
+        var tree = await log.OpenTreeAsync(cancellationToken);
+        long? size = null;
+        if (archive)
+        {
+            if (await log.LeafIndexAsync(slice[^1].Position, cancellationToken) is not { } last || last >= tree.Size)
+            {
+                return proofs;
+            }
+
+            size = last + 1;
+        }
+
+        foreach (var e in slice)
+        {
+            if (await InclusionProof.ForAsync(log, tree, e, size, cancellationToken) is { } proof)
+            {
+                proofs[e.Position] = proof;
+            }
+        }
+
+        return proofs;
+    }
+
+    private static IResult Feed(HttpContext http, Scope scope, int? page, int archived, List<StoredEvent> events, List<StoredEvent> slice, IReadOnlyDictionary<long, InclusionProof> proofs)
+    {
         var root = $"{http.Request.Scheme}://{http.Request.Host}";
         string Current() => $"{root}/feeds/{scope.Path}";
         string Archive(int n) => $"{root}/feeds/archive/{n.ToString(CultureInfo.InvariantCulture)}/{scope.Path}";
-        var slice = page is { } number ? events.GetRange((number - 1) * pageSize, pageSize) : events.GetRange(archived * pageSize, events.Count - (archived * pageSize));
-
         var feed = new SyndicationFeed(scope.Title, "Statements recorded in the ledger, newest first", new Uri($"{root}/"), scope.Id,
             slice.Count > 0 ? slice[^1].RecordedAt : events.Count > 0 ? events[^1].RecordedAt : DateTimeOffset.UnixEpoch)
         {
             Generator = "Ledger",
-            Items = slice.AsEnumerable().Reverse().Select(e => Entry(e, root)).ToList(),
+            Items = slice.AsEnumerable().Reverse().Select(e => Entry(e, root, proofs.GetValueOrDefault(e.Position))).ToList(),
         };
         feed.Links.Add(new SyndicationLink(new Uri(page is { } self ? Archive(self) : Current()), "self", null, "application/atom+xml", 0));
         if (page is { } current)
@@ -104,7 +147,7 @@ public static class AtomFeeds
         return Results.Text(text.ToString().Replace("encoding=\"utf-16\"", "encoding=\"utf-8\"", StringComparison.Ordinal), ContentType);
     }
 
-    private static SyndicationItem Entry(StoredEvent e, string root)
+    private static SyndicationItem Entry(StoredEvent e, string root, InclusionProof? proof)
     {
         var recorded = EventEnvelope.ToEvent(e);
         var matterPage = new Uri($"{root}/matters/{e.Stream}");
@@ -115,6 +158,16 @@ public static class AtomFeeds
         };
         item.Links.Add(new SyndicationLink(matterPage, "alternate", null, "text/html", 0));
         item.Categories.Add(new SyndicationCategory(e.Type, "urn:ledger:event-type", e.Type));
+        if (proof is not null)
+        {
+            item.ElementExtensions.Add(new XElement(Merkle + "inclusion",
+                new XAttribute("leaf", proof.LeafIndex),
+                new XAttribute("treeSize", proof.TreeSize),
+                new XAttribute("leafHash", Convert.ToBase64String(proof.LeafHash)),
+                new XAttribute("root", Convert.ToBase64String(proof.RootHash)),
+                proof.Path.Select(hash => new XElement(Merkle + "hash", Convert.ToBase64String(hash)))));
+        }
+
         switch (recorded)
         {
             case Statement s:

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Ledger.Messaging.Notifying;
+using Ledger.Messaging.Verifying;
 using Ledger.Server.Telemetry;
 using Ledger.Storage;
 
@@ -9,7 +10,8 @@ namespace Ledger.Server.Subscriptions;
 /// <summary>
 /// GET /api/stream: Server-Sent Events of new events, filtered by matter, organization and type (each repeatable).
 /// Each event's global position is its SSE id; Last-Event-ID (or ?from=position) resumes after it with no gap and no
-/// duplicate. Payloads are CloudEvents 1.0 JSON. Comments keep idle connections alive.
+/// duplicate. Payloads are CloudEvents 1.0 JSON,
+/// with the event's inclusion proof in the log when the store keeps one. Comments keep idle connections alive.
 /// </summary>
 public static class LiveSubscriptions
 {
@@ -24,14 +26,14 @@ public static class LiveSubscriptions
     public static WebApplication MapLiveSubscriptions(this WebApplication app)
     {
         var heartbeat = TimeSpan.FromSeconds(app.Configuration.GetValue("Ledger:Stream:HeartbeatSeconds", 15.0));
-        app.MapGet("/api/stream", (HttpContext http, EventBroadcaster broadcaster, IEventStore store, string[]? matter, string[]? organization, string[]? type, long? from) =>
-                StreamAsync(http, broadcaster, store, new EventFilter(matter, organization, type), from, heartbeat))
+        app.MapGet("/api/stream", (HttpContext http, EventBroadcaster broadcaster, IEventStore store, EventProofs proofs, string[]? matter, string[]? organization, string[]? type, long? from) =>
+                StreamAsync(http, broadcaster, store, proofs, new EventFilter(matter, organization, type), from, heartbeat))
             .WithName("Stream")
             .WithSummary("Live events as Server-Sent Events (CloudEvents JSON); resume with Last-Event-ID or ?from=position");
         return app;
     }
 
-    private static async Task StreamAsync(HttpContext http, EventBroadcaster broadcaster, IEventStore store, EventFilter filter, long? from, TimeSpan heartbeat)
+    private static async Task StreamAsync(HttpContext http, EventBroadcaster broadcaster, IEventStore store, EventProofs proofs, EventFilter filter, long? from, TimeSpan heartbeat)
     {
         var cancellation = http.RequestAborted;
         long? after = long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var lastId) ? lastId
@@ -49,7 +51,7 @@ public static class LiveSubscriptions
         LedgerMetrics.Subscribers.Add(1);
         try
         {
-            await RelayAsync(body, store, listener, filter, after, heartbeat, cancellation);
+            await RelayAsync(body, store, proofs, listener, filter, after, heartbeat, cancellation);
         }
         finally
         {
@@ -57,14 +59,14 @@ public static class LiveSubscriptions
         }
     }
 
-    private static async Task RelayAsync(Stream body, IEventStore store, EventBroadcaster.Listener listener, EventFilter filter, long? after, TimeSpan heartbeat, CancellationToken cancellation)
+    private static async Task RelayAsync(Stream body, IEventStore store, EventProofs proofs, EventBroadcaster.Listener listener, EventFilter filter, long? after, TimeSpan heartbeat, CancellationToken cancellation)
     {
         var sent = after ?? 0;
         if (after is { } resumeAfter)
         {
             await foreach (var e in store.ReadAllAsync(resumeAfter + 1, filter, cancellation))
             {
-                await SendAsync(body, e, cancellation);
+                await SendAsync(body, e, proofs, cancellation);
                 sent = e.Position;
             }
         }
@@ -92,7 +94,7 @@ public static class LiveSubscriptions
                 {
                     if (e.Position > sent)
                     {
-                        await SendAsync(body, e, cancellation);
+                        await SendAsync(body, e, proofs, cancellation);
                         sent = e.Position;
                     }
                 }
@@ -107,8 +109,8 @@ public static class LiveSubscriptions
         }
     }
 
-    private static Task SendAsync(Stream body, StoredEvent e, CancellationToken cancellation) =>
-        WriteAsync(body, $"id: {e.Position.ToString(CultureInfo.InvariantCulture)}\ndata: {LedgerCloudEvents.ToJson(e)}\n\n", cancellation);
+    private static async Task SendAsync(Stream body, StoredEvent e, EventProofs proofs, CancellationToken cancellation) =>
+        await WriteAsync(body, $"id: {e.Position.ToString(CultureInfo.InvariantCulture)}\ndata: {LedgerCloudEvents.ToJson(e, await proofs.ForAsync(e, cancellation))}\n\n", cancellation);
 
     private static async Task WriteAsync(Stream body, string text, CancellationToken cancellation)
     {

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using Ledger.Storage;
+using Ledger.Verification;
+
+namespace Ledger.Messaging.Verifying;
+
+/// <summary>
+/// Inclusion proofs attached to what the ledger sends out (live streams, webhooks, feeds), so a receiver can check
+/// each event against a signed checkpoint. One tree view serves every event it holds; a thousand live clients of one
+/// event cost one proof. A backend without a Merkle log, or an event the tree does not hold yet, gets no proof.
+/// </summary>
+public sealed class EventProofs(IEventStore store) : IDisposable
+{
+    private const int Remembered = 4096;
+    private readonly IMerkleLog? log = (store as IVerifiableStore)?.Merkle;
+    private readonly SemaphoreSlim reopening = new(1, 1);
+    private volatile View? view;
+
+    public bool Enabled => log is not null;
+
+    public async Task<InclusionProof?> ForAsync(StoredEvent e, CancellationToken cancellationToken = default)
+    {
+        if (log is null)
+        {
+            return null;
+        }
+
+        var current = view;
+        if (current is not null && current.Proofs.TryGetValue(e.Position, out var known))
+        {
+            return known;
+        }
+
+        if (current is null || await log.LeafIndexAsync(e.Position, cancellationToken) is not { } leaf || leaf >= current.Tree.Size)
+        {
+            current = await ReopenAsync(current, cancellationToken);
+        }
+
+        var proof = await InclusionProof.ForAsync(log, current.Tree, e, cancellationToken: cancellationToken);
+        if (proof is not null && current.Proofs.Count < Remembered)
+        {
+            current.Proofs.TryAdd(e.Position, proof);
+        }
+
+        return proof;
+    }
+
+    private async Task<View> ReopenAsync(View? stale, CancellationToken cancellationToken)
+    {
+        await reopening.WaitAsync(cancellationToken);
+        try
+        {
+            // Another caller may have reopened it while this one waited.
+            if (view is { } fresh && !ReferenceEquals(fresh, stale))
+            {
+                return fresh;
+            }
+
+            var opened = new View(await log!.OpenTreeAsync(cancellationToken));
+            view = opened;
+            return opened;
+        }
+        finally
+        {
+            reopening.Release();
+        }
+    }
+
+    public void Dispose() => reopening.Dispose();
+
+    private sealed record View(IMerkleNodeSource Tree)
+    {
+        public ConcurrentDictionary<long, InclusionProof> Proofs { get; } = new();
+    }
+}

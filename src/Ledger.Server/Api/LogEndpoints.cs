@@ -1,0 +1,136 @@
+using Ledger.Querying;
+using Ledger.Server.Auth;
+using Ledger.Storage;
+using Ledger.Verification;
+
+namespace Ledger.Server.Api;
+
+/// <summary>The tree's current size and root, with the latest signed checkpoint.</summary>
+public sealed record LogState(long TreeSize, string RootHash, CheckpointView? Checkpoint);
+
+/// <summary>A signed checkpoint: tree size, root (base64), when it was signed, and the whole signed note.</summary>
+public sealed record CheckpointView(long TreeSize, string RootHash, DateTimeOffset SignedAt, string Note)
+{
+    public static CheckpointView From(StoredCheckpoint c) => new(c.TreeSize, Convert.ToBase64String(c.RootHash), c.SignedAt, c.Note);
+}
+
+/// <summary>An event's inclusion proof; hashes base64, the path lowest first (RFC 9162); the signed note when the size was signed.</summary>
+public sealed record InclusionProofView(string? StatementId, string Matter, long Position, long LeafIndex, long TreeSize, string LeafHash, string RootHash,
+    IReadOnlyList<string> Path, string? Checkpoint);
+
+/// <summary>A consistency proof from one tree size to a larger one, with both roots and their signed notes when signed.</summary>
+public sealed record ConsistencyProofView(long From, long To, string FromRoot, string ToRoot, IReadOnlyList<string> Proof, string? FromCheckpoint, string? ToCheckpoint);
+
+/// <summary>
+/// The verifiable log under /api/log: its state, signed checkpoints (the notes as text/plain, for tools that speak
+/// C2SP signed notes), inclusion proofs of events and consistency proofs between tree sizes.
+/// </summary>
+internal static class LogEndpoints
+{
+    private const string NoteType = "text/plain; charset=utf-8";
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var log = api.MapGroup("/log");
+        log.MapGet("/", State).WithName("GetLog").WithSummary("The Merkle log's size and root hash, and its latest signed checkpoint")
+            .Produces<LogState>().ProducesProblem(StatusCodes.Status404NotFound);
+        log.MapGet("/checkpoint", Latest).WithName("GetLatestCheckpoint").WithSummary("The latest signed checkpoint as a C2SP signed note (text/plain)")
+            .Produces<string>(contentType: "text/plain").ProducesProblem(StatusCodes.Status404NotFound);
+        log.MapGet("/checkpoints", Checkpoints).WithName("ListCheckpoints").WithSummary("Every signed checkpoint, smallest tree first")
+            .Produces<IReadOnlyList<CheckpointView>>().ProducesProblem(StatusCodes.Status404NotFound);
+        log.MapGet("/checkpoints/{size:long}", Checkpoint).WithName("GetCheckpoint").WithSummary("The checkpoint signed at this tree size as a signed note (text/plain)")
+            .Produces<string>(contentType: "text/plain").ProducesProblem(StatusCodes.Status404NotFound);
+        log.MapGet("/proofs/inclusion", Inclusion).WithName("ProveInclusion")
+            .WithSummary("The inclusion proof of an event (by statement id, or by position) in a tree size: by default the latest signed checkpoint holding it, else the current tree")
+            .Produces<InclusionProofView>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        log.MapGet("/proofs/consistency", Consistency).WithName("ProveConsistency")
+            .WithSummary("The consistency proof from tree size 'from' to tree size 'to' (default: the current tree)")
+            .Produces<ConsistencyProofView>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static IResult NoLog() =>
+        Problems.Result(StatusCodes.Status404NotFound, "No Merkle log", "this ledger's backend keeps no Merkle log of its events");
+
+    private static async Task<IResult> State(IEventStore store, CancellationToken cancellationToken)
+    {
+        if (store is not IVerifiableStore { Merkle: var log })
+        {
+            return NoLog();
+        }
+
+        var tree = await log.OpenTreeAsync(cancellationToken);
+        var root = await MerkleProofs.RootAsync(tree, tree.Size, cancellationToken);
+        var latest = await log.LatestCheckpointAsync(cancellationToken);
+        return ReadEndpoints.Json(new LogState(tree.Size, Convert.ToBase64String(root), latest is null ? null : CheckpointView.From(latest)));
+    }
+
+    private static async Task<IResult> Latest(IEventStore store, CancellationToken cancellationToken) =>
+        store is not IVerifiableStore { Merkle: var log } ? NoLog()
+        : await log.LatestCheckpointAsync(cancellationToken) is { } latest ? Results.Text(latest.Note, NoteType)
+        : Problems.Result(StatusCodes.Status404NotFound, "No checkpoint", "no checkpoint of this log has been signed yet");
+
+    private static async Task<IResult> Checkpoints(IEventStore store, CancellationToken cancellationToken) =>
+        store is not IVerifiableStore { Merkle: var log } ? NoLog()
+        : ReadEndpoints.Json((await log.ListCheckpointsAsync(cancellationToken)).Select(CheckpointView.From).ToList());
+
+    private static async Task<IResult> Checkpoint(long size, IEventStore store, CancellationToken cancellationToken) =>
+        store is not IVerifiableStore { Merkle: var log } ? NoLog()
+        : (await log.ListCheckpointsAsync(cancellationToken)).FirstOrDefault(c => c.TreeSize == size) is { } found ? Results.Text(found.Note, NoteType)
+        : Problems.Result(StatusCodes.Status404NotFound, "No checkpoint", $"no checkpoint was signed at tree size {size}");
+
+    private static async Task<IResult> Inclusion(string? statement, long? position, long? size, IEventStore store, CancellationToken cancellationToken)
+    {
+        if (store is not IVerifiableStore { Merkle: var log })
+        {
+            return NoLog();
+        }
+
+        if ((statement is null) == (position is null))
+        {
+            throw new ArgumentException("give either statement (a statement id) or position (a global position)");
+        }
+
+        var e = statement is not null
+            ? (await store.FindStatementsAsync([statement], cancellationToken)).GetValueOrDefault(statement) ?? throw new NotFoundException($"no statement \"{statement}\" is recorded")
+            : await store.ReadAllAsync(position!.Value, null, cancellationToken).FirstOrDefaultAsync(cancellationToken) is { } read && read.Position == position
+                ? read
+                : throw new NotFoundException($"no event is recorded at position {position}");
+        var leaf = await log.LeafIndexAsync(e.Position, cancellationToken)
+            ?? throw new NotFoundException($"the log does not hold the event at position {e.Position} yet; try again shortly");
+        var tree = await log.OpenTreeAsync(cancellationToken);
+        var checkpoints = await log.ListCheckpointsAsync(cancellationToken);
+        var treeSize = size ?? (checkpoints.Count > 0 && checkpoints[^1].TreeSize > leaf ? checkpoints[^1].TreeSize : tree.Size);
+        if (treeSize <= leaf || treeSize > tree.Size)
+        {
+            throw new ArgumentException($"size must be above the event's leaf index {leaf} and at most the log's size {tree.Size}; it is {treeSize}");
+        }
+
+        var proof = await InclusionProof.ForAsync(log, tree, e, treeSize, cancellationToken)
+            ?? throw new NotFoundException($"the log does not hold the event at position {e.Position} yet");
+        return ReadEndpoints.Json(new InclusionProofView(e.StatementId, e.Stream, e.Position, proof.LeafIndex, proof.TreeSize,
+            Convert.ToBase64String(proof.LeafHash), Convert.ToBase64String(proof.RootHash), proof.Path.Select(Convert.ToBase64String).ToList(),
+            checkpoints.FirstOrDefault(c => c.TreeSize == proof.TreeSize)?.Note));
+    }
+
+    private static async Task<IResult> Consistency(long from, long? to, IEventStore store, CancellationToken cancellationToken)
+    {
+        if (store is not IVerifiableStore { Merkle: var log })
+        {
+            return NoLog();
+        }
+
+        var tree = await log.OpenTreeAsync(cancellationToken);
+        var newSize = to ?? tree.Size;
+        if (from < 0 || from > newSize || newSize > tree.Size)
+        {
+            throw new ArgumentException($"sizes must satisfy 0 <= from <= to <= {tree.Size} (the log's size); they are {from} and {newSize}");
+        }
+
+        var proof = await MerkleProofs.ConsistencyAsync(tree, from, newSize, cancellationToken);
+        var fromRoot = await MerkleProofs.RootAsync(tree, from, cancellationToken);
+        var toRoot = await MerkleProofs.RootAsync(tree, newSize, cancellationToken);
+        var checkpoints = await log.ListCheckpointsAsync(cancellationToken);
+        return ReadEndpoints.Json(new ConsistencyProofView(from, newSize, Convert.ToBase64String(fromRoot), Convert.ToBase64String(toRoot),
+            proof.Select(Convert.ToBase64String).ToList(), checkpoints.FirstOrDefault(c => c.TreeSize == from)?.Note, checkpoints.FirstOrDefault(c => c.TreeSize == newSize)?.Note));
+    }
+}
