@@ -10,7 +10,19 @@ public sealed class EventStoreDbCliTests : IDisposable
 {
     private readonly string directory = Directory.CreateTempSubdirectory("ledger-esdb-cli-").FullName;
 
+    private static Process StartLedger(params string[] args) => Process.Start(StartInfo(args))!;
+
     private static async Task<(int ExitCode, string Output)> LedgerAsync(params string[] args)
+    {
+        using var process = Process.Start(StartInfo(args))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(cancel.Token);
+        return (process.ExitCode, await output + await errors);
+    }
+
+    private static ProcessStartInfo StartInfo(string[] args)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
         {
@@ -28,12 +40,7 @@ public sealed class EventStoreDbCliTests : IDisposable
         info.Environment.Remove("LEDGER_STORE");
         info.Environment["LEDGER_ACTOR"] = "esdb-tests";
         info.Environment["NO_COLOR"] = "1";
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(cancel.Token);
-        return (process.ExitCode, await output + await errors);
+        return info;
     }
 
     [Fact]
@@ -53,6 +60,95 @@ public sealed class EventStoreDbCliTests : IDisposable
         Assert.Contains("imported 0 statement(s) from 1 document(s); 7 already present", second.Output, StringComparison.Ordinal);
         Assert.Equal(8, tail.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Contains("copied 8 event(s), 0 already present; verified 8 event(s)", migrate.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tail_follows_appends_live_and_resumes_from_its_checkpoint_after_being_killed()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var esdb = fake.ConnectionString;
+        var checkpoint = Path.Combine(directory, "tail.checkpoint");
+        var first = new List<string>();
+        using (var tail = StartLedger("--store", esdb, "tail", "--follow", "--json", "--checkpoint", checkpoint))
+        {
+            var lines = CollectLines(tail, first);
+            Assert.Equal(0, (await LedgerAsync("--store", esdb, "import", Checkout.SampleFile)).ExitCode);
+            await WaitForAsync(() => Count(first) >= 8 && File.Exists(checkpoint) && File.ReadAllText(checkpoint).Trim() == Position(first, 7), tail);
+            tail.Kill(entireProcessTree: true);
+            await tail.WaitForExitAsync();
+            await lines;
+        }
+
+        // Appended while no tail runs: the resumed tail must start exactly after what the killed one printed.
+        var document = Path.Combine(directory, "more.json");
+        await File.WriteAllTextAsync(document, """
+            {"matter":"acme/review","organization":"Acme","title":"Acme review","statements":[
+              {"id":"acme-1","type":"ReviewLaunched","publishedAt":"2025-01-02","speaker":{"name":"Acme"},"source":{"url":"https://acme.example/1"},"quote":"We are reviewing."}]}
+            """);
+        Assert.Equal(0, (await LedgerAsync("--store", esdb, "import", document)).ExitCode);
+        var second = new List<string>();
+        using (var tail = StartLedger("--store", esdb, "tail", "--follow", "--json", "--checkpoint", checkpoint))
+        {
+            var lines = CollectLines(tail, second);
+            await WaitForAsync(() => Count(second) >= 2, tail);
+            tail.Kill(entireProcessTree: true);
+            await tail.WaitForExitAsync();
+            await lines;
+        }
+
+        var positions = first.Concat(second).Select(l => long.Parse(Position(l), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(Enumerable.Range(1, 10).Select(p => (long)p), positions);
+        Assert.Equal("10", File.ReadAllText(checkpoint).Trim());
+    }
+
+    private static int Count(List<string> lines)
+    {
+        lock (lines)
+        {
+            return lines.Count;
+        }
+    }
+
+    private static string Position(List<string> lines, int index)
+    {
+        lock (lines)
+        {
+            return lines.Count > index ? Position(lines[index]) : "-";
+        }
+    }
+
+    private static string Position(string line) =>
+        System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("position").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task CollectLines(Process process, List<string> lines)
+    {
+        while (await process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            lock (lines)
+            {
+                lines.Add(line);
+            }
+        }
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, Process process)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            if (process.HasExited)
+            {
+                Assert.Fail($"tail ended on its own: {await process.StandardError.ReadToEndAsync()}");
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                process.Kill(entireProcessTree: true);
+                Assert.Fail($"tail did not print the expected events within 30 s: {await process.StandardError.ReadToEndAsync()}");
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     [Fact]

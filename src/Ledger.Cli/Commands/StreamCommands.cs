@@ -63,7 +63,11 @@ public static class StreamCommands
         var organization = new Option<string[]>("--organization") { Description = "Only these organizations", AllowMultipleArgumentsPerToken = true };
         var type = new Option<string[]>("--type") { Description = "Only these event types", AllowMultipleArgumentsPerToken = true };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep following new events until interrupted" };
-        var command = new Command("tail", "Print events from a global position, filtered; --follow keeps listening") { from, matter, organization, type, follow };
+        var checkpoint = new Option<string?>("--checkpoint")
+        {
+            Description = "Resume after the position saved in this file (instead of --from) and save each printed event's position to it",
+        };
+        var command = new Command("tail", "Print events from a global position, filtered; --follow keeps listening") { from, matter, organization, type, follow, checkpoint };
         command.SetStoreAction(async (context, cancellationToken) =>
         {
             var types = context.Value(type) ?? [];
@@ -73,19 +77,53 @@ public static class StreamCommands
             }
 
             var filter = new EventFilter(context.Value(matter), context.Value(organization), types);
+            var saved = context.Value(checkpoint) is { } path ? new TailCheckpoint(path) : null;
+            var start = saved?.Read() is { } after ? after + 1 : context.Value(from);
             var events = context.Value(follow)
-                ? context.Store.SubscribeAsync(context.Value(from), filter, cancellationToken)
-                : context.Store.ReadAllAsync(context.Value(from), filter, cancellationToken);
+                ? context.Store.SubscribeAsync(start, filter, cancellationToken)
+                : context.Store.ReadAllAsync(start, filter, cancellationToken);
             await foreach (var e in events)
             {
                 Console.WriteLine(context.Json
                     ? EventLine.From(e).ToJson()
                     : $"{e.Position,8}  {Timestamps.Format(e.RecordedAt)}  {e.Stream}  {e.Type}  {e.StatementId ?? "-"}");
+
+                // Saved after printing: a tail killed in between prints that one event again, never skips one.
+                saved?.Save(e.Position);
             }
 
             return ExitCodes.Ok;
         });
         root.Subcommands.Add(command);
+    }
+}
+
+/// <summary>
+/// The last position a tail printed, in a file of its own. Replaced by rename, so a tail killed at any moment leaves
+/// either the old position or the new one, never a torn file.
+/// </summary>
+internal sealed class TailCheckpoint(string path)
+{
+    private readonly string temporary = path + ".tmp";
+
+    /// <exception cref="UsageException">The file holds something other than a position.</exception>
+    public long? Read()
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var text = File.ReadAllText(path).Trim();
+        return long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var position)
+            ? position
+            : throw new UsageException($"--checkpoint {path}: expected the last printed position (a whole number), found \"{text}\"");
+    }
+
+    public void Save(long position)
+    {
+        File.WriteAllText(temporary, position.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        File.Move(temporary, path, overwrite: true);
     }
 }
 
