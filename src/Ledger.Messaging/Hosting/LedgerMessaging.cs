@@ -2,6 +2,7 @@ using System.Data.Common;
 using JasperFx.CodeGeneration;
 using Ledger.Messaging.Deadlines;
 using Ledger.Messaging.Notifying;
+using Ledger.Messaging.Verifying;
 using Ledger.Messaging.Webhooks;
 using Ledger.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -90,6 +91,7 @@ public static class LedgerMessaging
             builder.Services.AddSingleton(resources.Backend.LeaderLock("notification-relay"));
             builder.Services.AddHostedService<NotificationRelay>();
             resources.Backend.AddWorkerServices(builder.Services);
+            builder.Services.AddLedgerCheckpointSigning(builder.Configuration);
             if (resources.Webhooks is not null)
             {
                 builder.Services.AddHostedService<WebhookCatchUp>();
