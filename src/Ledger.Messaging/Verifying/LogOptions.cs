@@ -19,9 +19,9 @@ public sealed record LogOptions(string? KeyFile = null, double CheckpointSeconds
     public static LogOptions From(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var keyFile = configuration[$"{Section}:KeyFile"];
+        var keyFile = Setting(configuration, "KeyFile");
         var seconds = DefaultCheckpointSeconds;
-        if (configuration[$"{Section}:CheckpointSeconds"] is { Length: > 0 } text
+        if (Setting(configuration, "CheckpointSeconds") is { Length: > 0 } text
             && (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds) || !(seconds > 0)))
         {
             throw new FormatException($"{Section}:CheckpointSeconds: \"{text}\" is not a positive number of seconds");
@@ -29,4 +29,8 @@ public sealed record LogOptions(string? KeyFile = null, double CheckpointSeconds
 
         return new LogOptions(string.IsNullOrWhiteSpace(keyFile) ? null : keyFile, seconds);
     }
+
+    // The CLI's hosts read no environment into their configuration; the same variables then still apply.
+    private static string? Setting(IConfiguration configuration, string name) =>
+        configuration[$"{Section}:{name}"] ?? Environment.GetEnvironmentVariable($"{Section}:{name}".Replace(":", "__", StringComparison.Ordinal));
 }
