@@ -10,6 +10,9 @@ public static class ExitCodes
     public const int InvalidInput = 2;
     public const int Conflict = 3;
     public const int StoreFailure = 4;
+
+    /// <summary>The Merkle log does not verify: an event or checkpoint does not match what was signed.</summary>
+    public const int VerificationFailed = 5;
 }
 
 /// <summary>Options every command shares.</summary>

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Ledger.Querying;
 using Ledger.Messaging.Hosting;
+using Ledger.Messaging.Verifying;
 using Ledger.Storage;
+using Ledger.Verification;
 
 namespace Ledger.Cli;
 
@@ -19,45 +21,69 @@ public static class CommandRunner
 {
     /// <summary>Runs an action against the store named by --store, mapping failures to the documented exit codes.</summary>
     public static void SetStoreAction(this Command command, Func<CommandContext, CancellationToken, Task<int>> action, Func<ParseResult, string>? locate = null) =>
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            try
+        command.SetAction((parse, cancellationToken) => RunWithStoreAsync(parse, action, cancellationToken, locate));
+
+    /// <summary>Runs an action that opens no store (it may still locate the backend), with the same exit codes.</summary>
+    public static void SetActionWithoutStore(this Command command, Func<ParseResult, CancellationToken, Task<int>> action) =>
+        command.SetAction((parse, cancellationToken) => RunAsync(() => action(parse, cancellationToken), cancellationToken));
+
+    public static Task<int> RunWithStoreAsync(ParseResult parse, Func<CommandContext, CancellationToken, Task<int>> action, CancellationToken cancellationToken, Func<ParseResult, string>? locate = null) =>
+        RunAsync(
+            async () =>
             {
                 var backend = StoreLocation.Backend(locate?.Invoke(parse) ?? StoreLocation.Resolve(parse.GetValue(CliOptions.Store)));
                 var clock = StoreLocation.Clock();
                 await using var store = await StoreLocation.OpenAsync(backend, cancellationToken);
                 return await action(new CommandContext(parse, backend, store, clock, parse.GetValue(CliOptions.Json)), cancellationToken);
-            }
-            catch (UsageException ex)
-            {
-                await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
-                return ExitCodes.Usage;
-            }
-            catch (Exception ex) when (ex is NotFoundException or ArgumentException)
-            {
-                await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
-                return ExitCodes.InvalidInput;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
-                return ExitCodes.Usage;
-            }
-            catch (Exception ex) when (ex is System.Data.Common.DbException || ex.InnerException is System.Data.Common.DbException)
-            {
-                await Console.Error.WriteLineAsync($"ledger: the store failed: {ex.InnerException?.Message ?? ex.Message}");
-                return ExitCodes.StoreFailure;
-            }
-            catch (ConcurrencyConflictException ex)
-            {
-                await Console.Error.WriteLineAsync($"ledger: conflict: {ex.Message}");
-                return ExitCodes.Conflict;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return ExitCodes.Ok;
-            }
-        });
+            },
+            cancellationToken);
+
+    public static async Task<int> RunAsync(Func<Task<int>> action, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (UsageException ex)
+        {
+            await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (LogKeyException ex)
+        {
+            await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (LogIntegrityException ex)
+        {
+            await Console.Error.WriteLineAsync($"ledger: the Merkle log does not verify: {ex.Message}");
+            return ExitCodes.VerificationFailed;
+        }
+        catch (Exception ex) when (ex is NotFoundException or ArgumentException or FormatException)
+        {
+            await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
+            return ExitCodes.InvalidInput;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException || ex.InnerException is System.Data.Common.DbException)
+        {
+            await Console.Error.WriteLineAsync($"ledger: the store failed: {ex.InnerException?.Message ?? ex.Message}");
+            return ExitCodes.StoreFailure;
+        }
+        catch (ConcurrencyConflictException ex)
+        {
+            await Console.Error.WriteLineAsync($"ledger: conflict: {ex.Message}");
+            return ExitCodes.Conflict;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return ExitCodes.Ok;
+        }
+    }
 
     public static (DateTimeOffset AsOf, DateTimeOffset? KnownAt) Times(this CommandContext context, Option<string?> asOf, Option<string?> knownAt) =>
         CliOptions.TryResolveTimes(context.Value(asOf), context.Value(knownAt), context.Clock.GetUtcNow(), out var a, out var k)

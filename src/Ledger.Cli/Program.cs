@@ -29,6 +29,9 @@ root.AddKeysCommand();
 root.AddWorkerCommand();
 root.AddNotificationsCommand();
 root.AddWebhookCommands();
+root.AddLogCommands();
+root.AddProveCommand();
+root.AddVerifyCommand();
 root.AddCodegenCommand();
 
 return await root.Parse(args).InvokeAsync();

@@ -49,6 +49,11 @@ public static class ImportCommand
             }
 
             Report(result, context.Json);
+            if (result.Failure is null && result.Appended > 0 && await SignCheckpointAsync(context, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
+
             if (result.Failure is not null)
             {
                 await Console.Error.WriteLineAsync($"ledger: the store failed: {result.Failure}; the {result.Documents.Count} document(s) reported above were recorded whole, nothing after them. Run the same import again once the store is back: it is idempotent.");
@@ -64,6 +69,37 @@ public static class ImportCommand
             return ExitCodes.Ok;
         });
         root.Subcommands.Add(command);
+    }
+
+    /// <summary>Signs a checkpoint over what was recorded, when the store keeps a Merkle log and its key is there; an exit code if signing was refused.</summary>
+    private static async Task<int?> SignCheckpointAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        if (context.Store is not Verification.IVerifiableStore verifiable)
+        {
+            return null;
+        }
+
+        using var signer = VerifiableLog.TryLoadSigner(context.Backend);
+        if (signer is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var signed = await Verification.SignCheckpoint.RunAsync(verifiable.Merkle, signer, context.Clock, cancellationToken);
+            if (signed.Signed && !context.Json)
+            {
+                AnsiConsole.MarkupLineInterpolated($"signed the checkpoint of tree size {signed.Checkpoint.TreeSize}");
+            }
+
+            return null;
+        }
+        catch (Verification.LogIntegrityException ex)
+        {
+            await Console.Error.WriteLineAsync($"ledger: the documents above were recorded, but no checkpoint was signed: {ex.Message}");
+            return ExitCodes.VerificationFailed;
+        }
     }
 
     private static string Actor(string? option)

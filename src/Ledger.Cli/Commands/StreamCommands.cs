@@ -1,21 +1,29 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Ledger.Events;
 using Ledger.Importing;
 using Ledger.Serialization;
 using Ledger.Storage;
+using Ledger.Verification;
 
 namespace Ledger.Cli.Commands;
 
-/// <summary>An event as export and tail print it: its place in the ledger, its envelope and its data unchanged.</summary>
+/// <summary>
+/// An event as export and tail print it: its place in the ledger, its envelope and its data unchanged. Export adds the
+/// leaf hash the Merkle log holds for it, when the store keeps one, so that an offline verifier can name an event whose
+/// content no longer gives it.
+/// </summary>
 public sealed record EventLine(long Position, string Stream, long Version, string Type, string? StatementId, string Organization,
-    DateTimeOffset? PublishedAt, DateTimeOffset RecordedAt, string RecordedBy, JsonElement Data)
+    DateTimeOffset? PublishedAt, DateTimeOffset RecordedAt, string RecordedBy, JsonElement Data,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LeafHash = null)
 {
-    public static EventLine From(StoredEvent e)
+    public static EventLine From(StoredEvent e, byte[]? leafHash = null)
     {
         using var data = JsonDocument.Parse(e.Data);
-        return new(e.Position, e.Stream, e.Version, e.Type, e.StatementId, e.Organization, e.PublishedAt, e.RecordedAt, e.RecordedBy, data.RootElement.Clone());
+        return new(e.Position, e.Stream, e.Version, e.Type, e.StatementId, e.Organization, e.PublishedAt, e.RecordedAt, e.RecordedBy, data.RootElement.Clone(),
+            leafHash is null ? null : Convert.ToBase64String(leafHash));
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, LedgerJson.OutputLine);
@@ -39,11 +47,13 @@ public static class StreamCommands
                 await writer.WriteLineAsync(Csv.Header);
             }
 
+            var leaves = !csv && context.Store is IVerifiableStore verifiable ? new LeafHashes(verifiable.Merkle, cancellationToken) : null;
+            await using var disposeLeaves = leaves;
             await foreach (var e in context.Store.ReadAllAsync(1, null, cancellationToken))
             {
                 if (!csv)
                 {
-                    await writer.WriteLineAsync(EventLine.From(e).ToJson());
+                    await writer.WriteLineAsync(EventLine.From(e, leaves is null ? null : await leaves.AtAsync(e.Position)).ToJson());
                 }
                 else if (EventEnvelope.ToEvent(e) is Statement s)
                 {
@@ -125,6 +135,33 @@ internal sealed class TailCheckpoint(string path)
         File.WriteAllText(temporary, position.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
         File.Move(temporary, path, overwrite: true);
     }
+}
+
+/// <summary>The log's leaves read alongside the events in global order: both ascend by position.</summary>
+internal sealed class LeafHashes(IMerkleLog log, CancellationToken cancellationToken) : IAsyncDisposable
+{
+    private readonly IAsyncEnumerator<MerkleLeaf> leaves = log.ReadLeavesAsync(0, cancellationToken).GetAsyncEnumerator(cancellationToken);
+    private bool more = true;
+    private bool started;
+
+    /// <summary>The hash of the leaf at this position; null when no leaf covers it (yet).</summary>
+    public async Task<byte[]?> AtAsync(long position)
+    {
+        if (!started)
+        {
+            started = true;
+            more = await leaves.MoveNextAsync();
+        }
+
+        while (more && leaves.Current.Position < position)
+        {
+            more = await leaves.MoveNextAsync();
+        }
+
+        return more && leaves.Current.Position == position ? leaves.Current.StoredHash : null;
+    }
+
+    public ValueTask DisposeAsync() => leaves.DisposeAsync();
 }
 
 /// <summary>RFC 4180 CSV of statements.</summary>

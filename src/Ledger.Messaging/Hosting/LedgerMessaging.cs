@@ -92,6 +92,7 @@ public static class LedgerMessaging
             builder.Services.AddSingleton(resources.Backend.LeaderLock("notification-relay"));
             builder.Services.AddHostedService<NotificationRelay>();
             resources.Backend.AddWorkerServices(builder.Services);
+            builder.Services.AddLedgerCheckpointSigning(builder.Configuration);
             if (resources.Webhooks is not null)
             {
                 builder.Services.AddHostedService<WebhookCatchUp>();

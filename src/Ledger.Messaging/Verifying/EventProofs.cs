@@ -36,7 +36,7 @@ public sealed class EventProofs(IEventStore store) : IDisposable
             current = await ReopenAsync(current, cancellationToken);
         }
 
-        var proof = await InclusionProof.ForAsync(log, current.Tree, e, cancellationToken: cancellationToken);
+        var proof = await ProveInclusion.InTreeAsync(log, current.Tree, e, cancellationToken: cancellationToken);
         if (proof is not null && current.Proofs.Count < Remembered)
         {
             current.Proofs.TryAdd(e.Position, proof);

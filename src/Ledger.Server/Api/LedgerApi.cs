@@ -120,6 +120,7 @@ internal sealed class LedgerExceptionHandler : IExceptionHandler
             ArgumentException => (StatusCodes.Status400BadRequest, "Invalid request"),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request"),
             Ledger.Storage.ConcurrencyConflictException => (StatusCodes.Status409Conflict, "Conflict"),
+            Ledger.Verification.LogIntegrityException => (StatusCodes.Status500InternalServerError, "The log does not verify"),
             _ => (0, string.Empty),
         };
         if (status == 0)

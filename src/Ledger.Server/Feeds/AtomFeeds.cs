@@ -96,7 +96,7 @@ public static class AtomFeeds
 
         foreach (var e in slice)
         {
-            if (await InclusionProof.ForAsync(log, tree, e, size, cancellationToken) is { } proof)
+            if (await ProveInclusion.InTreeAsync(log, tree, e, size, cancellationToken) is { } proof)
             {
                 proofs[e.Position] = proof;
             }

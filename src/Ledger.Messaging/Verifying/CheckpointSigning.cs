@@ -1,0 +1,116 @@
+using System.Data.Common;
+using Ledger.Messaging.Hosting;
+using Ledger.Storage;
+using Ledger.Verification;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Ledger.Messaging.Verifying;
+
+/// <summary>
+/// Signs a checkpoint every <see cref="LogOptions.CheckpointSeconds"/> while the tree grows, when the store keeps a
+/// Merkle log and a key is there. One process signs at a time (the backend's leader lock), so that two hosts never race
+/// to sign the same size. A tree that no longer extends the latest checkpoint is never signed: it is logged, and left
+/// for <c>ledger verify</c>.
+/// </summary>
+public sealed class CheckpointSigning(IEventStore store, LedgerBackend backend, LedgerClock clock, LogOptions options, ILogger<CheckpointSigning> logger) : BackgroundService
+{
+    public const string LockName = "checkpoint-signing";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (store is not IVerifiableStore verifiable)
+        {
+            logger.LogInformation("this backend keeps no Merkle log: no checkpoints are signed");
+            return;
+        }
+
+        var path = options.KeyFile is { } named ? Path.GetFullPath(named) : LogKeyFile.DefaultPath(backend);
+        if (path is null || (options.KeyFile is null && !File.Exists(path)))
+        {
+            logger.LogInformation("no log key ({Setting}): no checkpoints are signed", $"{LogOptions.Section}:KeyFile");
+            return;
+        }
+
+        NoteSigner signer;
+        try
+        {
+            signer = LogKeyFile.Load(path);
+        }
+        catch (LogKeyException ex)
+        {
+            logger.LogError("no checkpoints are signed: {Message}", ex.Message);
+            return;
+        }
+
+        using (signer)
+        {
+            await SignWhileLeadingAsync(verifiable.Merkle, signer, stoppingToken);
+        }
+    }
+
+    private async Task SignWhileLeadingAsync(IMerkleLog log, NoteSigner signer, CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromSeconds(options.CheckpointSeconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await using var leadership = await backend.LeaderLock(LockName).AcquireAsync(stoppingToken);
+            using var lead = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, leadership.Lost);
+            try
+            {
+                while (!lead.IsCancellationRequested)
+                {
+                    await SignOnceAsync(log, signer, lead.Token);
+                    await Task.Delay(interval, clock, lead.Token);
+                }
+            }
+            catch (OperationCanceledException) when (leadership.Lost.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning("lost the checkpoint signing lock; standing by");
+            }
+        }
+    }
+
+    private async Task SignOnceAsync(IMerkleLog log, NoteSigner signer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await SignCheckpoint.RunAsync(log, signer, clock, cancellationToken);
+            if (result.Signed)
+            {
+                logger.LogInformation("signed the checkpoint of tree size {Size}", result.Checkpoint.TreeSize);
+            }
+        }
+        catch (LogIntegrityException ex)
+        {
+            logger.LogCritical("refusing to sign a checkpoint: {Message}", ex.Message);
+        }
+        catch (Exception ex) when (ex is DbException || ex.InnerException is DbException || ex is InvalidOperationException)
+        {
+            // A store away, or another signer that kept this size first: the next round tries again.
+            logger.LogWarning("could not sign a checkpoint ({Message}); trying again in the next round", ex.InnerException?.Message ?? ex.Message);
+        }
+    }
+}
+
+public static class CheckpointSigningRegistration
+{
+    /// <summary>
+    /// Signs checkpoints in the background from <c>Ledger:Log:*</c> (see <see cref="LogOptions"/>). Needs the store, the
+    /// backend and the clock registered (<c>AddLedgerMessaging</c> does). Registering twice adds it once.
+    /// </summary>
+    public static IServiceCollection AddLedgerCheckpointSigning(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(d => d.ServiceType == typeof(LogOptions)))
+        {
+            return services;
+        }
+
+        services.AddSingleton(LogOptions.From(configuration));
+        services.AddHostedService<CheckpointSigning>();
+        return services;
+    }
+}
