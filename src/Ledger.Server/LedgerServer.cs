@@ -32,12 +32,14 @@ public static class LedgerServer
         builder.AddLedgerMessaging(new LedgerResources(backend, store, LedgerClock.FromEnvironment(), feed, webhooks, webhookSettings), MessagingRole.Worker);
         builder.AddLedgerHosting(settings);
         builder.AddLedgerApi();
+        builder.AddLedgerLog(backend);
         builder.AddLiveSubscriptions();
         builder.AddLedgerDashboard();
 
         var app = builder.Build();
         app.MapLedgerHosting();
         app.MapLedgerApi();
+        app.MapLedgerLog();
         app.MapLiveSubscriptions();
         app.MapLedgerDashboard();
         app.MapAtomFeeds();

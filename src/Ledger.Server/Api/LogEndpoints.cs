@@ -1,3 +1,5 @@
+using Ledger.Messaging.Hosting;
+using Ledger.Messaging.Verifying;
 using Ledger.Querying;
 using Ledger.Server.Auth;
 using Ledger.Storage;
@@ -5,8 +7,31 @@ using Ledger.Verification;
 
 namespace Ledger.Server.Api;
 
-/// <summary>The tree's current size and root, with the latest signed checkpoint.</summary>
-public sealed record LogState(long TreeSize, string RootHash, CheckpointView? Checkpoint);
+/// <summary>The tree's current size and root, the latest signed checkpoint, and the key that verifies checkpoints.</summary>
+public sealed record LogState(long TreeSize, string RootHash, CheckpointView? Checkpoint, string? VerifierKey);
+
+/// <summary>The public half of the key that signs this ledger's checkpoints, as a note verifier key; null when none is set up.</summary>
+public sealed record LogPublicKey(string? VerifierKey, string? CreatedFile = null);
+
+public static class LedgerLog
+{
+    /// <summary>The log key, set up before the host starts so that the embedded worker signs with it from the start.</summary>
+    public static IHostApplicationBuilder AddLedgerLog(this IHostApplicationBuilder builder, LedgerBackend backend)
+    {
+        builder.Services.AddSingleton(LogEndpoints.SetUpKey(builder.Configuration, backend));
+        return builder;
+    }
+
+    public static WebApplication MapLedgerLog(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<LogPublicKey>() is { CreatedFile: { } created, VerifierKey: var verifier })
+        {
+            app.Logger.LogWarning("created the log key {Path}; checkpoints are signed with it. Verifier key: {VerifierKey}", created, verifier);
+        }
+
+        return app;
+    }
+}
 
 /// <summary>A signed checkpoint: tree size, root (base64), when it was signed, and the whole signed note.</summary>
 public sealed record CheckpointView(long TreeSize, string RootHash, DateTimeOffset SignedAt, string Note)
@@ -29,11 +54,44 @@ internal static class LogEndpoints
 {
     private const string NoteType = "text/plain; charset=utf-8";
 
+    /// <summary>
+    /// Finds the log key (Ledger:Log:KeyFile, else beside a SQLite ledger). An embedded ledger with none gets one on
+    /// first start, named by Ledger:Log:Origin, so that the default set-up signs checkpoints; Ledger:Log:CreateKey=false
+    /// turns that off. Checkpoints are signed by the worker the server embeds.
+    /// </summary>
+    public static LogPublicKey SetUpKey(IConfiguration configuration, LedgerBackend backend)
+    {
+        var options = LogOptions.From(configuration);
+        var path = options.KeyFile is { } named ? Path.GetFullPath(named) : LogKeyFile.DefaultPath(backend);
+        if (path is null)
+        {
+            return new LogPublicKey(null);
+        }
+
+        string? createdFile = null;
+        if (!File.Exists(path) && options.KeyFile is null && configuration.GetValue($"{LogOptions.Section}:CreateKey", true))
+        {
+            using var created = NoteSigner.Generate(configuration[$"{LogOptions.Section}:Origin"] ?? $"{Environment.MachineName.ToLowerInvariant()}/ledger");
+            LogKeyFile.Write(path, created, force: false);
+            createdFile = path;
+        }
+
+        if (!File.Exists(path))
+        {
+            return new LogPublicKey(null);
+        }
+
+        using var signer = LogKeyFile.Load(path);
+        return new LogPublicKey(signer.Verifier.ToString(), createdFile);
+    }
+
     public static void Map(RouteGroupBuilder api)
     {
         var log = api.MapGroup("/log");
         log.MapGet("/", State).WithName("GetLog").WithSummary("The Merkle log's size and root hash, and its latest signed checkpoint")
             .Produces<LogState>().ProducesProblem(StatusCodes.Status404NotFound);
+        log.MapGet("/key", Key).WithName("GetLogKey").WithSummary("The note verifier key of the checkpoints' signer (text/plain): <origin>+<key id>+<base64 Ed25519 public key>")
+            .Produces<string>(contentType: "text/plain").ProducesProblem(StatusCodes.Status404NotFound);
         log.MapGet("/checkpoint", Latest).WithName("GetLatestCheckpoint").WithSummary("The latest signed checkpoint as a C2SP signed note (text/plain)")
             .Produces<string>(contentType: "text/plain").ProducesProblem(StatusCodes.Status404NotFound);
         log.MapGet("/checkpoints", Checkpoints).WithName("ListCheckpoints").WithSummary("Every signed checkpoint, smallest tree first")
@@ -51,7 +109,11 @@ internal static class LogEndpoints
     private static IResult NoLog() =>
         Problems.Result(StatusCodes.Status404NotFound, "No Merkle log", "this ledger's backend keeps no Merkle log of its events");
 
-    private static async Task<IResult> State(IEventStore store, CancellationToken cancellationToken)
+    private static IResult Key(LogPublicKey key) =>
+        key.VerifierKey is { } text ? Results.Text(text + "\n", NoteType)
+        : Problems.Result(StatusCodes.Status404NotFound, "No log key", $"this ledger signs no checkpoints: create a key with `ledger log key create` or set {LogOptions.Section}:KeyFile");
+
+    private static async Task<IResult> State(IEventStore store, LogPublicKey key, CancellationToken cancellationToken)
     {
         if (store is not IVerifiableStore { Merkle: var log })
         {
@@ -61,7 +123,7 @@ internal static class LogEndpoints
         var tree = await log.OpenTreeAsync(cancellationToken);
         var root = await MerkleProofs.RootAsync(tree, tree.Size, cancellationToken);
         var latest = await log.LatestCheckpointAsync(cancellationToken);
-        return ReadEndpoints.Json(new LogState(tree.Size, Convert.ToBase64String(root), latest is null ? null : CheckpointView.From(latest)));
+        return ReadEndpoints.Json(new LogState(tree.Size, Convert.ToBase64String(root), latest is null ? null : CheckpointView.From(latest), key.VerifierKey));
     }
 
     private static async Task<IResult> Latest(IEventStore store, CancellationToken cancellationToken) =>
