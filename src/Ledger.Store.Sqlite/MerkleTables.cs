@@ -13,7 +13,7 @@ namespace Ledger.Store.Sqlite;
 /// </summary>
 internal sealed class MerkleTables : IDisposable
 {
-    public const int StoredFromLevel = 4;
+    public const int StoredFromLevel = 6;
     public const int LeavesPerRow = 256;
 
     /// <summary>The tables of schema 2, append-only like the events.</summary>

@@ -361,10 +361,23 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
     private static byte[][] LeafHashes(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events)
     {
         var hashes = new byte[events.Count][];
-        for (var i = 0; i < events.Count; i++)
+        void Hash(int i)
         {
             var e = events[i];
             hashes[i] = CanonicalEvent.LeafHash(new StoredEvent(0, stream, expectedVersion + i + 1, e.Type, e.StatementId, e.Organization, e.PublishedAt, e.RecordedAt, e.RecordedBy, e.Data));
+        }
+
+        // A document's worth of events is hashed on every core the import leaves idle.
+        if (events.Count >= 16)
+        {
+            Parallel.For(0, events.Count, Hash);
+        }
+        else
+        {
+            for (var i = 0; i < events.Count; i++)
+            {
+                Hash(i);
+            }
         }
 
         return hashes;
