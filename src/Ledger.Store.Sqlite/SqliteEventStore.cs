@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Ledger.Storage;
+using Ledger.Verification;
 using Microsoft.Data.Sqlite;
 
 namespace Ledger.Store.Sqlite;
@@ -8,12 +9,13 @@ namespace Ledger.Store.Sqlite;
 /// <summary>
 /// The embedded default: one SQLite file in WAL mode with synchronous=FULL, so every acknowledged
 /// append survives a crash or power loss. Events are append-only: triggers refuse updates and deletes.
+/// Every append also extends the Merkle tree over the events in its transaction (see <see cref="MerkleTables"/>).
 /// </summary>
-public sealed class SqliteEventStore : IEventStore
+public sealed class SqliteEventStore : IEventStore, IVerifiableStore
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
-    private const string Columns = "position, stream_id, stream_version, event_type, statement_id, organization, published_at, recorded_at, recorded_by, data";
+    internal const string Columns = "position, stream_id, stream_version, event_type, statement_id, organization, published_at, recorded_at, recorded_by, data";
 
     /// <summary>The events table with its indexes and its append-only triggers; public so that baselines measure the same table.</summary>
     public const string EventsTable = """
@@ -39,13 +41,16 @@ public sealed class SqliteEventStore : IEventStore
         """;
 
     private readonly string connectionString;
+    private readonly bool merkleTree;
     private readonly SemaphoreSlim appended = new(0);
     private readonly SemaphoreSlim writeLock = new(1, 1);
     private Writer? writer;
     private int waiting;
 
-    private SqliteEventStore(string path)
+    private SqliteEventStore(string path, SqliteStoreOptions options)
     {
+        merkleTree = options.MerkleTree;
+        Merkle = new SqliteMerkleLog(this);
         Path = System.IO.Path.GetFullPath(path);
         connectionString = new SqliteConnectionStringBuilder
         {
@@ -58,10 +63,15 @@ public sealed class SqliteEventStore : IEventStore
 
     public string Path { get; }
 
+    public IMerkleLog Merkle { get; }
+
     /// <summary>How often a subscriber looks for events appended by other processes.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
-    public static async Task<SqliteEventStore> OpenAsync(string path, CancellationToken cancellationToken = default)
+    public static Task<SqliteEventStore> OpenAsync(string path, CancellationToken cancellationToken = default) =>
+        OpenAsync(path, new SqliteStoreOptions(), cancellationToken);
+
+    internal static async Task<SqliteEventStore> OpenAsync(string path, SqliteStoreOptions options, CancellationToken cancellationToken = default)
     {
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
@@ -69,13 +79,13 @@ public sealed class SqliteEventStore : IEventStore
             Directory.CreateDirectory(directory);
         }
 
-        var store = new SqliteEventStore(path);
+        var store = new SqliteEventStore(path, options);
         await store.MigrateAsync(cancellationToken);
         return store;
     }
 
     /// <summary>A pooled connection; writers also get synchronous=FULL so that a commit is on disk when it returns.</summary>
-    private async Task<SqliteConnection> ConnectAsync(CancellationToken cancellationToken, bool write = false)
+    internal async Task<SqliteConnection> ConnectAsync(CancellationToken cancellationToken, bool write = false)
     {
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
@@ -107,18 +117,31 @@ public sealed class SqliteEventStore : IEventStore
             return;
         }
 
-        command.CommandText = $"""
-            BEGIN IMMEDIATE;
-            CREATE TABLE IF NOT EXISTS streams (
-                stream_id TEXT PRIMARY KEY,
-                organization TEXT NOT NULL,
-                version INTEGER NOT NULL
-            ) WITHOUT ROWID;
-            {EventsTable}
-            PRAGMA user_version = {SchemaVersion};
-            COMMIT;
-            """;
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        // Again under the write lock: another process may have migrated the file meanwhile.
+        using var transaction = connection.BeginTransaction();
+        command.Transaction = transaction;
+        version = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        if (version < SchemaVersion)
+        {
+            command.CommandText = $"""
+                CREATE TABLE IF NOT EXISTS streams (
+                    stream_id TEXT PRIMARY KEY,
+                    organization TEXT NOT NULL,
+                    version INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                {EventsTable}
+                {MerkleTables.Schema}
+                PRAGMA user_version = {SchemaVersion};
+                """;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+
+            // Schema 1 had no tree: backfill it over the events already recorded, in the same transaction.
+            using var tree = new MerkleTables(connection) { Transaction = transaction };
+            var (events, size) = tree.Sizes();
+            tree.CatchUp(tree.LoadFrontier(size), events);
+        }
+
+        transaction.Commit();
     }
 
     public async Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)
@@ -129,11 +152,13 @@ public sealed class SqliteEventStore : IEventStore
             throw new ArgumentException("nothing to append", nameof(events));
         }
 
+        // Leaf hashes leave out the position, so they are computed before waiting for the writer.
+        var leafHashes = merkleTree ? LeafHashes(stream, expectedVersion, events) : null;
         await writeLock.WaitAsync(cancellationToken);
         try
         {
             writer ??= new Writer(await ConnectAsync(cancellationToken, write: true));
-            var result = writer.Append(stream, expectedVersion, events);
+            var result = writer.Append(stream, expectedVersion, events, leafHashes);
             Wake();
             return result;
         }
@@ -315,23 +340,52 @@ public sealed class SqliteEventStore : IEventStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return new StoredEvent(
-                reader.GetInt64(0),
-                reader.GetString(1),
-                reader.GetInt64(2),
-                reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.GetString(5),
-                reader.IsDBNull(6) ? null : Parse(reader.GetString(6)),
-                Parse(reader.GetString(7)),
-                reader.GetString(8),
-                reader.GetString(9));
+            yield return ToStored(reader);
         }
     }
 
-    private static string Format(DateTimeOffset at) => at.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
+    /// <summary>The event of the current row of a reader over <see cref="Columns"/>.</summary>
+    internal static StoredEvent ToStored(SqliteDataReader reader) => new(
+        reader.GetInt64(0),
+        reader.GetString(1),
+        reader.GetInt64(2),
+        reader.GetString(3),
+        reader.IsDBNull(4) ? null : reader.GetString(4),
+        reader.GetString(5),
+        reader.IsDBNull(6) ? null : Parse(reader.GetString(6)),
+        Parse(reader.GetString(7)),
+        reader.GetString(8),
+        reader.GetString(9));
 
-    private static DateTimeOffset Parse(string text) =>
+    /// <summary>The leaf hashes of events as they will be stored: versions follow the expected one, and the position is no part of them.</summary>
+    private static byte[][] LeafHashes(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events)
+    {
+        var hashes = new byte[events.Count][];
+        void Hash(int i)
+        {
+            var e = events[i];
+            hashes[i] = CanonicalEvent.LeafHash(new StoredEvent(0, stream, expectedVersion + i + 1, e.Type, e.StatementId, e.Organization, e.PublishedAt, e.RecordedAt, e.RecordedBy, e.Data));
+        }
+
+        // A document's worth of events is hashed on every core the import leaves idle.
+        if (events.Count >= 16)
+        {
+            Parallel.For(0, events.Count, Hash);
+        }
+        else
+        {
+            for (var i = 0; i < events.Count; i++)
+            {
+                Hash(i);
+            }
+        }
+
+        return hashes;
+    }
+
+    internal static string Format(DateTimeOffset at) => at.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
+
+    internal static DateTimeOffset Parse(string text) =>
         DateTimeOffset.ParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     /// <summary>
@@ -345,10 +399,15 @@ public sealed class SqliteEventStore : IEventStore
         private readonly SqliteCommand insert;
         private readonly SqliteCommand upsert;
         private readonly SqliteCommand lastPosition;
+        private readonly MerkleTables tree;
+
+        // The tree's right edge as this writer last left it; re-validated in every append, since another process may write the file.
+        private MerkleFrontier? frontier;
 
         public Writer(SqliteConnection connection)
         {
             this.connection = connection;
+            tree = new MerkleTables(connection);
             check = Command("SELECT version FROM streams WHERE stream_id = $stream", "$stream");
             insert = Command(
                 """
@@ -377,10 +436,11 @@ public sealed class SqliteEventStore : IEventStore
             return command;
         }
 
-        public AppendResult Append(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events)
+        public AppendResult Append(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, IReadOnlyList<byte[]>? leafHashes)
         {
             using var transaction = connection.BeginTransaction();
             check.Transaction = insert.Transaction = upsert.Transaction = lastPosition.Transaction = transaction;
+            tree.Transaction = transaction;
             check.Parameters[0].Value = stream;
             var actual = check.ExecuteScalar() is long v ? v : 0L;
             if (actual != expectedVersion)
@@ -414,12 +474,58 @@ public sealed class SqliteEventStore : IEventStore
 
             // Positions are rowids, and this transaction holds the write lock: the events got consecutive positions.
             var last = (long)lastPosition.ExecuteScalar()!;
+            if (leafHashes is not null)
+            {
+                AppendLeaves(last - events.Count, leafHashes);
+            }
+
             upsert.Parameters[0].Value = stream;
             upsert.Parameters[1].Value = events[0].Organization;
             upsert.Parameters[2].Value = version;
             upsert.ExecuteNonQuery();
-            transaction.Commit();
+            try
+            {
+                transaction.Commit();
+            }
+            catch
+            {
+                frontier = null;
+                throw;
+            }
+
             return new AppendResult(version, last - events.Count + 1, last);
+        }
+
+        /// <summary>Extends the tree by the leaves of the events just inserted after position <paramref name="before"/>.</summary>
+        private void AppendLeaves(long before, IReadOnlyList<byte[]> leafHashes)
+        {
+            try
+            {
+                var (_, size) = tree.Sizes();
+                if (frontier is null || frontier.Size != size)
+                {
+                    frontier = tree.LoadFrontier(size);
+                }
+
+                // Events appended by a store opened without the tree (the bench's baseline) are hashed from the file.
+                if (size < before)
+                {
+                    tree.CatchUp(frontier, before);
+                }
+
+                if (frontier.Size != before)
+                {
+                    throw new InvalidOperationException($"the Merkle tree holds {frontier.Size} leaves, but the events before this append end at position {before}");
+                }
+
+                tree.Append(frontier, leafHashes);
+            }
+            catch
+            {
+                // The frontier may be ahead of what the rolled-back transaction leaves stored.
+                frontier = null;
+                throw;
+            }
         }
 
         public async ValueTask DisposeAsync()
@@ -428,6 +534,8 @@ public sealed class SqliteEventStore : IEventStore
             {
                 await command.DisposeAsync();
             }
+
+            tree.Dispose();
 
             await connection.DisposeAsync();
         }

@@ -1,5 +1,6 @@
+using System.Buffers;
 using System.Globalization;
-using System.Text;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Ledger.Storage;
 
@@ -25,46 +26,100 @@ public static class CanonicalEvent
     /// <exception cref="JsonException">The event's data is not I-JSON, or a field holds a lone surrogate.</exception>
     public static byte[] Bytes(StoredEvent e)
     {
-        ArgumentNullException.ThrowIfNull(e);
-        using var payload = JsonDocument.Parse(e.Data);
-
-        // Members in RFC 8785 order (ordinal by name), so the envelope needs no second pass.
-        var text = new StringBuilder(e.Data.Length + 256);
-        text.Append('{');
-        Member(text, "matter", first: true).Append(Str(e.Stream));
-        Member(text, "organization").Append(Str(e.Organization));
-        Member(text, "payload");
-        JsonCanonicalizer.Write(payload.RootElement, text);
-        Member(text, "publishedAt").Append(e.PublishedAt is { } published ? Str(Time(published)) : "null");
-        Member(text, "recordedAt").Append(Str(Time(e.RecordedAt)));
-        Member(text, "recordedBy").Append(Str(e.RecordedBy));
-        Member(text, "statementId").Append(e.StatementId is { } id ? Str(id) : "null");
-        Member(text, "type").Append(Str(e.Type));
-        Member(text, "version").Append(JsonCanonicalizer.FormatNumber(e.Version));
-        text.Append('}');
-        return JsonCanonicalizer.ToUtf8(text.ToString());
+        using var writer = Write(e, prefix: false);
+        return writer.Written.ToArray();
     }
 
     /// <summary>The Merkle leaf hash of the event: SHA-256(0x00 || canonical bytes).</summary>
-    public static byte[] LeafHash(StoredEvent e) => MerkleHashes.Leaf(Bytes(e));
-
-    private static StringBuilder Member(StringBuilder text, string name, bool first = false)
+    /// <exception cref="JsonException">The event's data is not I-JSON, or a field holds a lone surrogate.</exception>
+    public static byte[] LeafHash(StoredEvent e)
     {
-        if (!first)
+        // The leaf prefix is written ahead of the bytes, so the hash is one call over one buffer.
+        using var writer = Write(e, prefix: true);
+        return SHA256.HashData(writer.Written);
+    }
+
+    private static CanonicalJsonWriter Write(StoredEvent e, bool prefix)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var (utf8, length) = CanonicalJsonWriter.RentUtf8(e.Data);
+        var writer = new CanonicalJsonWriter(length + 512);
+        try
         {
-            text.Append(',');
+            using var payload = JsonDocument.Parse(utf8.AsMemory(0, length));
+            if (prefix)
+            {
+                writer.WriteByte(0x00);
+            }
+
+            // Members in RFC 8785 order (ordinal by name), so the envelope needs no second pass.
+            writer.WriteAscii("{\"matter\":");
+            writer.WriteString(e.Stream);
+            writer.WriteAscii(",\"organization\":");
+            writer.WriteString(e.Organization);
+            writer.WriteAscii(",\"payload\":");
+            writer.WriteValue(payload.RootElement);
+            writer.WriteAscii(",\"publishedAt\":");
+            WriteTime(writer, e.PublishedAt);
+            writer.WriteAscii(",\"recordedAt\":");
+            WriteTime(writer, e.RecordedAt);
+            writer.WriteAscii(",\"recordedBy\":");
+            writer.WriteString(e.RecordedBy);
+            writer.WriteAscii(",\"statementId\":");
+            if (e.StatementId is { } id)
+            {
+                writer.WriteString(id);
+            }
+            else
+            {
+                writer.WriteAscii("null");
+            }
+
+            writer.WriteAscii(",\"type\":");
+            writer.WriteString(e.Type);
+            writer.WriteAscii(",\"version\":");
+            WriteVersion(writer, e.Version);
+            writer.WriteByte((byte)'}');
+            return writer;
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(utf8);
+        }
+    }
+
+    private static void WriteTime(CanonicalJsonWriter writer, DateTimeOffset? at)
+    {
+        if (at is not { } value)
+        {
+            writer.WriteAscii("null");
+            return;
         }
 
-        JsonCanonicalizer.WriteString(name, text);
-        return text.Append(':');
+        Span<char> text = stackalloc char[32];
+        value.UtcDateTime.TryFormat(text, out var written, TimeFormat, CultureInfo.InvariantCulture);
+        writer.WriteByte((byte)'"');
+        writer.WriteAscii(text[..written]);
+        writer.WriteByte((byte)'"');
     }
 
-    private static string Str(string value)
+    /// <summary>Versions are integers, canonical as their digits up to 2^53; beyond, as ECMAScript formats the double.</summary>
+    private static void WriteVersion(CanonicalJsonWriter writer, long version)
     {
-        var text = new StringBuilder(value.Length + 2);
-        JsonCanonicalizer.WriteString(value, text);
-        return text.ToString();
+        if (Math.Abs(version) < (1L << 53))
+        {
+            Span<char> digits = stackalloc char[20];
+            version.TryFormat(digits, out var written, provider: CultureInfo.InvariantCulture);
+            writer.WriteAscii(digits[..written]);
+        }
+        else
+        {
+            writer.WriteAscii(JsonCanonicalizer.FormatNumber(version));
+        }
     }
-
-    private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Ledger.Verification;
 
@@ -11,153 +13,42 @@ namespace Ledger.Verification;
 /// </summary>
 public static class JsonCanonicalizer
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 256 };
 
     /// <exception cref="JsonException">The text is not JSON, or not I-JSON.</exception>
     public static byte[] Canonicalize(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        return Canonicalize(StrictUtf8.GetBytes(json));
+        var (utf8, length) = CanonicalJsonWriter.RentUtf8(json);
+        try
+        {
+            return Canonicalize(utf8.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(utf8);
+        }
     }
 
     /// <exception cref="JsonException">The bytes are not JSON, or not I-JSON.</exception>
     public static byte[] Canonicalize(ReadOnlySpan<byte> utf8Json)
     {
-        using var document = JsonDocument.Parse(utf8Json.ToArray(), new JsonDocumentOptions { MaxDepth = 256 });
+        // The writer copies strings' bytes as they are: they must be UTF-8, and a lone surrogate is not.
+        if (!Utf8.IsValid(utf8Json))
+        {
+            throw new JsonException("the text is not valid UTF-8 (a lone surrogate, which I-JSON forbids, or malformed bytes)");
+        }
+
+        using var document = JsonDocument.Parse(utf8Json.ToArray(), Options);
         return Canonicalize(document.RootElement);
     }
 
     /// <exception cref="JsonException">The value is not I-JSON.</exception>
     public static byte[] Canonicalize(JsonElement value)
     {
-        var text = new StringBuilder();
-        Write(value, text);
-        return ToUtf8(text.ToString());
-    }
-
-    /// <exception cref="JsonException">The text holds a lone surrogate, which I-JSON forbids.</exception>
-    internal static byte[] ToUtf8(string text)
-    {
-        try
-        {
-            return StrictUtf8.GetBytes(text);
-        }
-        catch (EncoderFallbackException e)
-        {
-            throw new JsonException("a string holds a lone surrogate, which I-JSON forbids", e);
-        }
-    }
-
-    /// <summary>The canonical text of a value, for embedding in larger canonical documents.</summary>
-    internal static void Write(JsonElement value, StringBuilder text)
-    {
-        switch (value.ValueKind)
-        {
-            case JsonValueKind.Object:
-                var members = new List<KeyValuePair<string, JsonElement>>();
-                var names = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var member in value.EnumerateObject())
-                {
-                    if (!names.Add(member.Name))
-                    {
-                        throw new JsonException($"duplicate member name \"{member.Name}\", which I-JSON forbids");
-                    }
-
-                    members.Add(new(member.Name, member.Value));
-                }
-
-                // Ordinal comparison of .NET strings is by UTF-16 code unit, as RFC 8785 section 3.2.3 asks.
-                members.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
-                text.Append('{');
-                for (var i = 0; i < members.Count; i++)
-                {
-                    if (i > 0)
-                    {
-                        text.Append(',');
-                    }
-
-                    WriteString(members[i].Key, text);
-                    text.Append(':');
-                    Write(members[i].Value, text);
-                }
-
-                text.Append('}');
-                break;
-            case JsonValueKind.Array:
-                text.Append('[');
-                var first = true;
-                foreach (var item in value.EnumerateArray())
-                {
-                    if (!first)
-                    {
-                        text.Append(',');
-                    }
-
-                    first = false;
-                    Write(item, text);
-                }
-
-                text.Append(']');
-                break;
-            case JsonValueKind.String:
-                WriteString(ReadString(value), text);
-                break;
-            case JsonValueKind.Number:
-                text.Append(FormatNumber(ParseNumber(value.GetRawText())));
-                break;
-            case JsonValueKind.True:
-                text.Append("true");
-                break;
-            case JsonValueKind.False:
-                text.Append("false");
-                break;
-            case JsonValueKind.Null:
-                text.Append("null");
-                break;
-            default:
-                throw new JsonException($"unexpected JSON value kind {value.ValueKind}");
-        }
-    }
-
-    /// <summary>A JSON string literal with RFC 8785's escaping: only quote, backslash and control characters.</summary>
-    internal static void WriteString(string value, StringBuilder text)
-    {
-        text.Append('"');
-        foreach (var c in value)
-        {
-            switch (c)
-            {
-                case '"':
-                    text.Append("\\\"");
-                    break;
-                case '\\':
-                    text.Append("\\\\");
-                    break;
-                case '\b':
-                    text.Append("\\b");
-                    break;
-                case '\f':
-                    text.Append("\\f");
-                    break;
-                case '\n':
-                    text.Append("\\n");
-                    break;
-                case '\r':
-                    text.Append("\\r");
-                    break;
-                case '\t':
-                    text.Append("\\t");
-                    break;
-                case < ' ':
-                    text.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    break;
-                default:
-                    text.Append(c);
-                    break;
-            }
-        }
-
-        text.Append('"');
+        using var writer = new CanonicalJsonWriter(256);
+        writer.WriteValue(value);
+        return Utf8.IsValid(writer.Written) ? writer.Written.ToArray() : throw new JsonException("a string is not valid UTF-8");
     }
 
     /// <summary>
@@ -231,23 +122,5 @@ public static class JsonCanonicalizer
 
         var digits = all[leading..].TrimEnd('0');
         return (digits, integerDigits - leading + exponent);
-    }
-
-    private static double ParseNumber(string raw)
-    {
-        var parsed = double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture);
-        return double.IsFinite(parsed) ? parsed : throw new JsonException($"the number {raw} is out of the IEEE 754 double range, which I-JSON forbids");
-    }
-
-    private static string ReadString(JsonElement value)
-    {
-        try
-        {
-            return value.GetString()!;
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new JsonException("a string holds a lone surrogate, which I-JSON forbids", e);
-        }
     }
 }

@@ -20,9 +20,13 @@ internal static class LedgerImport
     public const string Actor = "ledger-bench";
 
     /// <summary>Into the SQLite ledger file at <paramref name="path"/>.</summary>
-    public static async Task<ImportTiming> RunAsync(string path, DocumentSet documents, CancellationToken cancellationToken)
+    public static Task<ImportTiming> RunAsync(string path, DocumentSet documents, CancellationToken cancellationToken) =>
+        RunAsync(path, documents, merkleTree: true, cancellationToken);
+
+    /// <summary>Into the SQLite ledger file at <paramref name="path"/>, with or without the Merkle tree written by each append.</summary>
+    public static async Task<ImportTiming> RunAsync(string path, DocumentSet documents, bool merkleTree, CancellationToken cancellationToken)
     {
-        await using var store = await SqliteEventStore.OpenAsync(path, cancellationToken);
+        await using var store = await SqliteEventStore.OpenAsync(path, new SqliteStoreOptions { MerkleTree = merkleTree }, cancellationToken);
         return await RunAsync(store, new SqliteBackend(path), documents, cancellationToken);
     }
 

@@ -1,0 +1,60 @@
+using Ledger.Bench.Corpus;
+using Ledger.Bench.Imports;
+
+namespace Ledger.Bench.Scenarios;
+
+/// <summary>
+/// What the Merkle tree costs the embedded import: the same documents into fresh files with the tree written by every
+/// append and without it, alternating (with, without, with, ...) so that drift of the machine hits both; the best of each counts.
+/// </summary>
+internal sealed class MerkleAppendScenario : IScenario
+{
+    public const double Target = 0.9;
+
+    public string Name => "merkle-append";
+
+    public async Task<ScenarioResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var documents = context.Documents;
+        var statements = documents.Statements;
+        var few = new DocumentSet(documents.Documents.Take(20).ToList());
+        BenchContext.Progress($"warming up on {few.Statements:N0} statements");
+        await LedgerImport.RunAsync(context.NewFile("merkle-warm-up-with"), few, merkleTree: true, cancellationToken);
+        await LedgerImport.RunAsync(context.NewFile("merkle-warm-up-without"), few, merkleTree: false, cancellationToken);
+
+        var with = new List<ImportTiming>();
+        var without = new List<ImportTiming>();
+        for (var run = 1; run <= context.Options.Runs; run++)
+        {
+            BenchContext.Settle();
+            with.Add(await LedgerImport.RunAsync(context.NewFile($"merkle-with-run{run}"), documents, merkleTree: true, cancellationToken));
+            BenchContext.Progress($"with the tree, run {run}: {Rate(statements, with[^1].Total):N0} statements/s ({with[^1].Total.TotalSeconds:F2} s)");
+            BenchContext.Settle();
+            without.Add(await LedgerImport.RunAsync(context.NewFile($"merkle-without-run{run}"), documents, merkleTree: false, cancellationToken));
+            BenchContext.Progress($"without the tree, run {run}: {Rate(statements, without[^1].Total):N0} statements/s ({without[^1].Total.TotalSeconds:F2} s)");
+        }
+
+        var bestWith = with.Min(r => r.Total);
+        var bestWithout = without.Min(r => r.Total);
+        var figures = new List<Figure>
+        {
+            new("statements", statements, "count", $"{documents.Documents.Count:N0} documents (one append each) over {documents.Matters.Count} matters"),
+            new("with the tree, best run", Rate(statements, bestWith), "statements/s", $"{bestWith.TotalSeconds:F2} s"),
+            new("without the tree, best run", Rate(statements, bestWithout), "statements/s", $"{bestWithout.TotalSeconds:F2} s"),
+        };
+        for (var run = 0; run < with.Count; run++)
+        {
+            figures.Add(new($"with the tree, run {run + 1}", Rate(statements, with[run].Total), "statements/s", $"{with[run].Total.TotalSeconds:F2} s"));
+            figures.Add(new($"without the tree, run {run + 1}", Rate(statements, without[run].Total), "statements/s", $"{without[run].Total.TotalSeconds:F2} s"));
+        }
+
+        return new ScenarioResult(
+            Name,
+            "Statements per second imported through the same path as import-throughput (DisclosureReader, ImportDocument, the Wolverine handler) into a fresh SqliteEventStore, "
+                + "once with the Merkle tree extended in every append transaction (leaf hashes of the RFC 8785 canonical events, leaf rows, stored nodes) and once opened without it.",
+            figures,
+            [new Check("import throughput, with the Merkle tree / without", bestWithout / bestWith, Target)]);
+    }
+
+    private static double Rate(int statements, TimeSpan elapsed) => statements / elapsed.TotalSeconds;
+}

@@ -1,0 +1,129 @@
+using System.Runtime.CompilerServices;
+using Ledger.Storage;
+using Ledger.Verification;
+using Microsoft.Data.Sqlite;
+
+namespace Ledger.Store.Sqlite;
+
+/// <summary>The Merkle log of a SQLite ledger file: reads of the tables the appends extend, and the signed checkpoints.</summary>
+internal sealed class SqliteMerkleLog(SqliteEventStore store) : IMerkleLog
+{
+    private const int LeavesPerRead = 1024;
+
+    public async Task<IMerkleNodeSource> OpenTreeAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await store.ConnectAsync(cancellationToken);
+        using var tree = new MerkleTables(connection);
+        return new TreeAtSize(store, tree.Sizes().Tree);
+    }
+
+    public async Task<long?> LeafIndexAsync(long position, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await store.ConnectAsync(cancellationToken);
+        using var tree = new MerkleTables(connection);
+        return position >= 1 && position <= tree.Sizes().Tree ? position - 1 : null;
+    }
+
+    public async IAsyncEnumerable<MerkleLeaf> ReadLeavesAsync(long fromIndex = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fromIndex);
+        await using var connection = await store.ConnectAsync(cancellationToken);
+
+        // One read transaction: the leaves and the events are of the same moment.
+        using var transaction = connection.BeginTransaction(deferred: true);
+        using var tree = new MerkleTables(connection) { Transaction = transaction };
+        await using var read = connection.CreateCommand();
+        read.Transaction = transaction;
+        read.CommandText = $"SELECT {SqliteEventStore.Columns} FROM events WHERE position > $from AND position <= $to ORDER BY position";
+        var from = read.Parameters.Add(new SqliteParameter { ParameterName = "$from" });
+        var to = read.Parameters.Add(new SqliteParameter { ParameterName = "$to" });
+        var size = tree.Sizes().Tree;
+        for (var start = fromIndex; start < size; start += LeavesPerRead)
+        {
+            var end = Math.Min(size, start + LeavesPerRead);
+            var hashes = tree.ReadLeaves(start, end);
+            from.Value = start;
+            to.Value = end;
+            var events = new Dictionary<long, StoredEvent>();
+            await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var e = SqliteEventStore.ToStored(reader);
+                    events[e.Position] = e;
+                }
+            }
+
+            for (var i = start; i < end; i++)
+            {
+                yield return new MerkleLeaf(i, i + 1, hashes[i - start], events.GetValueOrDefault(i + 1));
+            }
+        }
+    }
+
+    public async Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default) =>
+        (await ReadCheckpointsAsync("ORDER BY tree_size DESC LIMIT 1", null, cancellationToken)).SingleOrDefault();
+
+    public async Task<IReadOnlyList<StoredCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken = default) =>
+        await ReadCheckpointsAsync("ORDER BY tree_size", null, cancellationToken);
+
+    public async Task AddCheckpointAsync(StoredCheckpoint checkpoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        await using var connection = await store.ConnectAsync(cancellationToken, write: true);
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO checkpoints (tree_size, root, note, signed_at) VALUES ($size, $root, $note, $at) ON CONFLICT (tree_size) DO NOTHING";
+        insert.Parameters.AddWithValue("$size", checkpoint.TreeSize);
+        insert.Parameters.AddWithValue("$root", checkpoint.RootHash);
+        insert.Parameters.AddWithValue("$note", checkpoint.Note);
+        insert.Parameters.AddWithValue("$at", SqliteEventStore.Format(checkpoint.SignedAt));
+        if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
+        {
+            return;
+        }
+
+        var kept = (await ReadCheckpointsAsync("WHERE tree_size = $size", checkpoint.TreeSize, cancellationToken)).Single();
+        if (!Same(kept, checkpoint))
+        {
+            throw new InvalidOperationException($"a different checkpoint of tree size {checkpoint.TreeSize} is kept; checkpoints are never changed");
+        }
+    }
+
+    /// <summary>Whether two checkpoints are the same; records compare arrays by reference.</summary>
+    internal static bool Same(StoredCheckpoint a, StoredCheckpoint b) =>
+        a.TreeSize == b.TreeSize && a.RootHash.AsSpan().SequenceEqual(b.RootHash) && a.Note == b.Note && a.SignedAt == b.SignedAt;
+
+    private async Task<List<StoredCheckpoint>> ReadCheckpointsAsync(string clause, long? size, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT tree_size, root, note, signed_at FROM checkpoints {clause}";
+        if (size is { } s)
+        {
+            command.Parameters.AddWithValue("$size", s);
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<StoredCheckpoint>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new StoredCheckpoint(reader.GetInt64(0), (byte[])reader.GetValue(1), reader.GetString(2), SqliteEventStore.Parse(reader.GetString(3))));
+        }
+
+        return list;
+    }
+
+    /// <summary>The tree as committed when opened: complete subtrees never change, so later appends do not disturb it.</summary>
+    private sealed class TreeAtSize(SqliteEventStore store, long size) : IMerkleNodeSource
+    {
+        public long Size => size;
+
+        public async ValueTask<IReadOnlyList<byte[]>> GetNodesAsync(IReadOnlyList<MerkleNodeId> nodes, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(nodes);
+            await using var connection = await store.ConnectAsync(cancellationToken);
+            using var tree = new MerkleTables(connection);
+            return tree.GetNodes(size, nodes);
+        }
+    }
+}

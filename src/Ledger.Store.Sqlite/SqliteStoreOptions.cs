@@ -1,0 +1,8 @@
+namespace Ledger.Store.Sqlite;
+
+/// <summary>How a store opens its file. Internal: only the bench opens a store without the tree, to measure what it costs.</summary>
+internal sealed class SqliteStoreOptions
+{
+    /// <summary>Whether appends extend the Merkle tree. A store that appends without it leaves the tree behind; the next append with it catches up.</summary>
+    public bool MerkleTree { get; init; } = true;
+}

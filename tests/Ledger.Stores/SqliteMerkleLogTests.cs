@@ -1,0 +1,237 @@
+using Ledger.Storage;
+using Ledger.Store.Sqlite;
+using Ledger.Verification;
+using Microsoft.Data.Sqlite;
+
+namespace Ledger.Stores;
+
+/// <summary>The Merkle log conformance on the embedded store, and what only a file shows: reopening, migration, several writers, tampering.</summary>
+public sealed class SqliteMerkleLogTests : MerkleLogConformance, IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("ledger-merkle-").FullName;
+
+    protected override async Task<IEventStore> OpenFreshAsync() => await SqliteEventStore.OpenAsync(NewPath());
+
+    /// <summary>The embedded store extends the tree in the append transaction: nothing to wait for.</summary>
+    protected override Task CatchUpAsync(IEventStore store) => Task.CompletedTask;
+
+    private string NewPath() => Path.Combine(directory, $"{Guid.NewGuid():N}.db");
+
+    private static async Task<SqliteConnection> RawAsync(string path)
+    {
+        var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static async Task<long> ExecuteAsync(SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return await command.ExecuteScalarAsync() is long result ? result : 0L;
+    }
+
+    /// <summary>The leaves whose stored event no longer hashes to the leaf hash the tree holds (or is gone).</summary>
+    private static async Task<List<long>> MismatchesAsync(IEventStore store) =>
+        (await ListAsync(Log(store).ReadLeavesAsync()))
+            .Where(l => l.Event is null || !CanonicalEvent.LeafHash(l.Event).AsSpan().SequenceEqual(l.StoredHash))
+            .Select(l => l.Index)
+            .ToList();
+
+    [Fact]
+    public async Task The_tree_survives_reopening_and_keeps_growing()
+    {
+        var path = NewPath();
+        await using (var store = await SqliteEventStore.OpenAsync(path))
+        {
+            await AppendRandomlyAsync(store, 70, seed: 11);
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using var reopened = await SqliteEventStore.OpenAsync(path);
+        Assert.Equal(70, (await reopened.Merkle.OpenTreeAsync()).Size);
+        await AppendRandomlyAsync(reopened, 40, seed: 12);
+        await AssertTreeAsync(reopened);
+    }
+
+    [Fact]
+    public async Task A_schema_1_file_is_migrated_and_its_events_backfilled_into_the_tree()
+    {
+        var path = NewPath();
+        var events = Enumerable.Range(0, 300).Select(i => (Matter: $"m/{i % 3}", Version: (i / 3) + 1L, Event: Event($"v1-{i}", $"m/{i % 3}"))).ToList();
+        await using (var connection = await RawAsync(path))
+        {
+            // The schema of the first release: streams and events, user_version 1.
+            await ExecuteAsync(connection, $"""
+                PRAGMA journal_mode=WAL;
+                CREATE TABLE streams (stream_id TEXT PRIMARY KEY, organization TEXT NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID;
+                {SqliteEventStore.EventsTable}
+                PRAGMA user_version = 1;
+                """);
+            await using var transaction = connection.BeginTransaction();
+            foreach (var (matter, version, e) in events)
+            {
+                await using var insert = connection.CreateCommand();
+                insert.CommandText = """
+                    INSERT INTO events (stream_id, stream_version, event_type, statement_id, organization, published_at, recorded_at, recorded_by, data)
+                    VALUES ($stream, $version, $type, $statement, $organization, $published, $recorded, $by, $data)
+                    """;
+                insert.Parameters.AddWithValue("$stream", matter);
+                insert.Parameters.AddWithValue("$version", version);
+                insert.Parameters.AddWithValue("$type", e.Type);
+                insert.Parameters.AddWithValue("$statement", e.StatementId);
+                insert.Parameters.AddWithValue("$organization", e.Organization);
+                insert.Parameters.AddWithValue("$published", SqliteEventStore.Format(e.PublishedAt!.Value));
+                insert.Parameters.AddWithValue("$recorded", SqliteEventStore.Format(e.RecordedAt));
+                insert.Parameters.AddWithValue("$by", e.RecordedBy);
+                insert.Parameters.AddWithValue("$data", e.Data);
+                await insert.ExecuteNonQueryAsync();
+            }
+
+            await ExecuteAsync(connection, "INSERT INTO streams VALUES ('m/0', 'Acme', 100), ('m/1', 'Acme', 100), ('m/2', 'Acme', 100)");
+            await transaction.CommitAsync();
+        }
+
+        await using var store = await SqliteEventStore.OpenAsync(path);
+
+        await using (var connection = await RawAsync(path))
+        {
+            Assert.Equal(2, await ExecuteAsync(connection, "PRAGMA user_version"));
+            Assert.Equal(Enumerable.Range(6, 10).Sum(level => 300 >> level), await ExecuteAsync(connection, "SELECT count(*) FROM merkle_nodes"));
+        }
+
+        Assert.Equal(300, (await store.Merkle.OpenTreeAsync()).Size);
+        Assert.Empty(await MismatchesAsync(store));
+        await store.AppendAsync("m/0", 100, [Event("after-migration", "m/0")]);
+        await AssertTreeAsync(store);
+    }
+
+    [Fact]
+    public async Task Two_stores_on_one_file_appending_in_turn_keep_one_correct_tree()
+    {
+        var path = NewPath();
+        await using var first = await SqliteEventStore.OpenAsync(path);
+        await using var second = await SqliteEventStore.OpenAsync(path);
+        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < 60; i++)
+        {
+            var store = i % 3 == 0 ? first : second;
+            var matter = $"m/{i % 4}";
+            var batch = Enumerable.Range(0, 1 + (i % 4)).Select(j => Event($"two-{i}-{j}", matter)).ToList();
+            versions[matter] = (await store.AppendAsync(matter, versions.GetValueOrDefault(matter), batch)).NextExpectedVersion;
+        }
+
+        await AssertTreeAsync(first);
+        await AssertTreeAsync(second);
+    }
+
+    [Fact]
+    public async Task Events_appended_by_a_store_opened_without_the_tree_are_hashed_in_by_the_next_append_with_it()
+    {
+        var path = NewPath();
+        await using var withTree = await SqliteEventStore.OpenAsync(path);
+        await using var without = await SqliteEventStore.OpenAsync(path, new SqliteStoreOptions { MerkleTree = false });
+        await withTree.AppendAsync("a/one", 0, [Event("w1"), Event("w2")]);
+        await without.AppendAsync("a/one", 2, [.. Enumerable.Range(3, 40).Select(i => Event($"w{i}"))]);
+        Assert.Equal(2, (await withTree.Merkle.OpenTreeAsync()).Size);
+
+        await withTree.AppendAsync("a/one", 42, [Event("w43")]);
+
+        await AssertTreeAsync(withTree);
+    }
+
+    [Fact]
+    public async Task The_tree_tables_refuse_updates_and_deletes()
+    {
+        var path = NewPath();
+        await using (var store = await SqliteEventStore.OpenAsync(path))
+        {
+            await AppendRandomlyAsync(store, 140, seed: 13);
+            await store.Merkle.AddCheckpointAsync(new StoredCheckpoint(140, new byte[32], "note", DateTimeOffset.UnixEpoch));
+        }
+
+        await using var connection = await RawAsync(path);
+        foreach (var sql in new[]
+        {
+            "UPDATE merkle_leaves SET hashes = zeroblob(32)", "DELETE FROM merkle_leaves",
+            "UPDATE merkle_nodes SET hash = zeroblob(32)", "DELETE FROM merkle_nodes",
+            "UPDATE checkpoints SET note = 'x'", "DELETE FROM checkpoints",
+        })
+        {
+            var error = await Assert.ThrowsAsync<SqliteException>(() => ExecuteAsync(connection, sql));
+            Assert.Matches("append-only|immutable|never deleted", error.Message);
+        }
+    }
+
+    [Fact]
+    public async Task Changing_one_byte_of_an_events_data_in_the_file_shows_as_that_leaf_alone_no_longer_matching()
+    {
+        var path = NewPath();
+        await using var store = await SqliteEventStore.OpenAsync(path);
+        await AppendRandomlyAsync(store, 30, seed: 14);
+        Assert.Empty(await MismatchesAsync(store));
+
+        await using (var connection = await RawAsync(path))
+        {
+            await ExecuteAsync(connection, "DROP TRIGGER events_are_immutable");
+            var changed = await ExecuteAsync(connection, "UPDATE events SET data = replace(data, 'Quote ', 'Quota ') WHERE position = 7; SELECT changes()");
+            Assert.Equal(1, changed);
+        }
+
+        Assert.Equal([6L], await MismatchesAsync(store));
+    }
+
+    [Fact]
+    public async Task Deleting_an_event_row_shows_as_its_leaf_without_an_event()
+    {
+        var path = NewPath();
+        await using var store = await SqliteEventStore.OpenAsync(path);
+        await AppendRandomlyAsync(store, 30, seed: 15);
+
+        await using (var connection = await RawAsync(path))
+        {
+            await ExecuteAsync(connection, "DROP TRIGGER events_are_never_deleted; DELETE FROM events WHERE position = 12");
+        }
+
+        var leaves = await ListAsync(store.Merkle.ReadLeavesAsync());
+        Assert.Equal(30, leaves.Count);
+        Assert.Null(leaves[11].Event);
+        Assert.Equal([11L], await MismatchesAsync(store));
+    }
+
+    [Fact]
+    public async Task Swapping_two_events_data_shows_as_both_leaves_no_longer_matching()
+    {
+        var path = NewPath();
+        await using var store = await SqliteEventStore.OpenAsync(path);
+        await AppendRandomlyAsync(store, 30, seed: 16);
+
+        await using (var connection = await RawAsync(path))
+        {
+            await ExecuteAsync(connection, "DROP TRIGGER events_are_immutable");
+            string Data(long position)
+            {
+                using var read = connection.CreateCommand();
+                read.CommandText = $"SELECT data FROM events WHERE position = {position}";
+                return (string)read.ExecuteScalar()!;
+            }
+
+            var (third, ninth) = (Data(3), Data(9));
+            await ExecuteAsync(connection, "UPDATE events SET data = $data WHERE position = 3", ("$data", ninth));
+            await ExecuteAsync(connection, "UPDATE events SET data = $data WHERE position = 9", ("$data", third));
+        }
+
+        Assert.Equal([2L, 8L], await MismatchesAsync(store));
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(directory, recursive: true);
+    }
+}
