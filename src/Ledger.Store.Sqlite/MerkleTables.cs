@@ -28,7 +28,7 @@ internal sealed class MerkleTables : IDisposable
             hash BLOB NOT NULL,
             PRIMARY KEY (level, idx)
         ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS checkpoints (
+        CREATE TABLE IF NOT EXISTS log_checkpoints (
             tree_size INTEGER PRIMARY KEY,
             root BLOB NOT NULL,
             note TEXT NOT NULL,
@@ -42,9 +42,9 @@ internal sealed class MerkleTables : IDisposable
             BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
         CREATE TRIGGER IF NOT EXISTS merkle_nodes_are_never_deleted BEFORE DELETE ON merkle_nodes
             BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
-        CREATE TRIGGER IF NOT EXISTS checkpoints_are_immutable BEFORE UPDATE ON checkpoints
+        CREATE TRIGGER IF NOT EXISTS log_checkpoints_are_immutable BEFORE UPDATE ON log_checkpoints
             BEGIN SELECT RAISE(ABORT, 'signed checkpoints are immutable'); END;
-        CREATE TRIGGER IF NOT EXISTS checkpoints_are_never_deleted BEFORE DELETE ON checkpoints
+        CREATE TRIGGER IF NOT EXISTS log_checkpoints_are_never_deleted BEFORE DELETE ON log_checkpoints
             BEGIN SELECT RAISE(ABORT, 'signed checkpoints are never deleted'); END;
         """;
 

@@ -72,7 +72,7 @@ internal sealed class SqliteMerkleLog(SqliteEventStore store) : IMerkleLog
         ArgumentNullException.ThrowIfNull(checkpoint);
         await using var connection = await store.ConnectAsync(cancellationToken, write: true);
         await using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT INTO checkpoints (tree_size, root, note, signed_at) VALUES ($size, $root, $note, $at) ON CONFLICT (tree_size) DO NOTHING";
+        insert.CommandText = "INSERT INTO log_checkpoints (tree_size, root, note, signed_at) VALUES ($size, $root, $note, $at) ON CONFLICT (tree_size) DO NOTHING";
         insert.Parameters.AddWithValue("$size", checkpoint.TreeSize);
         insert.Parameters.AddWithValue("$root", checkpoint.RootHash);
         insert.Parameters.AddWithValue("$note", checkpoint.Note);
@@ -97,7 +97,7 @@ internal sealed class SqliteMerkleLog(SqliteEventStore store) : IMerkleLog
     {
         await using var connection = await store.ConnectAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT tree_size, root, note, signed_at FROM checkpoints {clause}";
+        command.CommandText = $"SELECT tree_size, root, note, signed_at FROM log_checkpoints {clause}";
         if (size is { } s)
         {
             command.Parameters.AddWithValue("$size", s);

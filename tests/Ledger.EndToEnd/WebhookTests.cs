@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Ledger.Messaging.Notifying;
 using Ledger.Messaging.Webhooks;
+using Ledger.Verification;
 using Xunit;
 
 namespace Ledger.EndToEnd;
@@ -50,6 +52,7 @@ public sealed class WebhookTests : IDisposable
         Assert.Equal(accepted.Count, accepted.Select(d => d.MessageId).Distinct().Count());
         Assert.All(accepted, d => Assert.True(WebhookSignature.Verify(secret, d.MessageId, d.Timestamp, d.Body, d.Signature), $"bad signature on {d.MessageId}"));
         Assert.All(accepted, d => Assert.Equal("application/cloudevents+json; charset=utf-8", d.ContentType));
+        Assert.All(accepted, d => Assert.True(ProofHolds(d.Body), $"the inclusion proof of {d.MessageId} does not hold: {d.Body}"));
         string[] matters = ["outage-1/0", "outage-1/1", "outage-1/2", "outage-2/0", "outage-2/1"];
         Assert.Equal(matters.SelectMany(m => Enumerable.Repeat(m, 4)), accepted.Skip(8).Select(d => ((string)JsonNode.Parse(d.Body)!["subject"]!)["webhooks/".Length..]));
 
@@ -58,6 +61,18 @@ public sealed class WebhookTests : IDisposable
         Assert.Contains(attempts, a => (int?)a!["statusCode"] == 503);
         Assert.Contains(attempts, a => a!["statusCode"] is null && a["error"] is not null);
         Assert.Equal(28, attempts.Count(a => (int?)a!["statusCode"] == 200));
+    }
+
+    /// <summary>What a receiver checks: the leaf hash recomputed from the CloudEvent itself, folded up its path to the root it names.</summary>
+    private static bool ProofHolds(string body)
+    {
+        var cloudEvent = JsonNode.Parse(body)!;
+        var leaf = long.Parse((string)cloudEvent["merkleleaf"]!, System.Globalization.CultureInfo.InvariantCulture);
+        return leaf == (long)cloudEvent["ledgerposition"]! - 1
+            && MerkleVerifier.VerifyInclusion(leaf, long.Parse((string)cloudEvent["merkletreesize"]!, System.Globalization.CultureInfo.InvariantCulture),
+                CanonicalEvent.LeafHash(LedgerCloudEvents.FromJson(body)),
+                ((string)cloudEvent["merklepath"]!).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Convert.FromBase64String).ToList(),
+                Convert.FromBase64String((string)cloudEvent["merkleroot"]!));
     }
 
     private async Task ImportAsync(string batch, int documents)

@@ -98,6 +98,7 @@ public sealed class LogApiTests(SampleServer server) : IClassFixture<SampleServe
         {
             var cloudEvent = received[i];
             var leafHash = CanonicalEvent.LeafHash(events[i]);
+            Assert.Equal(leafHash, CanonicalEvent.LeafHash(Ledger.Messaging.Notifying.LedgerCloudEvents.FromJson(cloudEvent.ToJsonString())));
             Assert.Equal(i.ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)cloudEvent["merkleleaf"]);
             Assert.True(MerkleVerifier.VerifyInclusion(i, long.Parse((string)cloudEvent["merkletreesize"]!, System.Globalization.CultureInfo.InvariantCulture), leafHash,
                 ((string)cloudEvent["merklepath"]!).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Convert.FromBase64String).ToList(),

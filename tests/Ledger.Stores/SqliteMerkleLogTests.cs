@@ -160,7 +160,7 @@ public sealed class SqliteMerkleLogTests : MerkleLogConformance, IDisposable
         {
             "UPDATE merkle_leaves SET hashes = zeroblob(32)", "DELETE FROM merkle_leaves",
             "UPDATE merkle_nodes SET hash = zeroblob(32)", "DELETE FROM merkle_nodes",
-            "UPDATE checkpoints SET note = 'x'", "DELETE FROM checkpoints",
+            "UPDATE log_checkpoints SET note = 'x'", "DELETE FROM log_checkpoints",
         })
         {
             var error = await Assert.ThrowsAsync<SqliteException>(() => ExecuteAsync(connection, sql));

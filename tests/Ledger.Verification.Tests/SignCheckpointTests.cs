@@ -53,4 +53,44 @@ public sealed class SignCheckpointTests
 
         await Assert.ThrowsAsync<LogIntegrityException>(() => SignCheckpoint.RunAsync(log, signer, LogFixtures.Clock));
     }
+
+    [Fact]
+    public async Task A_signer_that_loses_the_race_for_a_size_takes_the_kept_checkpoint_of_the_same_root_and_refuses_another_root()
+    {
+        using var signer = NoteSigner.Generate(LogFixtures.Origin);
+        using var other = NoteSigner.Generate(LogFixtures.Origin);
+        var events = LogFixtures.Events(5).ToList();
+        var sameRoot = MemoryMerkleLog.From(events);
+        var root = await MerkleProofs.RootAsync(await sameRoot.OpenTreeAsync(), 5);
+        var kept = new StoredCheckpoint(5, root, new Checkpoint(LogFixtures.Origin, 5, root).Sign(other), LogFixtures.Start);
+        var forkedRoot = new byte[MerkleHashes.Size];
+
+        var lost = await SignCheckpoint.RunAsync(new RacingLog(sameRoot, kept), signer, LogFixtures.Clock);
+        var forked = await Assert.ThrowsAsync<LogIntegrityException>(() => SignCheckpoint.RunAsync(
+            new RacingLog(MemoryMerkleLog.From(events), kept with { RootHash = forkedRoot }), signer, LogFixtures.Clock));
+
+        Assert.False(lost.Signed);
+        Assert.Equal(kept.Note, lost.Checkpoint.Note);
+        Assert.Contains("tree size 5 with another root", forked.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A log where another signer keeps a checkpoint between this signer's read and its write.</summary>
+    private sealed class RacingLog(MemoryMerkleLog inner, StoredCheckpoint sneaked) : IMerkleLog
+    {
+        public Task<IMerkleNodeSource> OpenTreeAsync(CancellationToken cancellationToken = default) => inner.OpenTreeAsync(cancellationToken);
+
+        public Task<long?> LeafIndexAsync(long position, CancellationToken cancellationToken = default) => inner.LeafIndexAsync(position, cancellationToken);
+
+        public IAsyncEnumerable<MerkleLeaf> ReadLeavesAsync(long fromIndex = 0, CancellationToken cancellationToken = default) => inner.ReadLeavesAsync(fromIndex, cancellationToken);
+
+        public Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default) => inner.LatestCheckpointAsync(cancellationToken);
+
+        public Task<IReadOnlyList<StoredCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken = default) => inner.ListCheckpointsAsync(cancellationToken);
+
+        public async Task AddCheckpointAsync(StoredCheckpoint checkpoint, CancellationToken cancellationToken = default)
+        {
+            await inner.AddCheckpointAsync(sneaked, cancellationToken);
+            await inner.AddCheckpointAsync(checkpoint, cancellationToken);
+        }
+    }
 }

@@ -36,7 +36,19 @@ public static class SignCheckpoint
 
         var note = new Checkpoint(signer.Name, size, root).Sign(signer);
         var stored = new StoredCheckpoint(size, root, note, clock.GetUtcNow());
-        await log.AddCheckpointAsync(stored, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await log.AddCheckpointAsync(stored, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            // Another signer (a server beside a CLI import) kept this size first: the same root is the same promise.
+            var kept = (await log.ListCheckpointsAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(c => c.TreeSize == size);
+            return kept is not null && kept.RootHash.AsSpan().SequenceEqual(root)
+                ? new SignCheckpointResult(kept, Signed: false)
+                : throw new LogIntegrityException($"a checkpoint of tree size {size} with another root is already signed: the log forked; run ledger verify");
+        }
+
         return new SignCheckpointResult(stored, Signed: true);
     }
 
