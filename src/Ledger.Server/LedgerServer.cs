@@ -23,7 +23,7 @@ public static class LedgerServer
         }
 
         var settings = ServerSettings.From(builder.Configuration);
-        var backend = LedgerBackend.Parse(LedgerBackend.Locate(settings.Store));
+        var backend = settings.Backend();
         var store = await backend.OpenStoreAsync(CancellationToken.None);
         var feed = await backend.OpenFeedAsync(CancellationToken.None);
         var webhooks = await backend.OpenWebhooksAsync(CancellationToken.None);

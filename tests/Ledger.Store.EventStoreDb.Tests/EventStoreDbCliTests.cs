@@ -12,6 +12,25 @@ public sealed class EventStoreDbCliTests : IDisposable
 
     private static Process StartLedger(params string[] args) => Process.Start(StartInfo(args))!;
 
+    private static Process StartLedgerWithState(string state, params string[] args)
+    {
+        var info = StartInfo(args);
+        info.Environment["LEDGER_STATE"] = state;
+        return Process.Start(info)!;
+    }
+
+    private static async Task<(int ExitCode, string Output)> LedgerWithStateAsync(string state, params string[] args)
+    {
+        var info = StartInfo(args);
+        info.Environment["LEDGER_STATE"] = state;
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(cancel.Token);
+        return (process.ExitCode, await output + await errors);
+    }
+
     private static async Task<(int ExitCode, string Output)> LedgerAsync(params string[] args)
     {
         using var process = Process.Start(StartInfo(args))!;
@@ -99,6 +118,58 @@ public sealed class EventStoreDbCliTests : IDisposable
         var positions = first.Concat(second).Select(l => long.Parse(Position(l), System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(Enumerable.Range(1, 10).Select(p => (long)p), positions);
         Assert.Equal("10", File.ReadAllText(checkpoint).Trim());
+    }
+
+    [Fact]
+    public async Task Serve_on_an_esdb_store_loads_the_sample_answers_the_api_and_relays_every_event_into_the_state_stores_feed()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var state = "sqlite:" + Path.Combine(directory, "state.db");
+        var printed = new List<string>();
+        using var serve = StartLedgerWithState(state, "--store", fake.ConnectionString, "serve", "--urls", "http://127.0.0.1:0");
+        var lines = CollectLines(serve, printed);
+        try
+        {
+            await WaitForAsync(() => Url(printed) is not null, serve);
+            using var http = new HttpClient { BaseAddress = new Uri(Url(printed)!) };
+            System.Text.Json.Nodes.JsonNode? matter = null;
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (matter is null && DateTime.UtcNow < deadline)
+            {
+                var matters = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/api/matters"))!.AsArray();
+                matter = matters.FirstOrDefault();
+                await Task.Delay(100);
+            }
+
+            // One entry per recorded event, and one for the sample's promise that is overdue by now.
+            List<System.Text.Json.Nodes.JsonNode> recorded = [];
+            while (recorded.Count < 8 && DateTime.UtcNow < deadline)
+            {
+                var listed = await LedgerWithStateAsync(state, "--store", fake.ConnectionString, "notifications", "--json");
+                Assert.True(listed.ExitCode == 0, listed.Output);
+                recorded = System.Text.Json.Nodes.JsonNode.Parse(listed.Output)!.AsArray().Where(n => n!["position"] is not null).Select(n => n!).ToList();
+                await Task.Delay(200);
+            }
+
+            Assert.Equal("microsoft/imod-azure", (string?)matter?["matter"]);
+            Assert.Equal(7, (int)matter!["statements"]!);
+            Assert.Equal(Enumerable.Range(1, 8).Select(p => (long)p), recorded.Select(n => (long)n["position"]!));
+            Assert.True(File.Exists(Path.Combine(directory, "state.db")), "the feed lives in the state store");
+        }
+        finally
+        {
+            serve.Kill(entireProcessTree: true);
+            await serve.WaitForExitAsync();
+            await lines;
+        }
+    }
+
+    private static string? Url(List<string> lines)
+    {
+        lock (lines)
+        {
+            return lines.Select(l => l.IndexOf("serving on ", StringComparison.Ordinal) is var at and >= 0 ? l[(at + "serving on ".Length)..].Trim() : null).FirstOrDefault(u => u is not null);
+        }
     }
 
     private static int Count(List<string> lines)

@@ -8,7 +8,7 @@ public sealed class EventStoreDbBackendTests
     [InlineData("esdb://admin:changeit@node1:2113?tlsVerifyCert=false")]
     [InlineData("kurrentdb://node1,node2,node3")]
     public void Esdb_and_kurrentdb_locations_name_the_eventstoredb_backend(string location) =>
-        Assert.Equal(new EventStoreDbBackend(location), LedgerBackend.Parse(location));
+        Assert.Equal(new EventStoreDbBackend(location, EventStoreDbBackend.LocateState()), LedgerBackend.Parse(location));
 
     [Fact]
     public void An_invalid_connection_string_is_a_usage_error_that_says_why()
@@ -19,12 +19,31 @@ public sealed class EventStoreDbBackendTests
     }
 
     [Fact]
-    public async Task The_feed_and_webhooks_are_refused_with_a_clear_message_rather_than_kept_nowhere()
+    public async Task The_feed_webhooks_and_leadership_live_in_the_state_store_beside_the_events()
     {
-        var backend = LedgerBackend.Parse("esdb://127.0.0.1:2113?tls=false");
+        var folder = Directory.CreateTempSubdirectory("ledger-esdb-state-").FullName;
+        try
+        {
+            var state = Path.Combine(folder, "state.db");
+            var backend = (EventStoreDbBackend)LedgerBackend.Parse("esdb://127.0.0.1:2113?tls=false") with { State = EventStoreDbBackend.LocateState($"sqlite:{state}") };
 
-        var feed = await Assert.ThrowsAsync<InvalidStoreLocationException>(() => backend.OpenFeedAsync(CancellationToken.None));
-        Assert.Contains("holds the ledger's events only", feed.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<InvalidStoreLocationException>(() => backend.OpenWebhooksAsync(CancellationToken.None));
+            await using var feed = await backend.OpenFeedAsync(CancellationToken.None);
+            await using var webhooks = await backend.OpenWebhooksAsync(CancellationToken.None);
+            await using var leading = await backend.LeaderLock("relay").AcquireAsync(CancellationToken.None);
+
+            Assert.True(File.Exists(state), "the feed and webhooks are kept in the state store's file");
+            Assert.Equal(new SqliteBackend(state), backend.State);
+            Assert.False(backend.SharedByWorkers);
+            Assert.True(((EventStoreDbBackend)LedgerBackend.Parse("esdb://node") with { State = EventStoreDbBackend.LocateState("postgres:Host=db") }).SharedByWorkers);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
     }
+
+    [Fact]
+    public void Another_eventstoredb_as_the_state_store_is_a_usage_error() =>
+        Assert.Contains("sqlite: or postgres:", Assert.Throws<InvalidStoreLocationException>(() => EventStoreDbBackend.LocateState("esdb://other:2113")).Message, StringComparison.Ordinal);
 }

@@ -102,6 +102,7 @@ public static class WorkerCommands
     {
         SqliteBackend sqlite => $"SQLite {sqlite.FullPath} (messages in {sqlite.MessagesPath})",
         PostgresBackend => "PostgreSQL",
+        EventStoreDbBackend esdb => $"EventStoreDB, with the worker's state in {Describe(esdb.State)}",
         _ => backend.GetType().Name,
     };
 }

@@ -61,7 +61,7 @@ public abstract record LedgerBackend
                 throw new InvalidStoreLocationException($"--store: {ex.Message}", ex);
             }
 
-            return new EventStoreDbBackend(location);
+            return new EventStoreDbBackend(location, EventStoreDbBackend.LocateState());
         }
 
         if (location.EndsWith(".db", StringComparison.OrdinalIgnoreCase) || location.EndsWith(".sqlite", StringComparison.OrdinalIgnoreCase))
@@ -144,30 +144,44 @@ public sealed record PostgresBackend(string ConnectionString) : LedgerBackend
 }
 
 /// <summary>
-/// The ledger's events on EventStoreDB / KurrentDB (streams prefixed "ledger/"). EventStoreDB keeps events only: the
-/// notification feed, webhooks, the worker's leadership and Wolverine's messages have no home there yet, so this backend
-/// serves the commands that use the event store alone (import, tail, migrate and the read commands).
+/// The ledger's events on EventStoreDB / KurrentDB (streams prefixed "ledger/"). EventStoreDB keeps events only, so what
+/// the worker and the server keep beside them (the notification feed, webhooks, API keys, the worker's leadership and
+/// Wolverine's messages) lives in a state store: SQLite or PostgreSQL, named by LEDGER_STATE (the server also reads
+/// Ledger:State), by default a SQLite file in the user's data directory. Workers on several machines share a PostgreSQL one.
 /// </summary>
-public sealed record EventStoreDbBackend(string ConnectionString) : LedgerBackend
+public sealed record EventStoreDbBackend(string ConnectionString, LedgerBackend State) : LedgerBackend
 {
-    public override bool SharedByWorkers => false;
+    public const string StateVariable = "LEDGER_STATE";
+
+    public static string DefaultStatePath => System.IO.Path.ChangeExtension(DefaultPath, null) + ".esdb-state.db";
+
+    /// <summary>The state store named, else LEDGER_STATE, else the default SQLite file; it must be SQLite or PostgreSQL.</summary>
+    /// <exception cref="InvalidStoreLocationException">It names another EventStoreDB, or no backend.</exception>
+    public static LedgerBackend LocateState(string? named = null)
+    {
+        var location = !string.IsNullOrWhiteSpace(named) ? named
+            : Environment.GetEnvironmentVariable(StateVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
+            : $"sqlite:{DefaultStatePath}";
+        return EventStoreDbConnectionString.IsEventStoreDb(location)
+            ? throw new InvalidStoreLocationException($"{StateVariable} \"{location}\": the state beside an EventStoreDB ledger goes in sqlite: or postgres:")
+            : Parse(location);
+    }
+
+    public override bool SharedByWorkers => State.SharedByWorkers;
 
     public override async Task<IEventStore> OpenStoreAsync(CancellationToken cancellationToken) =>
         await EventStoreDbEventStore.OpenAsync(ConnectionString, EventStoreDbEventStore.DefaultStreamPrefix, cancellationToken);
 
-    public override Task<INotificationFeed> OpenFeedAsync(CancellationToken cancellationToken) => throw EventsOnly("the notification feed");
+    public override Task<INotificationFeed> OpenFeedAsync(CancellationToken cancellationToken) => State.OpenFeedAsync(cancellationToken);
 
-    public override Task<IWebhookStore> OpenWebhooksAsync(CancellationToken cancellationToken) => throw EventsOnly("webhooks");
+    public override Task<IWebhookStore> OpenWebhooksAsync(CancellationToken cancellationToken) => State.OpenWebhooksAsync(cancellationToken);
 
-    public override ILeaderLock LeaderLock(string name) => throw EventsOnly("the worker");
+    public override ILeaderLock LeaderLock(string name) => State.LeaderLock(name);
 
-    public override void PersistMessages(WolverineOptions options) => throw EventsOnly("the worker's messages");
+    public override void PersistMessages(WolverineOptions options) => State.PersistMessages(options);
 
     /// <summary>Keeps the password out of logs.</summary>
-    public override string ToString() => "EventStoreDbBackend";
-
-    private static InvalidStoreLocationException EventsOnly(string what) =>
-        new($"--store esdb://: EventStoreDB holds the ledger's events only; {what} needs sqlite: or postgres: for now");
+    public override string ToString() => $"EventStoreDbBackend (state: {State})";
 }
 
 /// <summary>A --store value that names no usable backend (a usage error).</summary>

@@ -46,6 +46,7 @@ public static class ApiKeyStores
     {
         SqliteBackend sqlite => new SqliteApiKeyStore(sqlite.FullPath),
         PostgresBackend postgres => new PostgresApiKeyStore(postgres.ConnectionString, PostgresBackend.Schema),
+        EventStoreDbBackend esdb => For(esdb.State),
         _ => throw new NotSupportedException($"API keys are not available on {backend}"),
     };
 

@@ -1,11 +1,20 @@
 namespace Ledger.Server.Hosting;
 
 /// <summary>The server's own settings, from the "Ledger" configuration section (command line --Ledger:Store=..., or LEDGER__STORE).</summary>
-public sealed record ServerSettings(string? Store, bool LoadSample)
+/// <remarks>Ledger:State names the store of what an EventStoreDB ledger's server keeps beside its events (else LEDGER_STATE).</remarks>
+public sealed record ServerSettings(string? Store, bool LoadSample, string? State = null)
 {
     public static ServerSettings From(IConfiguration configuration)
     {
         var section = configuration.GetSection("Ledger");
-        return new ServerSettings(section["Store"], section.GetValue("LoadSample", true));
+        return new ServerSettings(section["Store"], section.GetValue("LoadSample", true), section["State"]);
+    }
+
+    public Ledger.Messaging.Hosting.LedgerBackend Backend()
+    {
+        var backend = Ledger.Messaging.Hosting.LedgerBackend.Parse(Ledger.Messaging.Hosting.LedgerBackend.Locate(Store));
+        return backend is Ledger.Messaging.Hosting.EventStoreDbBackend esdb && State is not null
+            ? esdb with { State = Ledger.Messaging.Hosting.EventStoreDbBackend.LocateState(State) }
+            : backend;
     }
 }
