@@ -2,6 +2,7 @@ using System.Data.Common;
 using JasperFx.CodeGeneration;
 using Ledger.Messaging.Deadlines;
 using Ledger.Messaging.Notifying;
+using Ledger.Messaging.ReadModels;
 using Ledger.Messaging.Verifying;
 using Ledger.Messaging.Webhooks;
 using Ledger.Storage;
@@ -93,6 +94,7 @@ public static class LedgerMessaging
             builder.Services.AddHostedService<NotificationRelay>();
             resources.Backend.AddWorkerServices(builder.Services);
             builder.Services.AddLedgerCheckpointSigning(builder.Configuration);
+            builder.Services.AddLedgerReadModels();
             if (resources.Webhooks is not null)
             {
                 builder.Services.AddHostedService<WebhookCatchUp>();
