@@ -12,6 +12,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 bash ops/postgres/ensure-installed.sh >/dev/null || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 # The dashboard's browser tests drive Debian's chromium; install it if missing.
 bash ops/browser/ensure-installed.sh >/dev/null || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+# The EventStoreDB interoperability tests drive the official KurrentDB Node.js client; install it if missing.
+bash ops/esdb/ensure-node-client.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 dotnet build Ledger.sln -c Release -warnaserror --nologo -v quiet || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
