@@ -53,9 +53,21 @@ public sealed class LogApiTests(SampleServer server) : IClassFixture<SampleServe
             var oldRoot = MerkleHashes.Root(leaves.Take(from).ToList());
             var newRoot = MerkleHashes.Root(leaves);
 
-            Assert.Equal(oldRoot, Convert.FromBase64String((string)proof["fromRoot"]!));
-            Assert.True(MerkleVerifier.VerifyConsistency(from, leaves.Count, oldRoot, newRoot, Hashes(proof["proof"]!)), $"{from} → {leaves.Count}: {proof.ToJsonString()}");
+            Assert.Equal(oldRoot, Convert.FromBase64String((string)proof["oldRoot"]!));
+            Assert.True(MerkleVerifier.VerifyConsistency(from, leaves.Count, oldRoot, newRoot, Hashes(proof["path"]!)), $"{from} → {leaves.Count}: {proof.ToJsonString()}");
         }
+    }
+
+    [Theory]
+    [InlineData("/api/log/proofs/inclusion?statement=msft-2025-09-25-findings&size=8", new[] { "prove", "msft-2025-09-25-findings", "--size", "8" })]
+    [InlineData("/api/log/proofs/consistency?from=3&to=8", new[] { "prove", "--consistency", "3", "8" })]
+    public async Task Proofs_answer_what_ledger_prove_prints_with_json(string path, string[] cli)
+    {
+        var api = await GetJsonAsync(path);
+        var printed = await Ledger.EndToEnd.LedgerCli.RunAsync(["--store", server.Factory.StoreOption, .. cli, "--json"]);
+
+        Assert.True(printed.ExitCode == 0, printed.ToString());
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(printed.Stdout), api), $"GET {path} differs from ledger {string.Join(' ', cli)} --json:\n{api}\n---\n{printed.Stdout}");
     }
 
     [Theory]

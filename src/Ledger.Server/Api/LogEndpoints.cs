@@ -39,12 +39,12 @@ public sealed record CheckpointView(long TreeSize, string RootHash, DateTimeOffs
     public static CheckpointView From(StoredCheckpoint c) => new(c.TreeSize, Convert.ToBase64String(c.RootHash), c.SignedAt, c.Note);
 }
 
-/// <summary>An event's inclusion proof; hashes base64, the path lowest first (RFC 9162); the signed note when the size was signed.</summary>
-public sealed record InclusionProofView(string? StatementId, string Matter, long Position, long LeafIndex, long TreeSize, string LeafHash, string RootHash,
+/// <summary>An event's inclusion proof, the fields of `ledger prove --json`: hashes base64, the path lowest first (RFC 9162), the signed note when the size was signed.</summary>
+public sealed record InclusionProofView(string? StatementId, long Position, long LeafIndex, long TreeSize, string LeafHash, string RootHash,
     IReadOnlyList<string> Path, string? Checkpoint);
 
-/// <summary>A consistency proof from one tree size to a larger one, with both roots and their signed notes when signed.</summary>
-public sealed record ConsistencyProofView(long From, long To, string FromRoot, string ToRoot, IReadOnlyList<string> Proof, string? FromCheckpoint, string? ToCheckpoint);
+/// <summary>A consistency proof from one tree size to a larger one, the fields of `ledger prove --consistency --json`.</summary>
+public sealed record ConsistencyProofView(long OldSize, long NewSize, string OldRoot, string NewRoot, IReadOnlyList<string> Path, string? OldCheckpoint, string? NewCheckpoint);
 
 /// <summary>
 /// The verifiable log under /api/log: its state, signed checkpoints (the notes as text/plain, for tools that speak
@@ -164,7 +164,7 @@ internal static class LogEndpoints
         }
 
         var proof = await ProveInclusion.RunAsync(log, e, size, cancellationToken);
-        return ReadEndpoints.Json(new InclusionProofView(e.StatementId, e.Stream, e.Position, proof.LeafIndex, proof.TreeSize,
+        return ReadEndpoints.Json(new InclusionProofView(e.StatementId, e.Position, proof.LeafIndex, proof.TreeSize,
             Convert.ToBase64String(proof.LeafHash), Convert.ToBase64String(proof.RootHash), proof.Path.Select(Convert.ToBase64String).ToList(), proof.Checkpoint?.Note));
     }
 
