@@ -152,8 +152,8 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
             throw new ArgumentException("nothing to append", nameof(events));
         }
 
-        // Leaf hashes leave out the position, so they are computed before waiting for the writer.
-        var leafHashes = merkleTree ? LeafHashes(stream, expectedVersion, events) : null;
+        // Leaf hashes leave out the position: they are computed on another core while the writer inserts the events.
+        var leafHashes = merkleTree ? Task.Run(() => LeafHashes(stream, expectedVersion, events), cancellationToken) : null;
         await writeLock.WaitAsync(cancellationToken);
         try
         {
@@ -161,6 +161,12 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
             var result = writer.Append(stream, expectedVersion, events, leafHashes);
             Wake();
             return result;
+        }
+        catch
+        {
+            // A refused append may leave the hashing unawaited; its failure, if any, says nothing more.
+            _ = leafHashes?.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
         }
         finally
         {
@@ -361,23 +367,10 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
     private static byte[][] LeafHashes(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events)
     {
         var hashes = new byte[events.Count][];
-        void Hash(int i)
+        for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
             hashes[i] = CanonicalEvent.LeafHash(new StoredEvent(0, stream, expectedVersion + i + 1, e.Type, e.StatementId, e.Organization, e.PublishedAt, e.RecordedAt, e.RecordedBy, e.Data));
-        }
-
-        // A document's worth of events is hashed on every core the import leaves idle.
-        if (events.Count >= 16)
-        {
-            Parallel.For(0, events.Count, Hash);
-        }
-        else
-        {
-            for (var i = 0; i < events.Count; i++)
-            {
-                Hash(i);
-            }
         }
 
         return hashes;
@@ -436,7 +429,7 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
             return command;
         }
 
-        public AppendResult Append(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, IReadOnlyList<byte[]>? leafHashes)
+        public AppendResult Append(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, Task<byte[][]>? leafHashes)
         {
             using var transaction = connection.BeginTransaction();
             check.Transaction = insert.Transaction = upsert.Transaction = lastPosition.Transaction = transaction;
@@ -476,7 +469,8 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
             var last = (long)lastPosition.ExecuteScalar()!;
             if (leafHashes is not null)
             {
-                AppendLeaves(last - events.Count, leafHashes);
+                // The hashing started before the lock; it has usually finished while the events were inserted.
+                AppendLeaves(last - events.Count, leafHashes.GetAwaiter().GetResult());
             }
 
             upsert.Parameters[0].Value = stream;

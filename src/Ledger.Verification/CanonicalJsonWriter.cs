@@ -408,9 +408,20 @@ internal sealed class CanonicalJsonWriter : IDisposable
             {
                 WriteEscape(unit);
             }
+            else if (unit < 0x80)
+            {
+                WriteByte((byte)unit);
+            }
+            else if (unit < 0x800)
+            {
+                WriteByte((byte)(0xC0 | (unit >> 6)));
+                WriteByte((byte)(0x80 | (unit & 0x3F)));
+            }
             else
             {
-                WriteUtf8([unit]);
+                WriteByte((byte)(0xE0 | (unit >> 12)));
+                WriteByte((byte)(0x80 | ((unit >> 6) & 0x3F)));
+                WriteByte((byte)(0x80 | (unit & 0x3F)));
             }
 
             return 6;
