@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Ledger.Storage;
 using Ledger.Verification;
 using Microsoft.Data.Sqlite;
@@ -153,7 +154,12 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
         }
 
         // Leaf hashes leave out the position: they are computed on another core while the writer inserts the events.
-        var leafHashes = merkleTree ? Task.Run(() => LeafHashes(stream, expectedVersion, events), cancellationToken) : null;
+        var leafHashes = merkleTree ? new LeafHashes(stream, expectedVersion, events) : null;
+        if (leafHashes is not null)
+        {
+            _ = Task.Run(leafHashes.Compute, CancellationToken.None);
+        }
+
         await writeLock.WaitAsync(cancellationToken);
         try
         {
@@ -161,12 +167,6 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
             var result = writer.Append(stream, expectedVersion, events, leafHashes);
             Wake();
             return result;
-        }
-        catch
-        {
-            // A refused append may leave the hashing unawaited; its failure, if any, says nothing more.
-            _ = leafHashes?.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            throw;
         }
         finally
         {
@@ -363,17 +363,52 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
         reader.GetString(8),
         reader.GetString(9));
 
-    /// <summary>The leaf hashes of events as they will be stored: versions follow the expected one, and the position is no part of them.</summary>
-    private static byte[][] LeafHashes(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events)
+    /// <summary>
+    /// The leaf hashes of events as they will be stored: versions follow the expected one, and the position is no part
+    /// of them. Computed by a pool thread while the writer inserts the events; the writer then takes the events not
+    /// started yet itself rather than wait.
+    /// </summary>
+    private sealed class LeafHashes(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events)
     {
-        var hashes = new byte[events.Count][];
-        for (var i = 0; i < events.Count; i++)
+        private readonly byte[][] hashes = new byte[events.Count][];
+        private readonly TaskCompletionSource done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int next = -1;
+        private int finished;
+        private Exception? error;
+
+        public void Compute()
         {
-            var e = events[i];
-            hashes[i] = CanonicalEvent.LeafHash(new StoredEvent(0, stream, expectedVersion + i + 1, e.Type, e.StatementId, e.Organization, e.PublishedAt, e.RecordedAt, e.RecordedBy, e.Data));
+            for (var i = Interlocked.Increment(ref next); i < hashes.Length; i = Interlocked.Increment(ref next))
+            {
+                try
+                {
+                    var e = events[i];
+                    hashes[i] = CanonicalEvent.LeafHash(new StoredEvent(0, stream, expectedVersion + i + 1, e.Type, e.StatementId, e.Organization, e.PublishedAt, e.RecordedAt, e.RecordedBy, e.Data));
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref error, ex, null);
+                }
+
+                if (Interlocked.Increment(ref finished) == hashes.Length)
+                {
+                    done.SetResult();
+                }
+            }
         }
 
-        return hashes;
+        /// <exception cref="System.Text.Json.JsonException">An event's data is not I-JSON.</exception>
+        public byte[][] Result()
+        {
+            Compute();
+            done.Task.GetAwaiter().GetResult();
+            if (error is not null)
+            {
+                ExceptionDispatchInfo.Throw(error);
+            }
+
+            return hashes;
+        }
     }
 
     internal static string Format(DateTimeOffset at) => at.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
@@ -429,7 +464,7 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
             return command;
         }
 
-        public AppendResult Append(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, Task<byte[][]>? leafHashes)
+        public AppendResult Append(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, LeafHashes? leafHashes)
         {
             using var transaction = connection.BeginTransaction();
             check.Transaction = insert.Transaction = upsert.Transaction = lastPosition.Transaction = transaction;
@@ -469,20 +504,20 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
             var last = (long)lastPosition.ExecuteScalar()!;
             if (leafHashes is not null)
             {
-                // The hashing started before the lock; it has usually finished while the events were inserted.
-                AppendLeaves(last - events.Count, leafHashes.GetAwaiter().GetResult());
+                AppendLeaves(last - events.Count, leafHashes.Result());
             }
 
-            upsert.Parameters[0].Value = stream;
-            upsert.Parameters[1].Value = events[0].Organization;
-            upsert.Parameters[2].Value = version;
-            upsert.ExecuteNonQuery();
             try
             {
+                upsert.Parameters[0].Value = stream;
+                upsert.Parameters[1].Value = events[0].Organization;
+                upsert.Parameters[2].Value = version;
+                upsert.ExecuteNonQuery();
                 transaction.Commit();
             }
             catch
             {
+                // Rolled back: the frontier holds leaves the file does not.
                 frontier = null;
                 throw;
             }
@@ -530,7 +565,6 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
             }
 
             tree.Dispose();
-
             await connection.DisposeAsync();
         }
     }
