@@ -43,6 +43,7 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
 
     private readonly string connectionString;
     private readonly bool merkleTree;
+    private readonly SqliteMerkleLog merkle;
     private readonly SemaphoreSlim appended = new(0);
     private readonly SemaphoreSlim writeLock = new(1, 1);
     private Writer? writer;
@@ -51,7 +52,7 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
     private SqliteEventStore(string path, SqliteStoreOptions options)
     {
         merkleTree = options.MerkleTree;
-        Merkle = new SqliteMerkleLog(this);
+        merkle = new SqliteMerkleLog(this);
         Path = System.IO.Path.GetFullPath(path);
         connectionString = new SqliteConnectionStringBuilder
         {
@@ -64,7 +65,7 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
 
     public string Path { get; }
 
-    public IMerkleLog Merkle { get; }
+    public IMerkleLog Merkle => merkle;
 
     /// <summary>How often a subscriber looks for events appended by other processes.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
@@ -276,6 +277,7 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
             await writer.DisposeAsync();
         }
 
+        merkle.Dispose();
         appended.Dispose();
         writeLock.Dispose();
     }
