@@ -7,7 +7,9 @@ using Ledger.Events;
 using Ledger.Projections;
 using Ledger.Serialization;
 using Ledger.Storage;
+using Ledger.Store.Marten.Merkle;
 using Ledger.Store.Marten.Projections;
+using Ledger.Verification;
 using Marten;
 using Npgsql;
 using Weasel.Core;
@@ -20,8 +22,10 @@ namespace Ledger.Store.Marten;
 /// unique in the ledger; each event's headers carry its matter's organization for filters and listings.
 /// The pure projections run inside Marten too: each matter's status as an inline snapshot, the promise tracker and the
 /// organization summaries as async projections; their queries answer as the pure projections over the events do.
+/// The Merkle tree over the events is an async projection too (see <see cref="MerkleTreeProjection"/>): it lags the
+/// appends by the daemon's delay.
 /// </summary>
-public sealed class MartenEventStore : Ledger.Storage.IEventStore
+public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableStore
 {
     private const string OrganizationHeader = "organization";
     private const string StatementIndex = "ledger_statement_id";
@@ -36,7 +40,10 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
         this.dataSource = dataSource;
         events = $"{schema}.mt_events";
         streams = $"{schema}.mt_streams";
+        Merkle = new MartenMerkleLog(dataSource, schema, (sequences, cancellationToken) => ReadAsync(q => q.Where(e => sequences.Contains(e.Sequence)), cancellationToken));
     }
+
+    public IMerkleLog Merkle { get; }
 
     /// <summary>How long a subscriber waits for a gap in the global sequence to fill before taking it as a rolled-back append.</summary>
     public TimeSpan GapTimeout { get; init; } = TimeSpan.FromSeconds(2);
@@ -63,6 +70,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
         options.Projections.Add(new MatterStatusProjection(), ProjectionLifecycle.Inline);
         options.Projections.Add(new PromiseTrackerProjection(), ProjectionLifecycle.Async);
         options.Projections.Add(new OrganizationSummaryProjection(), ProjectionLifecycle.Async);
+        options.Projections.Add(new MerkleTreeProjection(schema), ProjectionLifecycle.Async, MerkleTreeProjection.Name);
 
         // The daemon runs where it is started (StartProjectionDaemonAsync, or a host's AddAsyncDaemon, whose mode stands).
         // Left Disabled, Marten warns on stdout that async projections will not run, and stdout is the CLI's output.
@@ -87,6 +95,11 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
         await using var index = dataSource.CreateCommand(
             $"CREATE UNIQUE INDEX IF NOT EXISTS {StatementIndex} ON {schema}.mt_events ((data ->> 'statementId')) WHERE data ? 'statementId'");
         await index.ExecuteNonQueryAsync(cancellationToken);
+
+        // Under a lock for the transaction: several processes may open the ledger at once, and the DDL is not atomic.
+        await using var tree = dataSource.CreateCommand(
+            $"BEGIN; SELECT pg_advisory_xact_lock(hashtext('{schema}.ledger_merkle')); {new MerkleTables(schema).Schema} COMMIT;");
+        await tree.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)
@@ -404,9 +417,9 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore
         return events.OrderBy(e => e.Sequence).ToList();
     }
 
-    private static bool IsLedgerEvent(IEvent e) => e.Data is ILedgerEvent;
+    internal static bool IsLedgerEvent(IEvent e) => e.Data is ILedgerEvent;
 
-    private static StoredEvent ToStored(IEvent e) =>
+    internal static StoredEvent ToStored(IEvent e) =>
         ToStored(e.Sequence, e.StreamKey!, e.Version, e.EventTypeName,
             e.Headers?.TryGetValue(OrganizationHeader, out var value) == true ? value?.ToString() ?? string.Empty : string.Empty,
             (ILedgerEvent)e.Data);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Ledger.Storage;
 using Ledger.Verification;
 using Microsoft.Data.Sqlite;
@@ -42,6 +43,7 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
 
     private readonly string connectionString;
     private readonly bool merkleTree;
+    private readonly SqliteMerkleLog merkle;
     private readonly SemaphoreSlim appended = new(0);
     private readonly SemaphoreSlim writeLock = new(1, 1);
     private Writer? writer;
@@ -50,7 +52,7 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
     private SqliteEventStore(string path, SqliteStoreOptions options)
     {
         merkleTree = options.MerkleTree;
-        Merkle = new SqliteMerkleLog(this);
+        merkle = new SqliteMerkleLog(this);
         Path = System.IO.Path.GetFullPath(path);
         connectionString = new SqliteConnectionStringBuilder
         {
@@ -63,7 +65,7 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
 
     public string Path { get; }
 
-    public IMerkleLog Merkle { get; }
+    public IMerkleLog Merkle => merkle;
 
     /// <summary>How often a subscriber looks for events appended by other processes.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
@@ -152,8 +154,13 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
             throw new ArgumentException("nothing to append", nameof(events));
         }
 
-        // Leaf hashes leave out the position, so they are computed before waiting for the writer.
-        var leafHashes = merkleTree ? LeafHashes(stream, expectedVersion, events) : null;
+        // Leaf hashes leave out the position: they are computed on another core while the writer inserts the events.
+        var leafHashes = merkleTree ? new LeafHashes(stream, expectedVersion, events) : null;
+        if (leafHashes is not null)
+        {
+            _ = Task.Run(leafHashes.Compute, CancellationToken.None);
+        }
+
         await writeLock.WaitAsync(cancellationToken);
         try
         {
@@ -270,6 +277,7 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
             await writer.DisposeAsync();
         }
 
+        merkle.Dispose();
         appended.Dispose();
         writeLock.Dispose();
     }
@@ -357,30 +365,52 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
         reader.GetString(8),
         reader.GetString(9));
 
-    /// <summary>The leaf hashes of events as they will be stored: versions follow the expected one, and the position is no part of them.</summary>
-    private static byte[][] LeafHashes(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events)
+    /// <summary>
+    /// The leaf hashes of events as they will be stored: versions follow the expected one, and the position is no part
+    /// of them. Computed by a pool thread while the writer inserts the events; the writer then takes the events not
+    /// started yet itself rather than wait.
+    /// </summary>
+    private sealed class LeafHashes(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events)
     {
-        var hashes = new byte[events.Count][];
-        void Hash(int i)
-        {
-            var e = events[i];
-            hashes[i] = CanonicalEvent.LeafHash(new StoredEvent(0, stream, expectedVersion + i + 1, e.Type, e.StatementId, e.Organization, e.PublishedAt, e.RecordedAt, e.RecordedBy, e.Data));
-        }
+        private readonly byte[][] hashes = new byte[events.Count][];
+        private readonly TaskCompletionSource done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int next = -1;
+        private int finished;
+        private Exception? error;
 
-        // A document's worth of events is hashed on every core the import leaves idle.
-        if (events.Count >= 16)
+        public void Compute()
         {
-            Parallel.For(0, events.Count, Hash);
-        }
-        else
-        {
-            for (var i = 0; i < events.Count; i++)
+            for (var i = Interlocked.Increment(ref next); i < hashes.Length; i = Interlocked.Increment(ref next))
             {
-                Hash(i);
+                try
+                {
+                    var e = events[i];
+                    hashes[i] = CanonicalEvent.LeafHash(new StoredEvent(0, stream, expectedVersion + i + 1, e.Type, e.StatementId, e.Organization, e.PublishedAt, e.RecordedAt, e.RecordedBy, e.Data));
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref error, ex, null);
+                }
+
+                if (Interlocked.Increment(ref finished) == hashes.Length)
+                {
+                    done.SetResult();
+                }
             }
         }
 
-        return hashes;
+        /// <exception cref="System.Text.Json.JsonException">An event's data is not I-JSON.</exception>
+        public byte[][] Result()
+        {
+            Compute();
+            done.Task.GetAwaiter().GetResult();
+            if (error is not null)
+            {
+                ExceptionDispatchInfo.Throw(error);
+            }
+
+            return hashes;
+        }
     }
 
     internal static string Format(DateTimeOffset at) => at.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
@@ -436,7 +466,7 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
             return command;
         }
 
-        public AppendResult Append(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, IReadOnlyList<byte[]>? leafHashes)
+        public AppendResult Append(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, LeafHashes? leafHashes)
         {
             using var transaction = connection.BeginTransaction();
             check.Transaction = insert.Transaction = upsert.Transaction = lastPosition.Transaction = transaction;
@@ -476,19 +506,20 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
             var last = (long)lastPosition.ExecuteScalar()!;
             if (leafHashes is not null)
             {
-                AppendLeaves(last - events.Count, leafHashes);
+                AppendLeaves(last - events.Count, leafHashes.Result());
             }
 
-            upsert.Parameters[0].Value = stream;
-            upsert.Parameters[1].Value = events[0].Organization;
-            upsert.Parameters[2].Value = version;
-            upsert.ExecuteNonQuery();
             try
             {
+                upsert.Parameters[0].Value = stream;
+                upsert.Parameters[1].Value = events[0].Organization;
+                upsert.Parameters[2].Value = version;
+                upsert.ExecuteNonQuery();
                 transaction.Commit();
             }
             catch
             {
+                // Rolled back: the frontier holds leaves the file does not.
                 frontier = null;
                 throw;
             }
@@ -536,7 +567,6 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
             }
 
             tree.Dispose();
-
             await connection.DisposeAsync();
         }
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Ledger.Storage;
 using Ledger.Verification;
@@ -6,15 +7,59 @@ using Microsoft.Data.Sqlite;
 namespace Ledger.Store.Sqlite;
 
 /// <summary>The Merkle log of a SQLite ledger file: reads of the tables the appends extend, and the signed checkpoints.</summary>
-internal sealed class SqliteMerkleLog(SqliteEventStore store) : IMerkleLog
+internal sealed class SqliteMerkleLog(SqliteEventStore store) : IMerkleLog, IDisposable
 {
     private const int LeavesPerRead = 1024;
+
+    // Open connections with their statements prepared, for proofs: opening and preparing costs more than the reads.
+    private readonly ConcurrentBag<(SqliteConnection Connection, MerkleTables Tables)> readers = [];
+    private bool disposed;
 
     public async Task<IMerkleNodeSource> OpenTreeAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await store.ConnectAsync(cancellationToken);
         using var tree = new MerkleTables(connection);
-        return new TreeAtSize(store, tree.Sizes().Tree);
+        return new TreeAtSize(this, tree.Sizes().Tree);
+    }
+
+    public void Dispose()
+    {
+        disposed = true;
+        while (readers.TryTake(out var reader))
+        {
+            reader.Tables.Dispose();
+            reader.Connection.Dispose();
+        }
+    }
+
+    private async Task<byte[][]> GetNodesAsync(long size, IReadOnlyList<MerkleNodeId> nodes, CancellationToken cancellationToken)
+    {
+        if (!readers.TryTake(out var reader))
+        {
+            var connection = await store.ConnectAsync(cancellationToken);
+            reader = (connection, new MerkleTables(connection));
+        }
+
+        var returned = false;
+        try
+        {
+            var hashes = reader.Tables.GetNodes(size, nodes);
+            if (!disposed)
+            {
+                readers.Add(reader);
+                returned = true;
+            }
+
+            return hashes;
+        }
+        finally
+        {
+            if (!returned)
+            {
+                reader.Tables.Dispose();
+                await reader.Connection.DisposeAsync();
+            }
+        }
     }
 
     public async Task<long?> LeafIndexAsync(long position, CancellationToken cancellationToken = default)
@@ -114,16 +159,14 @@ internal sealed class SqliteMerkleLog(SqliteEventStore store) : IMerkleLog
     }
 
     /// <summary>The tree as committed when opened: complete subtrees never change, so later appends do not disturb it.</summary>
-    private sealed class TreeAtSize(SqliteEventStore store, long size) : IMerkleNodeSource
+    private sealed class TreeAtSize(SqliteMerkleLog log, long size) : IMerkleNodeSource
     {
         public long Size => size;
 
         public async ValueTask<IReadOnlyList<byte[]>> GetNodesAsync(IReadOnlyList<MerkleNodeId> nodes, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(nodes);
-            await using var connection = await store.ConnectAsync(cancellationToken);
-            using var tree = new MerkleTables(connection);
-            return tree.GetNodes(size, nodes);
+            return await log.GetNodesAsync(size, nodes, cancellationToken);
         }
     }
 }

@@ -46,7 +46,6 @@ public static class CanonicalEvent
         var writer = new CanonicalJsonWriter(length + 512);
         try
         {
-            using var payload = JsonDocument.Parse(utf8.AsMemory(0, length));
             if (prefix)
             {
                 writer.WriteByte(0x00);
@@ -58,7 +57,7 @@ public static class CanonicalEvent
             writer.WriteAscii(",\"organization\":");
             writer.WriteString(e.Organization);
             writer.WriteAscii(",\"payload\":");
-            writer.WriteValue(payload.RootElement);
+            writer.WriteJson(utf8.AsSpan(0, length));
             writer.WriteAscii(",\"publishedAt\":");
             WriteTime(writer, e.PublishedAt);
             writer.WriteAscii(",\"recordedAt\":");

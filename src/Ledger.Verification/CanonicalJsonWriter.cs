@@ -128,6 +128,141 @@ internal sealed class CanonicalJsonWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// A whole JSON text in canonical form, read token by token: values are copied as read, and an object's members are
+    /// put in order afterwards by moving their written bytes, so no document is built.
+    /// </summary>
+    /// <exception cref="JsonException">The text is not JSON, or not I-JSON.</exception>
+    public void WriteJson(ReadOnlySpan<byte> utf8Json)
+    {
+        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 256 });
+        if (!reader.Read())
+        {
+            throw new JsonException("no JSON value");
+        }
+
+        WriteValue(ref reader);
+        if (reader.Read())
+        {
+            throw new JsonException("more than one JSON value");
+        }
+    }
+
+    private void WriteValue(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                WriteObject(ref reader);
+                break;
+            case JsonTokenType.StartArray:
+                WriteByte((byte)'[');
+                var first = true;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (!first)
+                    {
+                        WriteByte((byte)',');
+                    }
+
+                    first = false;
+                    WriteValue(ref reader);
+                }
+
+                WriteByte((byte)']');
+                break;
+            case JsonTokenType.String:
+                WriteRawString(reader.ValueSpan, quoted: false);
+                break;
+            case JsonTokenType.Number:
+                WriteNumber(reader.ValueSpan);
+                break;
+            case JsonTokenType.True:
+                WriteAscii("true");
+                break;
+            case JsonTokenType.False:
+                WriteAscii("false");
+                break;
+            case JsonTokenType.Null:
+                WriteAscii("null");
+                break;
+            default:
+                throw new JsonException($"unexpected JSON token {reader.TokenType}");
+        }
+    }
+
+    private void WriteObject(ref Utf8JsonReader reader)
+    {
+        WriteByte((byte)'{');
+        var bodyStart = length;
+        var members = new List<Member>();
+        var plain = true;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var start = length;
+            var raw = reader.ValueSpan;
+            var isPlain = !reader.ValueIsEscaped && IsPlainName(raw);
+            plain &= isPlain;
+            var name = isPlain ? null : reader.GetString();
+            WriteRawString(raw, quoted: false);
+            var nameEnd = length;
+            WriteByte((byte)':');
+            reader.Read();
+            WriteValue(ref reader);
+            members.Add(new Member(start, nameEnd, length, name));
+            WriteByte((byte)',');
+        }
+
+        if (members.Count == 0)
+        {
+            WriteByte((byte)'}');
+            return;
+        }
+
+        // RFC 8785 section 3.2.3 sorts by UTF-16 code units: for ASCII names without escapes that is their bytes'
+        // order; other names are compared as .NET strings (ordinal is by UTF-16 code unit). Equal names end up adjacent.
+        var written = buffer;
+        Comparison<Member> order = plain
+            ? (a, b) => written.AsSpan(a.Start, a.NameEnd - a.Start).SequenceCompareTo(written.AsSpan(b.Start, b.NameEnd - b.Start))
+            : (a, b) => string.CompareOrdinal(a.Name ?? NameOf(written, a), b.Name ?? NameOf(written, b));
+        var sorted = members.ToArray();
+        Array.Sort(sorted, order);
+        for (var i = 1; i < sorted.Length; i++)
+        {
+            if (order(sorted[i - 1], sorted[i]) == 0)
+            {
+                throw new JsonException($"duplicate member name {Encoding.UTF8.GetString(written.AsSpan(sorted[i].Start, sorted[i].NameEnd - sorted[i].Start))}, which I-JSON forbids");
+            }
+        }
+
+        length--;
+        if (!sorted.AsSpan().SequenceEqual(members.ToArray()))
+        {
+            var body = ArrayPool<byte>.Shared.Rent(length - bodyStart);
+            buffer.AsSpan(bodyStart, length - bodyStart).CopyTo(body);
+            length = bodyStart;
+            for (var i = 0; i < sorted.Length; i++)
+            {
+                if (i > 0)
+                {
+                    WriteByte((byte)',');
+                }
+
+                WriteRaw(body.AsSpan(sorted[i].Start - bodyStart, sorted[i].End - sorted[i].Start));
+            }
+
+            ArrayPool<byte>.Shared.Return(body);
+        }
+
+        WriteByte((byte)'}');
+    }
+
+    /// <summary>A plain member name read back from its canonical bytes (quotes included).</summary>
+    private static string NameOf(byte[] written, Member member) => Encoding.UTF8.GetString(written, member.Start + 1, member.NameEnd - member.Start - 2);
+
+    /// <summary>Where a member's canonical bytes were written: its quoted name ends at NameEnd, its value at End.</summary>
+    private readonly record struct Member(int Start, int NameEnd, int End, string? Name);
+
     public void Dispose()
     {
         ArrayPool<byte>.Shared.Return(buffer);
@@ -273,9 +408,20 @@ internal sealed class CanonicalJsonWriter : IDisposable
             {
                 WriteEscape(unit);
             }
+            else if (unit < 0x80)
+            {
+                WriteByte((byte)unit);
+            }
+            else if (unit < 0x800)
+            {
+                WriteByte((byte)(0xC0 | (unit >> 6)));
+                WriteByte((byte)(0x80 | (unit & 0x3F)));
+            }
             else
             {
-                WriteUtf8([unit]);
+                WriteByte((byte)(0xE0 | (unit >> 12)));
+                WriteByte((byte)(0x80 | ((unit >> 6) & 0x3F)));
+                WriteByte((byte)(0x80 | (unit & 0x3F)));
             }
 
             return 6;

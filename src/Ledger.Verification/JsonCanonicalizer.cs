@@ -13,8 +13,6 @@ namespace Ledger.Verification;
 /// </summary>
 public static class JsonCanonicalizer
 {
-    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 256 };
-
     /// <exception cref="JsonException">The text is not JSON, or not I-JSON.</exception>
     public static byte[] Canonicalize(string json)
     {
@@ -39,8 +37,9 @@ public static class JsonCanonicalizer
             throw new JsonException("the text is not valid UTF-8 (a lone surrogate, which I-JSON forbids, or malformed bytes)");
         }
 
-        using var document = JsonDocument.Parse(utf8Json.ToArray(), Options);
-        return Canonicalize(document.RootElement);
+        using var writer = new CanonicalJsonWriter(utf8Json.Length);
+        writer.WriteJson(utf8Json);
+        return writer.Written.ToArray();
     }
 
     /// <exception cref="JsonException">The value is not I-JSON.</exception>

@@ -146,6 +146,19 @@ public sealed class SqliteMerkleLogTests : MerkleLogConformance, IDisposable
     }
 
     [Fact]
+    public async Task An_event_whose_data_is_not_json_is_refused_with_nothing_appended_and_the_tree_goes_on()
+    {
+        await using var store = await OpenFreshAsync();
+        await store.AppendAsync("a/one", 0, [Event("j1")]);
+
+        await Assert.ThrowsAnyAsync<System.Text.Json.JsonException>(() => store.AppendAsync("a/one", 1, [Event("j2"), Event("j3") with { Data = "{not json" }]));
+        await store.AppendAsync("a/one", 1, [Event("j4")]);
+
+        Assert.Equal(["j1", "j4"], (await ListAsync(store.ReadAllAsync())).Select(e => e.StatementId));
+        await AssertTreeAsync(store);
+    }
+
+    [Fact]
     public async Task The_tree_tables_refuse_updates_and_deletes()
     {
         var path = NewPath();

@@ -74,7 +74,7 @@ internal sealed class MerkleProofScenario : IScenario
         return new ScenarioResult(
             Name,
             $"Inclusion proofs of random leaves, and consistency proofs from random sizes, in a tree of {Leaves:N0} leaves, read through SqliteEventStore.Merkle "
-                + "(a pooled connection per proof, one point read per stored node, the leaf row of the 64-leaf block below the stored levels); each proof verified with MerkleVerifier.",
+                + "(a connection kept open with its statements prepared, one point read per stored node, the leaf rows of the 64-leaf block below the stored levels); each proof verified with MerkleVerifier.",
             [
                 new("tree size", Leaves, "leaves", $"synthetic leaf hashes written through MerkleTables.Append in appends of {PerAppend}, {build.TotalSeconds:F1} s"),
                 new("file size", size / 1024.0 / 1024.0, "MiB", "ledger file with its write-ahead log, no events"),

@@ -1,0 +1,114 @@
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Ledger.Verification;
+using Marten;
+using Marten.Events.Projections;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ledger.Store.Marten.Merkle;
+
+/// <summary>
+/// Extends the Merkle tree as Marten's async daemon hands it the events: for each ledger event (tombstones of failed
+/// appends are skipped) the next dense leaf index, its sequence and leaf hash, and the complete subtrees it closes, all
+/// queued into the daemon's own transaction, so the tree moves exactly with the projection's progress. The frontier is
+/// kept between batches and re-read whenever the stored tree is not where this instance left it (a restart, a failed
+/// batch, another node taking over).
+/// </summary>
+internal sealed class MerkleTreeProjection(string schema) : IProjection
+{
+    public const string Name = "LedgerMerkleTree";
+
+    private readonly MerkleTables tables = new(schema);
+    private MerkleFrontier? frontier;
+    private long lastSequence;
+
+    public static void Register<TConcrete>(IServiceCollection collection, ProjectionLifecycle lifecycle, ServiceLifetime lifetime, Action<ProjectionBase>? configure)
+        where TConcrete : class =>
+        throw new NotSupportedException("the Merkle tree projection is added by MartenEventStore.Configure");
+
+    public static void Register<TConcrete, TStore>(IServiceCollection collection, ProjectionLifecycle lifecycle, ServiceLifetime lifetime, Action<ProjectionBase>? configure)
+        where TConcrete : class
+        where TStore : IDocumentStore =>
+        throw new NotSupportedException("the Merkle tree projection is added by MartenEventStore.Configure");
+
+    public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        ArgumentNullException.ThrowIfNull(events);
+        var size = (await operations.QueryAsync<long>($"select coalesce(max(leaf_index) + 1, 0) from {tables.Leaves}", cancellation)).Single();
+        var last = (await operations.QueryAsync<long>($"select coalesce(max(seq_id), 0) from {tables.Leaves}", cancellation)).Single();
+        if (frontier is null || frontier.Size != size || lastSequence != last)
+        {
+            frontier = await MerkleFrontier.LoadAsync(new OperationsNodes(operations, tables, size), size, cancellation);
+            lastSequence = last;
+        }
+
+        var leafIndexes = new List<long>();
+        var sequences = new List<long>();
+        var leafHashes = new List<string>();
+        var levels = new List<int>();
+        var nodeIndexes = new List<long>();
+        var nodeHashes = new List<string>();
+        try
+        {
+            // Events a replay or a retried batch hands over again are in the tree already.
+            foreach (var e in events.Where(e => MartenEventStore.IsLedgerEvent(e) && e.Sequence > lastSequence).OrderBy(e => e.Sequence))
+            {
+                leafIndexes.Add(frontier.Size);
+                sequences.Add(e.Sequence);
+                var leaf = CanonicalEvent.LeafHash(MartenEventStore.ToStored(e));
+                leafHashes.Add(Convert.ToHexString(leaf));
+                foreach (var (node, hash) in frontier.Append(leaf))
+                {
+                    if (node.Level > 0)
+                    {
+                        levels.Add(node.Level);
+                        nodeIndexes.Add(node.Index);
+                        nodeHashes.Add(Convert.ToHexString(hash));
+                    }
+                }
+
+                lastSequence = e.Sequence;
+            }
+        }
+        catch
+        {
+            frontier = null;
+            throw;
+        }
+
+        if (leafIndexes.Count == 0)
+        {
+            return;
+        }
+
+        operations.QueueSqlCommand('^',
+            $"INSERT INTO {tables.Leaves} (leaf_index, seq_id, hash) SELECT i, s, decode(h, 'hex') FROM unnest(^::bigint[], ^::bigint[], ^::text[]) AS t(i, s, h)",
+            leafIndexes.ToArray(), sequences.ToArray(), leafHashes.ToArray());
+        if (levels.Count > 0)
+        {
+            operations.QueueSqlCommand('^',
+                $"INSERT INTO {tables.Nodes} (level, idx, hash) SELECT l, i, decode(h, 'hex') FROM unnest(^::integer[], ^::bigint[], ^::text[]) AS t(l, i, h)",
+                levels.ToArray(), nodeIndexes.ToArray(), nodeHashes.ToArray());
+        }
+    }
+
+    /// <summary>The stored tree read through the daemon's session, for loading the frontier.</summary>
+    private sealed class OperationsNodes(IDocumentOperations operations, MerkleTables tables, long size) : IMerkleNodeSource
+    {
+        public long Size => size;
+
+        public async ValueTask<IReadOnlyList<byte[]>> GetNodesAsync(IReadOnlyList<MerkleNodeId> nodes, CancellationToken cancellationToken = default)
+        {
+            MerkleTables.Check(nodes, size);
+            if (nodes.Count == 0)
+            {
+                return [];
+            }
+
+            var hex = await operations.QueryAsync<string>('^', tables.NodesQuery(hexadecimal: true, "^", "^"), cancellationToken,
+                nodes.Select(n => n.Level).ToArray(), nodes.Select(n => n.Index).ToArray());
+            return MerkleTables.Complete(nodes, hex.Select(h => h is null ? null : Convert.FromHexString(h)).ToList());
+        }
+    }
+}

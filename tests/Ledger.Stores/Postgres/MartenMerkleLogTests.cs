@@ -1,0 +1,139 @@
+using Ledger.Storage;
+using Ledger.Store.Marten;
+using Ledger.Store.Marten.Projections;
+using Ledger.Verification;
+using Npgsql;
+
+namespace Ledger.Stores.Postgres;
+
+/// <summary>
+/// The Merkle log conformance on Marten and a real PostgreSQL, the tree kept by the async daemon; and tampering with
+/// Marten's own event rows.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class MartenMerkleLogTests(PostgresCluster cluster) : MerkleLogConformance
+{
+    private static readonly TimeSpan CatchUp = TimeSpan.FromSeconds(60);
+
+    protected override async Task<IEventStore> OpenFreshAsync() => await WithDaemon.OpenAsync(await cluster.CreateDatabaseAsync());
+
+    protected override Task CatchUpAsync(IEventStore store) => ((WithDaemon)store).CatchUpAsync();
+
+    private static async Task<List<long>> MismatchesAsync(IEventStore store) =>
+        (await ListAsync(Log(store).ReadLeavesAsync()))
+            .Where(l => l.Event is null || !CanonicalEvent.LeafHash(l.Event).AsSpan().SequenceEqual(l.StoredHash))
+            .Select(l => l.Index)
+            .ToList();
+
+    [Fact]
+    public async Task Changing_a_quote_in_martens_event_row_or_deleting_the_row_shows_as_that_leaf_alone_no_longer_matching()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync();
+        await using var store = await WithDaemon.OpenAsync(connectionString);
+        await AppendRandomlyAsync(store, 40, seed: 21);
+        await store.CatchUpAsync();
+        var leaves = await ListAsync(Log(store).ReadLeavesAsync());
+        Assert.Equal(40, leaves.Count);
+        Assert.Empty(await MismatchesAsync(store));
+
+        await using (var dataSource = NpgsqlDataSource.Create(connectionString))
+        {
+            await using var change = dataSource.CreateCommand(
+                "UPDATE ledger.mt_events SET data = jsonb_set(data, '{quote}', to_jsonb(replace(data ->> 'quote', 'Quote', 'Quota'))) WHERE seq_id = $1");
+            change.Parameters.Add(new NpgsqlParameter { Value = leaves[7].Position });
+            Assert.Equal(1, await change.ExecuteNonQueryAsync());
+        }
+
+        Assert.Equal([7L], await MismatchesAsync(store));
+
+        await using (var dataSource = NpgsqlDataSource.Create(connectionString))
+        {
+            await using var delete = dataSource.CreateCommand("DELETE FROM ledger.mt_events WHERE seq_id = $1");
+            delete.Parameters.Add(new NpgsqlParameter { Value = leaves[20].Position });
+            Assert.Equal(1, await delete.ExecuteNonQueryAsync());
+        }
+
+        var after = await ListAsync(Log(store).ReadLeavesAsync());
+        Assert.Null(after[20].Event);
+        Assert.Equal([7L, 20L], await MismatchesAsync(store));
+    }
+
+    [Fact]
+    public async Task The_tree_tables_refuse_updates_and_deletes()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync();
+        await using var store = await WithDaemon.OpenAsync(connectionString);
+        await AppendRandomlyAsync(store, 5, seed: 22);
+        await store.CatchUpAsync();
+        await Log(store).AddCheckpointAsync(new StoredCheckpoint(5, new byte[32], "note", DateTimeOffset.UnixEpoch));
+
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        foreach (var sql in new[]
+        {
+            "UPDATE ledger.ledger_merkle_leaves SET hash = '\\x00'", "DELETE FROM ledger.ledger_merkle_leaves",
+            "DELETE FROM ledger.ledger_merkle_nodes", "TRUNCATE ledger.ledger_merkle_nodes",
+            "UPDATE ledger.ledger_checkpoints SET note = 'x'", "DELETE FROM ledger.ledger_checkpoints",
+        })
+        {
+            await using var command = dataSource.CreateCommand(sql);
+            var error = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+            Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(5, (await Log(store).OpenTreeAsync()).Size);
+    }
+
+    [Fact]
+    public async Task A_restarted_daemon_continues_the_tree_from_the_stored_frontier()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync();
+        await using (var first = await WithDaemon.OpenAsync(connectionString))
+        {
+            await AppendRandomlyAsync(first, 70, seed: 23);
+            await first.CatchUpAsync();
+        }
+
+        await using var second = await WithDaemon.OpenAsync(connectionString);
+        await AppendRandomlyAsync(second, 50, seed: 24);
+        await second.CatchUpAsync();
+
+        await AssertTreeAsync(second);
+    }
+
+    /// <summary>A Marten store with its async daemon running, stopped before the store is disposed.</summary>
+    private sealed class WithDaemon(MartenEventStore store, MartenProjectionDaemon daemon) : IEventStore, IVerifiableStore
+    {
+        public IMerkleLog Merkle => store.Merkle;
+
+        public static async Task<WithDaemon> OpenAsync(string connectionString)
+        {
+            var store = await MartenEventStore.OpenAsync(connectionString);
+            return new WithDaemon(store, await store.StartProjectionDaemonAsync());
+        }
+
+        public Task CatchUpAsync() => daemon.CatchUpAsync(CatchUp);
+
+        public Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default) =>
+            store.AppendAsync(stream, expectedVersion, events, cancellationToken);
+
+        public IAsyncEnumerable<StoredEvent> ReadStreamAsync(string stream, long fromVersion = 1, CancellationToken cancellationToken = default) =>
+            store.ReadStreamAsync(stream, fromVersion, cancellationToken);
+
+        public IAsyncEnumerable<StoredEvent> ReadAllAsync(long fromPosition = 1, EventFilter? filter = null, CancellationToken cancellationToken = default) =>
+            store.ReadAllAsync(fromPosition, filter, cancellationToken);
+
+        public IAsyncEnumerable<StoredEvent> SubscribeAsync(long fromPosition = 1, EventFilter? filter = null, CancellationToken cancellationToken = default) =>
+            store.SubscribeAsync(fromPosition, filter, cancellationToken);
+
+        public Task<IReadOnlyList<StreamInfo>> ListStreamsAsync(CancellationToken cancellationToken = default) => store.ListStreamsAsync(cancellationToken);
+
+        public Task<IReadOnlyDictionary<string, StoredEvent>> FindStatementsAsync(IReadOnlyCollection<string> statementIds, CancellationToken cancellationToken = default) =>
+            store.FindStatementsAsync(statementIds, cancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            await daemon.DisposeAsync();
+            await store.DisposeAsync();
+        }
+    }
+}
