@@ -40,6 +40,47 @@ public sealed class PostgresCliTests(PostgresCluster cluster) : IDisposable
     }
 
     [Fact]
+    public async Task Verify_on_postgres_names_a_statement_edited_in_marten_s_events_table_once_the_worker_extended_the_tree()
+    {
+        const string reviewId = "msft-2025-08-15-review";
+        var connectionString = await cluster.CreateDatabaseAsync();
+        var store = $"postgres:{connectionString}";
+        var key = sqlite.PathOf("postgres.log.key");
+        var withKey = new Dictionary<string, string> { ["Ledger__Log__KeyFile"] = key, ["Ledger__Log__CheckpointSeconds"] = "0.5" };
+        var created = await LedgerCli.RunAsync(["--store", store, "log", "key", "create", "--name", "ledger.test/postgres", "--key-file", key]);
+        var imported = await LedgerCli.RunAsync(["--store", store, "import", Path.Combine(Repo.Root, "samples")]);
+        Assert.True(created.ExitCode == 0 && imported.ExitCode == 0, created.ToString() + imported);
+
+        // The daemon in the worker extends the tree behind the appends, and the worker signs checkpoints of it.
+        using (var worker = LedgerCli.Start(["--store", store, "worker"], withKey))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!(await LedgerCli.RunAsync(["--store", store, "log", "checkpoints", "--json"], environment: withKey)).Stdout.Contains("\"treeSize\": 8", StringComparison.Ordinal))
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"no checkpoint of the 8 events within 60 s; worker: {worker.Stderr}");
+                await Task.Delay(250);
+            }
+
+            Assert.True(worker.Kill(), "the worker should still have been running");
+        }
+
+        var clean = await LedgerCli.RunAsync(["--store", store, "verify"], environment: withKey);
+        await using (var dataSource = NpgsqlDataSource.Create(connectionString))
+        {
+            await using var tamper = dataSource.CreateCommand(
+                $"UPDATE ledger.mt_events SET data = jsonb_set(data, '{{quote}}', to_jsonb(replace(data ->> 'quote', 'Microsoft', 'Macrosoft'))) WHERE data ->> 'statementId' = '{reviewId}'");
+            Assert.Equal(1, await tamper.ExecuteNonQueryAsync());
+        }
+
+        var tampered = await LedgerCli.RunAsync(["--store", store, "verify", "--json"], environment: withKey);
+
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+        Assert.True(tampered.ExitCode == 5, tampered.ToString());
+        var finding = Assert.Single(JsonNode.Parse(tampered.Stdout)!["events"]!.AsArray())!;
+        Assert.Equal(("changed", reviewId), ((string)finding["kind"]!, (string)finding["statementId"]!));
+    }
+
+    [Fact]
     public async Task Migrate_from_sqlite_to_postgres_and_back_gives_an_identical_export()
     {
         var postgres = $"postgres:{await cluster.CreateDatabaseAsync()}";
