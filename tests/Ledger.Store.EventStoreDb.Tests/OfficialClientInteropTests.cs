@@ -81,5 +81,28 @@ public sealed class OfficialClientInteropTests : IDisposable
         Assert.Equal([1L, 2L], events.Select(e => e.Position));
     }
 
+    [Fact]
+    public async Task The_official_client_follows_the_ledger_through_a_prefix_filtered_all_subscription_and_gets_the_errors_it_expects()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        await using (IEventStore ours = await EventStoreDbEventStore.OpenAsync(fake.ConnectionString, EventStoreDbEventStore.DefaultStreamPrefix))
+        {
+            var result = await new Ledger.Importing.ImportDocumentHandler(ours, new FixedClock(new DateTimeOffset(2026, 1, 10, 12, 0, 0, TimeSpan.Zero))).HandleAsync(Sample.Documents());
+            Assert.Empty(result.Errors);
+        }
+
+        // An event outside the ledger's prefix, which the server-side filter must keep from the subscriber.
+        var outside = Path.Combine(directory, "outside.ndjson");
+        await File.WriteAllTextAsync(outside, """{"stream":"x","revision":-1,"events":[{"type":"Other","data":{},"metadata":{}}]}""");
+        await NodeAsync("append.mjs", fake.ConnectionString, outside, "other/");
+
+        var probe = JsonNode.Parse(await NodeAsync("probe.mjs", fake.ConnectionString, "ledger/", "8", "ledger/microsoft/imod-azure"))!;
+
+        Assert.Equal(Enumerable.Range(0, 8).Select(r => $"ledger/microsoft/imod-azure@{r}"), probe["subscribed"]!.AsArray().Select(e => (string)e!));
+        Assert.Equal(7, (int)probe["lastRevision"]!);
+        Assert.Equal("WrongExpectedVersionError", (string?)probe["staleAppend"]);
+        Assert.Equal("StreamNotFoundError", (string?)probe["missingStream"]);
+    }
+
     public void Dispose() => Directory.Delete(directory, recursive: true);
 }
