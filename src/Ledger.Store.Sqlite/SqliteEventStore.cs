@@ -12,7 +12,7 @@ namespace Ledger.Store.Sqlite;
 /// append survives a crash or power loss. Events are append-only: triggers refuse updates and deletes.
 /// Every append also extends the Merkle tree over the events in its transaction (see <see cref="MerkleTables"/>).
 /// </summary>
-public sealed class SqliteEventStore : IEventStore, IVerifiableStore
+public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiableStore
 {
     private const int SchemaVersion = 2;
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
@@ -46,6 +46,7 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
     private readonly SqliteMerkleLog merkle;
     private readonly SemaphoreSlim appended = new(0);
     private readonly SemaphoreSlim writeLock = new(1, 1);
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyList<EventToAppend>, LeafHashes> prepared = [];
     private Writer? writer;
     private int waiting;
 
@@ -154,12 +155,8 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
             throw new ArgumentException("nothing to append", nameof(events));
         }
 
-        // Leaf hashes leave out the position: they are computed on another core while the writer inserts the events.
-        var leafHashes = merkleTree ? new LeafHashes(stream, expectedVersion, events) : null;
-        if (leafHashes is not null)
-        {
-            _ = Task.Run(leafHashes.Compute, CancellationToken.None);
-        }
+        // Leaf hashes leave out the position: they are computed on another core, announced ahead or while the writer inserts the events.
+        var leafHashes = merkleTree ? Prepared(stream, expectedVersion, events) ?? Hash(stream, expectedVersion, events) : null;
 
         await writeLock.WaitAsync(cancellationToken);
         try
@@ -174,6 +171,26 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
             writeLock.Release();
         }
     }
+
+    /// <summary>Starts hashing an append's leaves now, e.g. while the previous append commits.</summary>
+    public void PrepareAppend(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events)
+    {
+        if (merkleTree)
+        {
+            prepared.AddOrUpdate(events, Hash(stream, expectedVersion, events));
+        }
+    }
+
+    private static LeafHashes Hash(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events)
+    {
+        var hashes = new LeafHashes(stream, expectedVersion, events);
+        _ = Task.Run(hashes.Compute, CancellationToken.None);
+        return hashes;
+    }
+
+    /// <summary>The hashes announced for this very list, if they were for the same stream and version.</summary>
+    private LeafHashes? Prepared(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events) =>
+        prepared.TryGetValue(events, out var hashes) && prepared.Remove(events) && hashes.IsFor(stream, expectedVersion) ? hashes : null;
 
     public async IAsyncEnumerable<StoredEvent> ReadStreamAsync(string stream, long fromVersion = 1, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -372,6 +389,8 @@ public sealed class SqliteEventStore : IEventStore, IVerifiableStore
     /// </summary>
     private sealed class LeafHashes(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events)
     {
+        public bool IsFor(string appendStream, long appendExpectedVersion) => appendStream == stream && appendExpectedVersion == expectedVersion;
+
         private readonly byte[][] hashes = new byte[events.Count][];
         private readonly TaskCompletionSource done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int next = -1;

@@ -44,6 +44,30 @@ public sealed class SqliteMerkleLogTests : MerkleLogConformance, IDisposable
             .ToList();
 
     [Fact]
+    public async Task Leaves_announced_ahead_are_taken_up_only_by_the_append_they_were_announced_for()
+    {
+        await using var store = await SqliteEventStore.OpenAsync(NewPath());
+        List<EventToAppend> first = [Event("p1"), Event("p2")];
+        List<EventToAppend> second = [Event("p3")];
+        List<EventToAppend> elsewhere = [Event("p4", matter: "a/two")];
+
+        store.PrepareAppend("a/one", 0, first);
+        await store.AppendAsync("a/one", 0, first);
+
+        // Announced for a version the append does not have: the append hashes its leaves afresh.
+        store.PrepareAppend("a/one", 7, second);
+        await store.AppendAsync("a/one", 2, second);
+
+        // Announced for another stream than the append's.
+        store.PrepareAppend("a/one", 0, elsewhere);
+        await store.AppendAsync("a/two", 0, elsewhere);
+
+        Assert.Equal(4, (await store.Merkle.OpenTreeAsync()).Size);
+        await AssertTreeAsync(store);
+        Assert.Empty(await MismatchesAsync(store));
+    }
+
+    [Fact]
     public async Task The_tree_survives_reopening_and_keeps_growing()
     {
         var path = NewPath();

@@ -392,6 +392,11 @@ public sealed class ImportDocumentHandler(IEventStore store, TimeProvider clock)
 
                 var after = decision.Events.Aggregate(before, MatterState.Evolve);
                 var rows = decision.Events.Select(e => EventEnvelope.ToAppend(e, after.Organization!)).ToList();
+                if (rows.Count > 0 && store is IPreparesAppends preparing)
+                {
+                    preparing.PrepareAppend(document.Matter, before.Version, rows);
+                }
+
                 if (!await SettleAsync())
                 {
                     break;

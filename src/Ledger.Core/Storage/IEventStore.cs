@@ -38,6 +38,16 @@ public interface IEventStore : IAsyncDisposable
     }
 }
 
+/// <summary>
+/// A store with per-append work that does not need the write lock (the Merkle leaf hashes of the embedded store). A
+/// writer that knows its next append early (the import pipeline, while the previous append commits) announces it, and
+/// the work runs meanwhile; the later AppendAsync with the same list takes it up.
+/// </summary>
+public interface IPreparesAppends
+{
+    void PrepareAppend(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events);
+}
+
 /// <summary>An event ready to store: its stable type name, its indexed envelope fields and its JSON data.</summary>
 public sealed record EventToAppend(
     string Type,
