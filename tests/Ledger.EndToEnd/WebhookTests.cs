@@ -33,18 +33,18 @@ public sealed class WebhookTests : IDisposable
             ["Ledger__Webhooks__RetryBaseSeconds"] = "0.5",
             ["Ledger__Webhooks__RetryCapSeconds"] = "2",
         });
-        await WaitAsync(() => receiver.Accepted.Count == 8, receiver);
+        await WaitAsync(() => receiver.Accepted.Count == 8, receiver, server);
 
         // Outage: first the receiver answers 503, then it is not there at all; events keep being recorded.
         receiver.Failing = true;
         await ImportAsync("outage-1", 3);
-        await WaitAsync(() => receiver.Refused >= 2, receiver);
+        await WaitAsync(() => receiver.Refused >= 2, receiver, server);
         receiver.Stop();
         await ImportAsync("outage-2", 2);
         await Task.Delay(TimeSpan.FromSeconds(3));
         receiver.Failing = false;
         receiver.Start();
-        await WaitAsync(() => receiver.Accepted.Count == 8 + (3 * 4) + (2 * 4), receiver);
+        await WaitAsync(() => receiver.Accepted.Count == 8 + (3 * 4) + (2 * 4), receiver, server);
         await Task.Delay(TimeSpan.FromSeconds(1));
 
         var accepted = receiver.Accepted;
@@ -89,12 +89,12 @@ public sealed class WebhookTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
     }
 
-    private static async Task WaitAsync(Func<bool> done, Receiver receiver)
+    private static async Task WaitAsync(Func<bool> done, Receiver receiver, LedgerServerProcess server)
     {
         var deadline = DateTime.UtcNow + Patience;
         while (!done())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"waited {Patience}: {receiver.Accepted.Count} accepted, {receiver.Refused} refused");
+            Assert.True(DateTime.UtcNow < deadline, $"waited {Patience}: {receiver.Accepted.Count} accepted, {receiver.Refused} refused; the server said:\n{server.Process.Stderr}\n{string.Join('\n', server.Process.Lines.TakeLast(40))}");
             await Task.Delay(100);
         }
     }

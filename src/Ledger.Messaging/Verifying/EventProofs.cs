@@ -1,15 +1,17 @@
 using System.Collections.Concurrent;
 using Ledger.Storage;
 using Ledger.Verification;
+using Microsoft.Extensions.Logging;
 
 namespace Ledger.Messaging.Verifying;
 
 /// <summary>
 /// Inclusion proofs attached to what the ledger sends out (live streams, webhooks, feeds), so a receiver can check
 /// each event against a signed checkpoint. One tree view serves every event it holds; a thousand live clients of one
-/// event cost one proof. A backend without a Merkle log, or an event the tree does not hold yet, gets no proof.
+/// event cost one proof. A backend without a Merkle log, or an event the tree does not hold yet, gets no proof; nor
+/// does one whose proof fails (logged), since the event itself must still reach every watchdog.
 /// </summary>
-public sealed class EventProofs(IEventStore store) : IDisposable
+public sealed class EventProofs(IEventStore store, ILogger<EventProofs> logger) : IDisposable
 {
     private const int Remembered = 4096;
     private readonly IMerkleLog? log = (store as IVerifiableStore)?.Merkle;
@@ -25,6 +27,24 @@ public sealed class EventProofs(IEventStore store) : IDisposable
             return null;
         }
 
+        try
+        {
+            return await ProveAsync(log, e, cancellationToken);
+        }
+        catch (LogIntegrityException ex)
+        {
+            logger.LogCritical("event {Position} goes out without an inclusion proof: {Message}", e.Position, ex.Message);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning("event {Position} goes out without an inclusion proof: the log could not be read ({Message})", e.Position, ex.Message);
+            return null;
+        }
+    }
+
+    private async Task<InclusionProof?> ProveAsync(IMerkleLog log, StoredEvent e, CancellationToken cancellationToken)
+    {
         var current = view;
         if (current is not null && current.Proofs.TryGetValue(e.Position, out var known))
         {
@@ -33,7 +53,7 @@ public sealed class EventProofs(IEventStore store) : IDisposable
 
         if (current is null || await log.LeafIndexAsync(e.Position, cancellationToken) is not { } leaf || leaf >= current.Tree.Size)
         {
-            current = await ReopenAsync(current, cancellationToken);
+            current = await ReopenAsync(log, current, cancellationToken);
         }
 
         var proof = await ProveInclusion.InTreeAsync(log, current.Tree, e, cancellationToken: cancellationToken);
@@ -45,7 +65,7 @@ public sealed class EventProofs(IEventStore store) : IDisposable
         return proof;
     }
 
-    private async Task<View> ReopenAsync(View? stale, CancellationToken cancellationToken)
+    private async Task<View> ReopenAsync(IMerkleLog log, View? stale, CancellationToken cancellationToken)
     {
         await reopening.WaitAsync(cancellationToken);
         try
@@ -56,7 +76,7 @@ public sealed class EventProofs(IEventStore store) : IDisposable
                 return fresh;
             }
 
-            var opened = new View(await log!.OpenTreeAsync(cancellationToken));
+            var opened = new View(await log.OpenTreeAsync(cancellationToken));
             view = opened;
             return opened;
         }
