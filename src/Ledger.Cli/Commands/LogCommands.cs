@@ -28,7 +28,7 @@ public static class LogCommands
         var create = new Command("create", "Create the signing key, readable by its owner only, and print its verifier key (public)") { name, keyFile, force };
         create.SetActionWithoutStore((parse, cancellationToken) =>
         {
-            var origin = parse.GetValue(name) ?? $"{Environment.MachineName.ToLowerInvariant()}/ledger";
+            var origin = parse.GetValue(name) ?? LogKeyFile.DefaultOrigin;
             NoteSigner signer;
             try
             {

@@ -27,7 +27,7 @@ public sealed class CheckpointSigning(IEventStore store, LedgerBackend backend, 
             return;
         }
 
-        var path = options.KeyFile is { } named ? Path.GetFullPath(named) : LogKeyFile.DefaultPath(backend);
+        var path = LogKeyFile.Configured(options, backend);
         if (path is null || (options.KeyFile is null && !File.Exists(path)))
         {
             logger.LogInformation("no log key ({Setting}): no checkpoints are signed", $"{LogOptions.Section}:KeyFile");

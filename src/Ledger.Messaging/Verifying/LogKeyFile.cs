@@ -12,6 +12,16 @@ public static class LogKeyFile
 {
     public const string Extension = ".log.key";
 
+    /// <summary>The origin a key is named with when none is given.</summary>
+    public static string DefaultOrigin => $"{Environment.MachineName.ToLowerInvariant()}/ledger";
+
+    /// <summary>The key file the settings name, else the backend's default place; null when there is neither.</summary>
+    public static string? Configured(LogOptions options, LedgerBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.KeyFile is { } named ? Path.GetFullPath(named) : DefaultPath(backend);
+    }
+
     /// <summary>Where a backend's key lives by default; null when it has no default place.</summary>
     public static string? DefaultPath(LedgerBackend backend) =>
         backend is SqliteBackend sqlite ? Path.ChangeExtension(sqlite.FullPath, null) + Extension : null;

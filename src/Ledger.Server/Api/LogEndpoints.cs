@@ -62,7 +62,7 @@ internal static class LogEndpoints
     public static LogPublicKey SetUpKey(IConfiguration configuration, LedgerBackend backend)
     {
         var options = LogOptions.From(configuration);
-        var path = options.KeyFile is { } named ? Path.GetFullPath(named) : LogKeyFile.DefaultPath(backend);
+        var path = LogKeyFile.Configured(options, backend);
         if (path is null)
         {
             return new LogPublicKey(null);
@@ -71,7 +71,7 @@ internal static class LogEndpoints
         string? createdFile = null;
         if (!File.Exists(path) && options.KeyFile is null && configuration.GetValue($"{LogOptions.Section}:CreateKey", true))
         {
-            using var created = NoteSigner.Generate(configuration[$"{LogOptions.Section}:Origin"] ?? $"{Environment.MachineName.ToLowerInvariant()}/ledger");
+            using var created = NoteSigner.Generate(configuration[$"{LogOptions.Section}:Origin"] ?? LogKeyFile.DefaultOrigin);
             LogKeyFile.Write(path, created, force: false);
             createdFile = path;
         }
