@@ -5,42 +5,34 @@ using Microsoft.Data.Sqlite;
 namespace Ledger.Store.Sqlite;
 
 /// <summary>
-/// The RFC 9162 tree over the events, on one connection. Leaf i is the event at position i + 1. Leaf hashes are kept
-/// compactly, up to <see cref="LeavesPerRow"/> concatenated per row of merkle_leaves keyed by the first leaf; complete
-/// subtrees of <see cref="StoredFromLevel"/> levels and more get a row each in merkle_nodes; the levels in between are
-/// folded from at most 2^StoredFromLevel leaf hashes when a proof asks for them. A proof thus reads O(log n) rows,
-/// and an append writes one leaves row plus about one node row per 2^(StoredFromLevel-1) events.
+/// The RFC 9162 tree over the events, on one connection. Leaf i is the event at position i + 1. Each append writes
+/// one row of merkle_tree per <see cref="LeavesPerRow"/> leaves, keyed by its first leaf: the leaf hashes
+/// concatenated, and the hashes of the complete subtrees of <see cref="StoredFromLevel"/> levels and more that
+/// those leaves complete, in the order they complete. One row, always at the end of the table, keeps the pages an
+/// append commits few. The levels below are folded from at most 2^StoredFromLevel leaf hashes when a proof asks for
+/// them, and a stored node is found from the leaf that completes it, so a proof reads O(log n) rows.
 /// </summary>
 internal sealed class MerkleTables : IDisposable
 {
     public const int StoredFromLevel = 6;
     public const int LeavesPerRow = 256;
 
-    /// <summary>The tables of schema 2, append-only like the events.</summary>
+    /// <summary>The tables of schema 3, append-only like the events.</summary>
     public const string Schema = """
-        CREATE TABLE IF NOT EXISTS merkle_leaves (
+        CREATE TABLE IF NOT EXISTS merkle_tree (
             first_leaf INTEGER PRIMARY KEY,
-            hashes BLOB NOT NULL
+            nodes BLOB NOT NULL,
+            leaves BLOB NOT NULL
         );
-        CREATE TABLE IF NOT EXISTS merkle_nodes (
-            level INTEGER NOT NULL,
-            idx INTEGER NOT NULL,
-            hash BLOB NOT NULL,
-            PRIMARY KEY (level, idx)
-        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS log_checkpoints (
             tree_size INTEGER PRIMARY KEY,
             root BLOB NOT NULL,
             note TEXT NOT NULL,
             signed_at TEXT NOT NULL
         );
-        CREATE TRIGGER IF NOT EXISTS merkle_leaves_are_immutable BEFORE UPDATE ON merkle_leaves
+        CREATE TRIGGER IF NOT EXISTS merkle_tree_is_immutable BEFORE UPDATE ON merkle_tree
             BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
-        CREATE TRIGGER IF NOT EXISTS merkle_leaves_are_never_deleted BEFORE DELETE ON merkle_leaves
-            BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
-        CREATE TRIGGER IF NOT EXISTS merkle_nodes_are_immutable BEFORE UPDATE ON merkle_nodes
-            BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
-        CREATE TRIGGER IF NOT EXISTS merkle_nodes_are_never_deleted BEFORE DELETE ON merkle_nodes
+        CREATE TRIGGER IF NOT EXISTS merkle_tree_is_never_deleted BEFORE DELETE ON merkle_tree
             BEGIN SELECT RAISE(ABORT, 'the Merkle tree is append-only'); END;
         CREATE TRIGGER IF NOT EXISTS log_checkpoints_are_immutable BEFORE UPDATE ON log_checkpoints
             BEGIN SELECT RAISE(ABORT, 'signed checkpoints are immutable'); END;
@@ -52,10 +44,10 @@ internal sealed class MerkleTables : IDisposable
 
     private readonly SqliteConnection connection;
     private readonly SqliteCommand sizes;
-    private readonly SqliteCommand insertLeaves;
-    private readonly SqliteCommand insertNode;
-    private readonly SqliteCommand readNode;
+    private readonly SqliteCommand insertRow;
+    private readonly SqliteCommand readRow;
     private readonly SqliteCommand readLeaves;
+    private readonly List<byte[]> completed = [];
 
     public MerkleTables(SqliteConnection connection)
     {
@@ -63,15 +55,14 @@ internal sealed class MerkleTables : IDisposable
         sizes = Command(
             """
             SELECT (SELECT coalesce(max(position), 0) FROM events),
-                   coalesce((SELECT first_leaf + length(hashes) / 32 FROM merkle_leaves ORDER BY first_leaf DESC LIMIT 1), 0)
+                   coalesce((SELECT first_leaf + length(leaves) / 32 FROM merkle_tree ORDER BY first_leaf DESC LIMIT 1), 0)
             """);
-        insertLeaves = Command("INSERT INTO merkle_leaves (first_leaf, hashes) VALUES ($first, $hashes)", "$first", "$hashes");
-        insertNode = Command("INSERT INTO merkle_nodes (level, idx, hash) VALUES ($level, $idx, $hash)", "$level", "$idx", "$hash");
-        readNode = Command("SELECT hash FROM merkle_nodes WHERE level = $level AND idx = $idx", "$level", "$idx");
+        insertRow = Command("INSERT INTO merkle_tree (first_leaf, nodes, leaves) VALUES ($first, $nodes, $leaves)", "$first", "$nodes", "$leaves");
+        readRow = Command("SELECT first_leaf, length(leaves) / 32, nodes FROM merkle_tree WHERE first_leaf <= $leaf ORDER BY first_leaf DESC LIMIT 1", "$leaf");
         readLeaves = Command(
             """
-            SELECT first_leaf, hashes FROM merkle_leaves
-            WHERE first_leaf >= coalesce((SELECT first_leaf FROM merkle_leaves WHERE first_leaf <= $from ORDER BY first_leaf DESC LIMIT 1), 0)
+            SELECT first_leaf, leaves FROM merkle_tree
+            WHERE first_leaf >= coalesce((SELECT first_leaf FROM merkle_tree WHERE first_leaf <= $from ORDER BY first_leaf DESC LIMIT 1), 0)
               AND first_leaf < $to
             ORDER BY first_leaf
             """,
@@ -82,7 +73,7 @@ internal sealed class MerkleTables : IDisposable
     {
         set
         {
-            foreach (var command in new[] { sizes, insertLeaves, insertNode, readNode, readLeaves })
+            foreach (var command in new[] { sizes, insertRow, readRow, readLeaves })
             {
                 command.Transaction = value;
             }
@@ -101,32 +92,31 @@ internal sealed class MerkleTables : IDisposable
     public MerkleFrontier LoadFrontier(long size) =>
         MerkleFrontier.LoadAsync(new Snapshot(this, size), size).AsTask().GetAwaiter().GetResult();
 
-    /// <summary>Appends leaves at the frontier's size: one leaves row per <see cref="LeavesPerRow"/>, and the nodes of the stored levels.</summary>
+    /// <summary>Appends leaves at the frontier's size: one row per <see cref="LeavesPerRow"/> leaves, with the nodes of the stored levels they complete.</summary>
     public void Append(MerkleFrontier frontier, IReadOnlyList<byte[]> leafHashes)
     {
         for (var start = 0; start < leafHashes.Count; start += LeavesPerRow)
         {
             var count = Math.Min(LeavesPerRow, leafHashes.Count - start);
-            var blob = new byte[count * MerkleHashes.Size];
-            insertLeaves.Parameters[0].Value = frontier.Size;
+            var leaves = new byte[count * MerkleHashes.Size];
+            insertRow.Parameters[0].Value = frontier.Size;
+            completed.Clear();
             for (var i = 0; i < count; i++)
             {
                 var leaf = leafHashes[start + i];
-                leaf.CopyTo(blob, i * MerkleHashes.Size);
-                foreach (var (node, hash) in frontier.Append(leaf))
-                {
-                    if (node.Level >= StoredFromLevel)
-                    {
-                        insertNode.Parameters[0].Value = node.Level;
-                        insertNode.Parameters[1].Value = node.Index;
-                        insertNode.Parameters[2].Value = hash;
-                        insertNode.ExecuteNonQuery();
-                    }
-                }
+                frontier.Append(leaf, StoredFromLevel, completed);
+                leaf.CopyTo(leaves, i * MerkleHashes.Size);
             }
 
-            insertLeaves.Parameters[1].Value = blob;
-            insertLeaves.ExecuteNonQuery();
+            var nodes = new byte[completed.Count * MerkleHashes.Size];
+            for (var i = 0; i < completed.Count; i++)
+            {
+                completed[i].CopyTo(nodes, i * MerkleHashes.Size);
+            }
+
+            insertRow.Parameters[1].Value = nodes;
+            insertRow.Parameters[2].Value = leaves;
+            insertRow.ExecuteNonQuery();
         }
     }
 
@@ -164,6 +154,37 @@ internal sealed class MerkleTables : IDisposable
         }
     }
 
+    /// <summary>
+    /// Schema 2 kept leaf hashes and nodes in two tables. The leaf hashes are carried over as stored, never recomputed
+    /// from the events, so that a change made to either before the migration stays visible; the nodes are derived anew.
+    /// </summary>
+    public void MigrateFromSchema2()
+    {
+        var frontier = new MerkleFrontier();
+        using (var read = connection.CreateCommand())
+        {
+            read.Transaction = sizes.Transaction;
+            read.CommandText = "SELECT first_leaf, hashes FROM merkle_leaves ORDER BY first_leaf";
+            using var reader = read.ExecuteReader();
+            while (reader.Read())
+            {
+                var first = reader.GetInt64(0);
+                var hashes = (byte[])reader.GetValue(1);
+                if (first != frontier.Size || hashes.Length == 0 || hashes.Length % MerkleHashes.Size != 0)
+                {
+                    throw new InvalidOperationException($"the schema 2 tree (merkle_leaves) is not dense at leaf {frontier.Size}: it cannot be carried over");
+                }
+
+                Append(frontier, hashes.Chunk(MerkleHashes.Size).ToList());
+            }
+        }
+
+        using var drop = connection.CreateCommand();
+        drop.Transaction = sizes.Transaction;
+        drop.CommandText = "DROP TABLE merkle_leaves; DROP TABLE merkle_nodes;";
+        drop.ExecuteNonQuery();
+    }
+
     /// <summary>The hashes of complete subtrees of the tree of <paramref name="size"/> leaves.</summary>
     public byte[][] GetNodes(long size, IReadOnlyList<MerkleNodeId> nodes)
     {
@@ -179,10 +200,7 @@ internal sealed class MerkleTables : IDisposable
 
             if (node.Level >= StoredFromLevel)
             {
-                readNode.Parameters[0].Value = node.Level;
-                readNode.Parameters[1].Value = node.Index;
-                result[i] = readNode.ExecuteScalar() as byte[]
-                    ?? throw new InvalidOperationException($"the tree misses node ({node.Level}, {node.Index}) of a tree of {size}");
+                result[i] = ReadNode(node);
                 continue;
             }
 
@@ -199,6 +217,49 @@ internal sealed class MerkleTables : IDisposable
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The number of stored nodes that leaves [0, <paramref name="end"/>) complete: leaf i completes level L when
+    /// 2^L divides i + 1, so floor(end / 2^L) of them per level.
+    /// </summary>
+    public static long StoredNodesBefore(long end)
+    {
+        var count = 0L;
+        for (var level = StoredFromLevel; level < 63 && (end >> level) > 0; level++)
+        {
+            count += end >> level;
+        }
+
+        return count;
+    }
+
+    /// <summary>A stored node, from the row of the leaf that completes it: its place there follows from the row's first leaf.</summary>
+    private byte[] ReadNode(MerkleNodeId node)
+    {
+        var completing = node.EndLeaf - 1;
+        readRow.Parameters[0].Value = completing;
+        using var reader = readRow.ExecuteReader();
+        if (!reader.Read())
+        {
+            throw new InvalidOperationException($"the tree misses node ({node.Level}, {node.Index}): no row holds leaf {completing}");
+        }
+
+        var first = reader.GetInt64(0);
+        var end = first + reader.GetInt64(1);
+        var nodes = (byte[])reader.GetValue(2);
+        if (completing >= end)
+        {
+            throw new InvalidOperationException($"the tree misses node ({node.Level}, {node.Index}): no row holds leaf {completing}");
+        }
+
+        if (nodes.Length != (StoredNodesBefore(end) - StoredNodesBefore(first)) * MerkleHashes.Size)
+        {
+            throw new InvalidOperationException($"the tree row of leaves [{first}, {end}) holds {nodes.Length / MerkleHashes.Size} nodes, not the {StoredNodesBefore(end) - StoredNodesBefore(first)} those leaves complete");
+        }
+
+        var offset = (StoredNodesBefore(completing) - StoredNodesBefore(first) + node.Level - StoredFromLevel) * MerkleHashes.Size;
+        return nodes.AsSpan((int)offset, MerkleHashes.Size).ToArray();
     }
 
     /// <summary>The leaf hashes of [from, to), which must all be stored.</summary>
@@ -230,7 +291,7 @@ internal sealed class MerkleTables : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { sizes, insertLeaves, insertNode, readNode, readLeaves })
+        foreach (var command in new[] { sizes, insertRow, readRow, readLeaves })
         {
             command.Dispose();
         }

@@ -14,7 +14,7 @@ namespace Ledger.Store.Sqlite;
 /// </summary>
 public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiableStore
 {
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
     internal const string Columns = "position, stream_id, stream_version, event_type, statement_id, organization, published_at, recorded_at, recorded_by, data";
 
@@ -138,8 +138,13 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
                 """;
             await command.ExecuteNonQueryAsync(cancellationToken);
 
-            // Schema 1 had no tree: backfill it over the events already recorded, in the same transaction.
             using var tree = new MerkleTables(connection) { Transaction = transaction };
+            if (version == 2)
+            {
+                tree.MigrateFromSchema2();
+            }
+
+            // Schema 1 had no tree: backfill it over the events already recorded, in the same transaction.
             var (events, size) = tree.Sizes();
             tree.CatchUp(tree.LoadFrontier(size), events);
         }

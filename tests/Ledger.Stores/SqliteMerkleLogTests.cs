@@ -125,14 +125,82 @@ public sealed class SqliteMerkleLogTests : MerkleLogConformance, IDisposable
 
         await using (var connection = await RawAsync(path))
         {
-            Assert.Equal(2, await ExecuteAsync(connection, "PRAGMA user_version"));
-            Assert.Equal(Enumerable.Range(6, 10).Sum(level => 300 >> level), await ExecuteAsync(connection, "SELECT count(*) FROM merkle_nodes"));
+            Assert.Equal(3, await ExecuteAsync(connection, "PRAGMA user_version"));
+            Assert.Equal(Enumerable.Range(6, 10).Sum(level => 300 >> level), await ExecuteAsync(connection, "SELECT sum(length(nodes)) / 32 FROM merkle_tree"));
         }
 
         Assert.Equal(300, (await store.Merkle.OpenTreeAsync()).Size);
         Assert.Empty(await MismatchesAsync(store));
         await store.AppendAsync("m/0", 100, [Event("after-migration", "m/0")]);
         await AssertTreeAsync(store);
+    }
+
+    [Fact]
+    public async Task A_schema_2_file_keeps_its_stored_leaf_hashes_and_gets_its_nodes_derived_anew()
+    {
+        var path = NewPath();
+        var events = Enumerable.Range(0, 300).Select(i => Event($"v2-{i}", "m/0")).ToList();
+        List<byte[]> leafHashes;
+        await using (var store = await SqliteEventStore.OpenAsync(path, new SqliteStoreOptions { MerkleTree = false }))
+        {
+            await store.AppendAsync("m/0", 0, events[..150]);
+            await store.AppendAsync("m/0", 150, events[150..]);
+            leafHashes = (await ListAsync(store.ReadAllAsync())).Select(CanonicalEvent.LeafHash).ToList();
+        }
+
+        // Leaf 7 was changed in the schema 2 tree: the migration must carry the change over, not launder it.
+        leafHashes[7] = new byte[32];
+        await using (var connection = await RawAsync(path))
+        {
+            await ExecuteAsync(connection, $"""
+                DROP TABLE merkle_tree;
+                CREATE TABLE merkle_leaves (first_leaf INTEGER PRIMARY KEY, hashes BLOB NOT NULL);
+                CREATE TABLE merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
+                INSERT INTO merkle_nodes VALUES (6, 0, zeroblob(32));
+                PRAGMA user_version = 2;
+                """);
+            foreach (var (first, count) in new[] { (0, 100), (100, 200) })
+            {
+                await ExecuteAsync(connection, "INSERT INTO merkle_leaves VALUES ($first, $hashes)",
+                    ("$first", first), ("$hashes", leafHashes.Skip(first).Take(count).SelectMany(h => h).ToArray()));
+            }
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using var migrated = await SqliteEventStore.OpenAsync(path);
+        await using (var connection = await RawAsync(path))
+        {
+            Assert.Equal(3, await ExecuteAsync(connection, "PRAGMA user_version"));
+            Assert.Equal(0, await ExecuteAsync(connection, "SELECT count(*) FROM sqlite_master WHERE name IN ('merkle_leaves', 'merkle_nodes')"));
+        }
+
+        var tree = await migrated.Merkle.OpenTreeAsync();
+        Assert.Equal(300, tree.Size);
+        Assert.Equal(MerkleHashes.Root(leafHashes), await MerkleProofs.RootAsync(tree, 300));
+        Assert.Equal([7L], await MismatchesAsync(migrated));
+    }
+
+    [Fact]
+    public async Task Appends_larger_than_a_row_of_leaves_are_split_into_rows_that_prove_like_the_reference_tree()
+    {
+        await using var store = await OpenFreshAsync();
+        await store.AppendAsync("m/big", 0, [.. Enumerable.Range(0, 700).Select(i => Event($"big-{i}", "m/big"))]);
+        await AppendRandomlyAsync(store, 90, seed: 21);
+        await store.AppendAsync("m/big", 700, [.. Enumerable.Range(700, 300).Select(i => Event($"big-{i}", "m/big"))]);
+
+        await AssertTreeAsync(store);
+        var leafHashes = (await ListAsync(store.ReadAllAsync())).Select(CanonicalEvent.LeafHash).ToList();
+        var tree = await Log(store).OpenTreeAsync();
+        foreach (var size in new long[] { 64, 255, 256, 257, 512, 700, 768, 790, 1024, 1090 })
+        {
+            var root = await MerkleProofs.RootAsync(tree, size);
+            Assert.Equal(MerkleHashes.Root(leafHashes.Take((int)size).ToList()), root);
+            foreach (var leaf in new[] { 0, 63, 64, 255, 256, size - 1 }.Where(l => l < size))
+            {
+                var proof = await MerkleProofs.InclusionAsync(tree, leaf, size);
+                Assert.True(MerkleVerifier.VerifyInclusion(leaf, size, leafHashes[(int)leaf], proof, root), $"leaf {leaf} in {size}");
+            }
+        }
     }
 
     [Fact]
@@ -195,8 +263,7 @@ public sealed class SqliteMerkleLogTests : MerkleLogConformance, IDisposable
         await using var connection = await RawAsync(path);
         foreach (var sql in new[]
         {
-            "UPDATE merkle_leaves SET hashes = zeroblob(32)", "DELETE FROM merkle_leaves",
-            "UPDATE merkle_nodes SET hash = zeroblob(32)", "DELETE FROM merkle_nodes",
+            "UPDATE merkle_tree SET leaves = zeroblob(32)", "UPDATE merkle_tree SET nodes = zeroblob(32)", "DELETE FROM merkle_tree",
             "UPDATE log_checkpoints SET note = 'x'", "DELETE FROM log_checkpoints",
         })
         {

@@ -123,6 +123,25 @@ public sealed class MerklePropertyTests
         }, iter: 60);
 
     [Fact]
+    public void A_frontier_appending_for_the_upper_levels_yields_the_same_nodes_from_that_level_up() =>
+        Gen.Select(GenSize, Gen.Int[0, 8]).Sample((size, fromLevel) =>
+        {
+            var (_, leaves) = Tree(size);
+            var all = new MerkleFrontier();
+            var upper = new MerkleFrontier();
+            var completed = new List<byte[]>();
+            foreach (var leaf in leaves)
+            {
+                var expected = all.Append(leaf).Where(c => c.Node.Level >= fromLevel).Select(c => c.Hash).ToList();
+                completed.Clear();
+                upper.Append(leaf, fromLevel, completed);
+                Assert.Equal(expected, completed);
+            }
+
+            Assert.Equal(all.Root(), upper.Root());
+        }, iter: 60);
+
+    [Fact]
     public void Proofs_read_only_logarithmically_many_nodes()
     {
         var (nodes, _) = Tree(1000);

@@ -61,6 +61,42 @@ public sealed class MerkleFrontier
         return completed;
     }
 
+    /// <summary>
+    /// Appends a leaf hash and adds the hashes of the nodes it completes at <paramref name="fromLevel"/> and above to
+    /// <paramref name="completed"/>, lowest first: for a writer that stores only the upper levels, without a list per leaf.
+    /// </summary>
+    public void Append(ReadOnlySpan<byte> leafHash, int fromLevel, ICollection<byte[]> completed)
+    {
+        ArgumentNullException.ThrowIfNull(completed);
+        ArgumentOutOfRangeException.ThrowIfNegative(fromLevel);
+        if (leafHash.Length != MerkleHashes.Size)
+        {
+            throw new ArgumentException("a leaf hash is a SHA-256 hash", nameof(leafHash));
+        }
+
+        var index = Size;
+        var hash = leafHash.ToArray();
+        var level = 0;
+        if (fromLevel == 0)
+        {
+            completed.Add(hash);
+        }
+
+        while (((index >> level) & 1) == 1)
+        {
+            hash = MerkleHashes.Node(edge[level]!, hash);
+            edge[level] = null;
+            level++;
+            if (level >= fromLevel)
+            {
+                completed.Add(hash);
+            }
+        }
+
+        edge[level] = hash;
+        Size = index + 1;
+    }
+
     /// <summary>The root hash of the tree of <see cref="Size"/> leaves.</summary>
     public byte[] Root()
     {
