@@ -44,6 +44,7 @@ internal sealed class MerkleTables : IDisposable
 
     private readonly SqliteConnection connection;
     private readonly SqliteCommand sizes;
+    private readonly SqliteCommand treeSize;
     private readonly SqliteCommand insertRow;
     private readonly SqliteCommand readRow;
     private readonly SqliteCommand readLeaves;
@@ -57,6 +58,7 @@ internal sealed class MerkleTables : IDisposable
             SELECT (SELECT coalesce(max(position), 0) FROM events),
                    coalesce((SELECT first_leaf + length(leaves) / 32 FROM merkle_tree ORDER BY first_leaf DESC LIMIT 1), 0)
             """);
+        treeSize = Command("SELECT coalesce((SELECT first_leaf + length(leaves) / 32 FROM merkle_tree ORDER BY first_leaf DESC LIMIT 1), 0)");
         insertRow = Command("INSERT INTO merkle_tree (first_leaf, nodes, leaves) VALUES ($first, $nodes, $leaves)", "$first", "$nodes", "$leaves");
         readRow = Command("SELECT first_leaf, length(leaves) / 32, nodes FROM merkle_tree WHERE first_leaf <= $leaf ORDER BY first_leaf DESC LIMIT 1", "$leaf");
         readLeaves = Command(
@@ -73,7 +75,7 @@ internal sealed class MerkleTables : IDisposable
     {
         set
         {
-            foreach (var command in new[] { sizes, insertRow, readRow, readLeaves })
+            foreach (var command in new[] { sizes, treeSize, insertRow, readRow, readLeaves })
             {
                 command.Transaction = value;
             }
@@ -87,6 +89,9 @@ internal sealed class MerkleTables : IDisposable
         reader.Read();
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
+
+    /// <summary>The number of leaves stored: one read of the last row.</summary>
+    public long TreeSize() => (long)treeSize.ExecuteScalar()!;
 
     /// <summary>The frontier of the stored tree of <paramref name="size"/> leaves: O(log n) nodes read.</summary>
     public MerkleFrontier LoadFrontier(long size) =>
@@ -291,7 +296,7 @@ internal sealed class MerkleTables : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { sizes, insertRow, readRow, readLeaves })
+        foreach (var command in new[] { sizes, treeSize, insertRow, readRow, readLeaves })
         {
             command.Dispose();
         }

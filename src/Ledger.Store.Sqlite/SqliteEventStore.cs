@@ -556,7 +556,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         {
             try
             {
-                var (_, size) = tree.Sizes();
+                var size = tree.TreeSize();
                 if (frontier is null || frontier.Size != size)
                 {
                     frontier = tree.LoadFrontier(size);

@@ -19,7 +19,7 @@ internal sealed class SqliteMerkleLog(SqliteEventStore store) : IMerkleLog, IDis
     {
         await using var connection = await store.ConnectAsync(cancellationToken);
         using var tree = new MerkleTables(connection);
-        return new TreeAtSize(this, tree.Sizes().Tree);
+        return new TreeAtSize(this, tree.TreeSize());
     }
 
     public void Dispose()
@@ -66,7 +66,7 @@ internal sealed class SqliteMerkleLog(SqliteEventStore store) : IMerkleLog, IDis
     {
         await using var connection = await store.ConnectAsync(cancellationToken);
         using var tree = new MerkleTables(connection);
-        return position >= 1 && position <= tree.Sizes().Tree ? position - 1 : null;
+        return position >= 1 && position <= tree.TreeSize() ? position - 1 : null;
     }
 
     public async IAsyncEnumerable<MerkleLeaf> ReadLeavesAsync(long fromIndex = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -82,7 +82,7 @@ internal sealed class SqliteMerkleLog(SqliteEventStore store) : IMerkleLog, IDis
         read.CommandText = $"SELECT {SqliteEventStore.Columns} FROM events WHERE position > $from AND position <= $to ORDER BY position";
         var from = read.Parameters.Add(new SqliteParameter { ParameterName = "$from" });
         var to = read.Parameters.Add(new SqliteParameter { ParameterName = "$to" });
-        var size = tree.Sizes().Tree;
+        var size = tree.TreeSize();
         for (var start = fromIndex; start < size; start += LeavesPerRead)
         {
             var end = Math.Min(size, start + LeavesPerRead);

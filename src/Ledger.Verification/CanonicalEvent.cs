@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Ledger.Storage;
 
@@ -36,7 +35,7 @@ public static class CanonicalEvent
     {
         // The leaf prefix is written ahead of the bytes, so the hash is one call over one buffer.
         using var writer = Write(e, prefix: true);
-        return SHA256.HashData(writer.Written);
+        return MerkleHashes.Sha256(writer.Written);
     }
 
     private static CanonicalJsonWriter Write(StoredEvent e, bool prefix)

@@ -7,6 +7,19 @@ public static class MerkleHashes
 {
     public const int Size = SHA256.HashSizeInBytes;
 
+    // One hash object per thread, reset after each use: the one-shot SHA256.HashData sets up a digest context per call,
+    // which costs about a fifth of hashing a 65-byte node.
+    [ThreadStatic]
+    private static IncrementalHash? sha256;
+
+    /// <summary>SHA-256 of <paramref name="data"/> with this thread's reused digest.</summary>
+    internal static byte[] Sha256(ReadOnlySpan<byte> data)
+    {
+        var sha = sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(data);
+        return sha.GetHashAndReset();
+    }
+
     /// <summary>The root of the empty tree: SHA-256 of nothing.</summary>
     public static byte[] Empty() => SHA256.HashData(ReadOnlySpan<byte>.Empty);
 
@@ -31,7 +44,7 @@ public static class MerkleHashes
         buffer[0] = 0x01;
         left.CopyTo(buffer[1..]);
         right.CopyTo(buffer[(1 + Size)..]);
-        return SHA256.HashData(buffer);
+        return Sha256(buffer);
     }
 
     /// <summary>The reference Merkle Tree Hash of RFC 9162 section 2.1.1 over leaf hashes, by its recursive definition.</summary>
