@@ -48,7 +48,6 @@ internal sealed class MerkleTables : IDisposable
     private readonly SqliteCommand insertRow;
     private readonly SqliteCommand readRow;
     private readonly SqliteCommand readLeaves;
-    private readonly List<byte[]> completed = [];
 
     public MerkleTables(SqliteConnection connection)
     {
@@ -98,13 +97,21 @@ internal sealed class MerkleTables : IDisposable
         MerkleFrontier.LoadAsync(new Snapshot(this, size), size).AsTask().GetAwaiter().GetResult();
 
     /// <summary>Appends leaves at the frontier's size: one row per <see cref="LeavesPerRow"/> leaves, with the nodes of the stored levels they complete.</summary>
-    public void Append(MerkleFrontier frontier, IReadOnlyList<byte[]> leafHashes)
+    public void Append(MerkleFrontier frontier, IReadOnlyList<byte[]> leafHashes) => Insert(Extend(frontier, leafHashes));
+
+    /// <summary>
+    /// Extends the frontier by leaf hashes and returns the rows that store them: no I/O, so a writer can run it on
+    /// another core while it inserts the events.
+    /// </summary>
+    public static List<TreeRow> Extend(MerkleFrontier frontier, IReadOnlyList<byte[]> leafHashes)
     {
+        var rows = new List<TreeRow>((leafHashes.Count + LeavesPerRow - 1) / LeavesPerRow);
+        var completed = new List<byte[]>();
         for (var start = 0; start < leafHashes.Count; start += LeavesPerRow)
         {
             var count = Math.Min(LeavesPerRow, leafHashes.Count - start);
             var leaves = new byte[count * MerkleHashes.Size];
-            insertRow.Parameters[0].Value = frontier.Size;
+            var first = frontier.Size;
             completed.Clear();
             for (var i = 0; i < count; i++)
             {
@@ -119,8 +126,19 @@ internal sealed class MerkleTables : IDisposable
                 completed[i].CopyTo(nodes, i * MerkleHashes.Size);
             }
 
-            insertRow.Parameters[1].Value = nodes;
-            insertRow.Parameters[2].Value = leaves;
+            rows.Add(new TreeRow(first, nodes, leaves));
+        }
+
+        return rows;
+    }
+
+    public void Insert(IReadOnlyList<TreeRow> rows)
+    {
+        foreach (var row in rows)
+        {
+            insertRow.Parameters[0].Value = row.FirstLeaf;
+            insertRow.Parameters[1].Value = row.Nodes;
+            insertRow.Parameters[2].Value = row.Leaves;
             insertRow.ExecuteNonQuery();
         }
     }
@@ -325,6 +343,9 @@ internal sealed class MerkleTables : IDisposable
 
         return command;
     }
+
+    /// <summary>One row of merkle_tree: leaves [FirstLeaf, FirstLeaf + Leaves.Length / 32) and the stored nodes they complete.</summary>
+    internal readonly record struct TreeRow(long FirstLeaf, byte[] Nodes, byte[] Leaves);
 
     /// <summary>The tables as a node source fixed at a size, on this connection and its transaction.</summary>
     internal sealed class Snapshot(MerkleTables tables, long size) : IMerkleNodeSource

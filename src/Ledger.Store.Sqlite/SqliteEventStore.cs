@@ -437,6 +437,53 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         }
     }
 
+    /// <summary>
+    /// The rows that extend the tree by one append's leaves, computed from the frontier by a pool thread while the writer
+    /// inserts the events; the writer computes them itself if no thread has started yet.
+    /// </summary>
+    private sealed class TreeExtension(MerkleFrontier frontier, LeafHashes leafHashes)
+    {
+        private readonly TaskCompletionSource done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int claimed;
+        private List<MerkleTables.TreeRow>? rows;
+        private Exception? error;
+
+        /// <summary>The tree size the rows start at.</summary>
+        public long Start { get; } = frontier.Size;
+
+        public void Run()
+        {
+            if (Interlocked.Exchange(ref claimed, 1) == 1)
+            {
+                return;
+            }
+
+            try
+            {
+                rows = MerkleTables.Extend(frontier, leafHashes.Result());
+            }
+            catch (Exception ex)
+            {
+                error = ex;
+            }
+
+            done.SetResult();
+        }
+
+        /// <exception cref="System.Text.Json.JsonException">An event's data is not I-JSON.</exception>
+        public List<MerkleTables.TreeRow> Result()
+        {
+            Run();
+            done.Task.GetAwaiter().GetResult();
+            if (error is not null)
+            {
+                ExceptionDispatchInfo.Throw(error);
+            }
+
+            return rows!;
+        }
+    }
+
     internal static string Format(DateTimeOffset at) => at.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
 
     internal static DateTimeOffset Parse(string text) =>
@@ -492,7 +539,8 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
 
         public AppendResult Append(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, LeafHashes? leafHashes)
         {
-            using var transaction = connection.BeginTransaction();
+            // Immediate: this transaction holds the write lock from here on, so the tree read now is the one the events extend.
+            using var transaction = connection.BeginTransaction(deferred: false);
             check.Transaction = insert.Transaction = upsert.Transaction = lastPosition.Transaction = transaction;
             tree.Transaction = transaction;
             check.Parameters[0].Value = stream;
@@ -502,6 +550,40 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
                 throw ConcurrencyConflictException.WrongVersion(stream, expectedVersion, actual);
             }
 
+            var extension = leafHashes is null ? null : ExtendTree(leafHashes);
+            try
+            {
+                var version = InsertEvents(stream, expectedVersion, events);
+
+                // Positions are rowids, and this transaction holds the write lock: the events got consecutive positions.
+                var last = (long)lastPosition.ExecuteScalar()!;
+                if (extension is not null)
+                {
+                    if (extension.Start != last - events.Count)
+                    {
+                        throw new InvalidOperationException($"the Merkle tree holds {extension.Start} leaves, but the events before this append end at position {last - events.Count}");
+                    }
+
+                    tree.Insert(extension.Result());
+                }
+
+                upsert.Parameters[0].Value = stream;
+                upsert.Parameters[1].Value = events[0].Organization;
+                upsert.Parameters[2].Value = version;
+                upsert.ExecuteNonQuery();
+                transaction.Commit();
+                return new AppendResult(version, last - events.Count + 1, last);
+            }
+            catch when (extension is not null)
+            {
+                // Rolled back: the frontier holds (or is being given) leaves the file does not.
+                frontier = null;
+                throw;
+            }
+        }
+
+        private long InsertEvents(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events)
+        {
             var p = insert.Parameters;
             var version = expectedVersion;
             try
@@ -526,54 +608,33 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
                 throw ConcurrencyConflictException.DuplicateStatement(stream, ex);
             }
 
-            // Positions are rowids, and this transaction holds the write lock: the events got consecutive positions.
-            var last = (long)lastPosition.ExecuteScalar()!;
-            if (leafHashes is not null)
-            {
-                AppendLeaves(last - events.Count, leafHashes.Result());
-            }
-
-            try
-            {
-                upsert.Parameters[0].Value = stream;
-                upsert.Parameters[1].Value = events[0].Organization;
-                upsert.Parameters[2].Value = version;
-                upsert.ExecuteNonQuery();
-                transaction.Commit();
-            }
-            catch
-            {
-                // Rolled back: the frontier holds leaves the file does not.
-                frontier = null;
-                throw;
-            }
-
-            return new AppendResult(version, last - events.Count + 1, last);
+            return version;
         }
 
-        /// <summary>Extends the tree by the leaves of the events just inserted after position <paramref name="before"/>.</summary>
-        private void AppendLeaves(long before, IReadOnlyList<byte[]> leafHashes)
+        /// <summary>
+        /// Starts extending the tree by this append's leaves on another core, from the tree as this transaction finds
+        /// it; the writer inserts the events meanwhile and takes the rows to store when it has.
+        /// </summary>
+        private TreeExtension ExtendTree(LeafHashes leafHashes)
         {
             try
             {
-                var size = tree.TreeSize();
+                var (events, size) = tree.Sizes();
                 if (frontier is null || frontier.Size != size)
                 {
                     frontier = tree.LoadFrontier(size);
                 }
 
                 // Events appended by a store opened without the tree (the bench's baseline) are hashed from the file.
-                if (size < before)
+                if (size < events)
                 {
-                    tree.CatchUp(frontier, before);
+                    tree.CatchUp(frontier, events);
                 }
 
-                if (frontier.Size != before)
+                if (frontier.Size != events)
                 {
-                    throw new InvalidOperationException($"the Merkle tree holds {frontier.Size} leaves, but the events before this append end at position {before}");
+                    throw new InvalidOperationException($"the Merkle tree holds {frontier.Size} leaves, but the events end at position {events}");
                 }
-
-                tree.Append(frontier, leafHashes);
             }
             catch
             {
@@ -581,6 +642,10 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
                 frontier = null;
                 throw;
             }
+
+            var extension = new TreeExtension(frontier, leafHashes);
+            ThreadPool.UnsafeQueueUserWorkItem(static e => e.Run(), extension, preferLocal: false);
+            return extension;
         }
 
         public async ValueTask DisposeAsync()
