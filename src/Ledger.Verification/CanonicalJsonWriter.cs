@@ -14,6 +14,8 @@ namespace Ledger.Verification;
 internal sealed class CanonicalJsonWriter : IDisposable
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    // The members of the objects being written, a nested object's above its parent's: one list for the whole document.
+    private readonly List<Member> members = [];
     private byte[] buffer;
     private int length;
 
@@ -195,7 +197,7 @@ internal sealed class CanonicalJsonWriter : IDisposable
     {
         WriteByte((byte)'{');
         var bodyStart = length;
-        var members = new List<Member>();
+        var first = members.Count;
         var plain = true;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
@@ -213,7 +215,8 @@ internal sealed class CanonicalJsonWriter : IDisposable
             WriteByte((byte)',');
         }
 
-        if (members.Count == 0)
+        var count = members.Count - first;
+        if (count == 0)
         {
             WriteByte((byte)'}');
             return;
@@ -221,47 +224,63 @@ internal sealed class CanonicalJsonWriter : IDisposable
 
         // RFC 8785 section 3.2.3 sorts by UTF-16 code units: for ASCII names without escapes that is their bytes'
         // order; other names are compared as .NET strings (ordinal is by UTF-16 code unit). Equal names end up adjacent.
-        var written = buffer;
-        Comparison<Member> order = plain
-            ? (a, b) => written.AsSpan(a.Start, a.NameEnd - a.Start).SequenceCompareTo(written.AsSpan(b.Start, b.NameEnd - b.Start))
-            : (a, b) => string.CompareOrdinal(a.Name ?? NameOf(written, a), b.Name ?? NameOf(written, b));
-        var sorted = members.ToArray();
-        Array.Sort(sorted, order);
-        for (var i = 1; i < sorted.Length; i++)
+        var order = new MemberOrder(buffer, plain);
+        var written = CollectionsMarshal.AsSpan(members).Slice(first, count);
+        var sorted = true;
+        for (var i = 1; i < written.Length && sorted; i++)
         {
-            if (order(sorted[i - 1], sorted[i]) == 0)
-            {
-                throw new JsonException($"duplicate member name {Encoding.UTF8.GetString(written.AsSpan(sorted[i].Start, sorted[i].NameEnd - sorted[i].Start))}, which I-JSON forbids");
-            }
+            sorted = order.Compare(written[i - 1], written[i]) < 0;
         }
 
         length--;
-        if (!sorted.AsSpan().SequenceEqual(members.ToArray()))
+        if (!sorted)
         {
+            written.Sort(order);
+            for (var i = 1; i < written.Length; i++)
+            {
+                if (order.Compare(written[i - 1], written[i]) == 0)
+                {
+                    throw new JsonException($"duplicate member name {Encoding.UTF8.GetString(buffer.AsSpan(written[i].Start, written[i].NameEnd - written[i].Start))}, which I-JSON forbids");
+                }
+            }
+
             var body = ArrayPool<byte>.Shared.Rent(length - bodyStart);
             buffer.AsSpan(bodyStart, length - bodyStart).CopyTo(body);
             length = bodyStart;
-            for (var i = 0; i < sorted.Length; i++)
+            for (var i = 0; i < written.Length; i++)
             {
                 if (i > 0)
                 {
                     WriteByte((byte)',');
                 }
 
-                WriteRaw(body.AsSpan(sorted[i].Start - bodyStart, sorted[i].End - sorted[i].Start));
+                WriteRaw(body.AsSpan(written[i].Start - bodyStart, written[i].End - written[i].Start));
             }
 
             ArrayPool<byte>.Shared.Return(body);
         }
 
+        members.RemoveRange(first, count);
         WriteByte((byte)'}');
     }
 
-    /// <summary>A plain member name read back from its canonical bytes (quotes included).</summary>
-    private static string NameOf(byte[] written, Member member) => Encoding.UTF8.GetString(written, member.Start + 1, member.NameEnd - member.Start - 2);
-
     /// <summary>Where a member's canonical bytes were written: its quoted name ends at NameEnd, its value at End.</summary>
-    private readonly record struct Member(int Start, int NameEnd, int End, string? Name);
+    private readonly record struct Member(int Start, int NameEnd, int End, string? Name)
+    {
+        /// <summary>The name's canonical bytes without the quotes.</summary>
+        public ReadOnlySpan<byte> NameIn(byte[] written) => written.AsSpan(Start + 1, NameEnd - Start - 2);
+    }
+
+    /// <summary>
+    /// Member order over the written bytes, without quotes: with them, a name would sort after the same name followed
+    /// by a space or '!', which sort below the closing quote.
+    /// </summary>
+    private readonly struct MemberOrder(byte[] written, bool plain) : IComparer<Member>
+    {
+        public int Compare(Member x, Member y) => plain
+            ? x.NameIn(written).SequenceCompareTo(y.NameIn(written))
+            : string.CompareOrdinal(x.Name ?? Encoding.UTF8.GetString(x.NameIn(written)), y.Name ?? Encoding.UTF8.GetString(y.NameIn(written)));
+    }
 
     public void Dispose()
     {

@@ -31,6 +31,23 @@ public sealed class CanonicalEventTests
     }
 
     [Fact]
+    public void Times_are_utc_with_seven_fraction_digits_whatever_their_offset()
+    {
+        var times = new[]
+        {
+            DateTimeOffset.MinValue, DateTimeOffset.MaxValue, Recorded, new DateTimeOffset(1999, 12, 31, 23, 59, 59, TimeSpan.FromHours(-11)),
+            new DateTimeOffset(2024, 2, 29, 0, 0, 0, TimeSpan.FromMinutes(345)).AddTicks(1), new DateTimeOffset(638_000_000_000_000_001, TimeSpan.Zero),
+        };
+        foreach (var time in times)
+        {
+            using var envelope = JsonDocument.Parse(CanonicalEvent.Bytes(Statement with { RecordedAt = time, PublishedAt = time }));
+            var expected = time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(expected, envelope.RootElement.GetProperty("recordedAt").GetString());
+            Assert.Equal(expected, envelope.RootElement.GetProperty("publishedAt").GetString());
+        }
+    }
+
+    [Fact]
     public void The_envelope_is_its_own_canonical_form()
     {
         var bytes = CanonicalEvent.Bytes(Statement);

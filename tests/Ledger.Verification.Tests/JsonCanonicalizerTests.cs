@@ -24,6 +24,28 @@ public class JsonCanonicalizerTests
             Canonical(input));
     }
 
+    [Theory]
+    [InlineData("""{"a!":1,"a":2,"a ":3,"a~":4}""")]
+    [InlineData("""{"a":2,"a ":3,"a!":1,"a~":4}""")]
+    [InlineData("""{"a~":4,"a!":1,"a ":3,"a":2}""")]
+    public void A_name_sorts_before_itself_followed_by_any_character_even_a_space(string json)
+    {
+        const string expected = """{"a":2,"a ":3,"a!":1,"a~":4}""";
+        Assert.Equal(expected, Canonical(json));
+        using var document = JsonDocument.Parse(json);
+        Assert.Equal(expected, Encoding.UTF8.GetString(JsonCanonicalizer.Canonicalize(document.RootElement)));
+    }
+
+    [Fact]
+    public void Nested_objects_are_sorted_each_on_its_own_and_a_duplicate_in_any_is_refused()
+    {
+        Assert.Equal(
+            """{"a":{"x":[{"q":1,"r":2}],"y":1},"b":{"c":{"d":0,"e":0}}}""",
+            Canonical("""{"b":{"c":{"e":0,"d":0}},"a":{"y":1,"x":[{"r":2,"q":1}]}}"""));
+        Assert.Throws<JsonException>(() => Canonical("""{"b":{"c":{"e":0,"e":1}},"a":1}"""));
+        Assert.Throws<JsonException>(() => Canonical("""{"a":{"x":1},"b":2,"a":3}"""));
+    }
+
     [Fact]
     public void Rfc8785_section_3_2_2_example_bytes()
     {

@@ -39,7 +39,10 @@ internal sealed class BenchContext(BenchOptions options) : IDisposable
 
     public static void Progress(string message) => Console.Error.WriteLine($"[bench {DateTime.Now:HH:mm:ss}] {message}");
 
-    /// <summary>Between measurements: no pooled connection of an earlier run open, no garbage of it left to collect.</summary>
+    /// <summary>
+    /// Between measurements: no pooled connection of an earlier run open, no garbage of it left to collect, and none of
+    /// its files' pages still waiting for the kernel to write them back while the next run is timed.
+    /// </summary>
     public static void Settle()
     {
         SqliteConnection.ClearAllPools();
@@ -47,6 +50,21 @@ internal sealed class BenchContext(BenchOptions options) : IDisposable
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            using var sync = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sync") { UseShellExecute = false });
+            sync?.WaitForExit();
+        }
+    }
+
+    /// <summary>A ledger file a scenario has measured and needs no more, with its write-ahead log.</summary>
+    public static void Delete(string path)
+    {
+        SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { path, $"{path}-wal", $"{path}-shm" })
+        {
+            File.Delete(file);
+        }
     }
 
     public void Dispose()

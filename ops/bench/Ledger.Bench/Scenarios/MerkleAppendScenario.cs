@@ -21,8 +21,12 @@ internal sealed class MerkleAppendScenario : IScenario
         // A full-size round of each variant first, not timed: the first import of a size still runs code the JIT has not
         // tiered up, which cost the variant that went first about twice the processor time of later rounds.
         BenchContext.Progress($"warming up: one untimed round of each variant on {statements:N0} statements");
-        await LedgerImport.RunAsync(context.NewFile("merkle-warm-up-with"), documents, merkleTree: true, cancellationToken);
-        await LedgerImport.RunAsync(context.NewFile("merkle-warm-up-without"), documents, merkleTree: false, cancellationToken);
+        foreach (var merkleTree in new[] { true, false })
+        {
+            var path = context.NewFile($"merkle-warm-up-{(merkleTree ? "with" : "without")}");
+            await LedgerImport.RunAsync(path, documents, merkleTree, cancellationToken);
+            BenchContext.Delete(path);
+        }
 
         var with = new List<ImportTiming>();
         var without = new List<ImportTiming>();
@@ -33,7 +37,9 @@ internal sealed class MerkleAppendScenario : IScenario
             foreach (var merkleTree in run % 2 == 1 ? new[] { true, false } : [false, true])
             {
                 BenchContext.Settle();
-                var timing = await LedgerImport.RunAsync(context.NewFile($"merkle-{(merkleTree ? "with" : "without")}-run{run}"), documents, merkleTree, cancellationToken);
+                var path = context.NewFile($"merkle-{(merkleTree ? "with" : "without")}-run{run}");
+                var timing = await LedgerImport.RunAsync(path, documents, merkleTree, cancellationToken);
+                BenchContext.Delete(path);
                 (merkleTree ? with : without).Add(timing);
                 BenchContext.Progress($"{(merkleTree ? "with" : "without")} the tree, run {run}: {Rate(statements, timing.Total):N0} statements/s ({timing.Total.TotalSeconds:F2} s, {timing.Cpu.TotalSeconds:F2} s processor)");
             }
