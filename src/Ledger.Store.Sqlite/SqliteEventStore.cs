@@ -53,16 +53,19 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
     private SqliteEventStore(string path, SqliteStoreOptions options)
     {
         merkleTree = options.MerkleTree;
-        merkle = new SqliteMerkleLog(this);
+        merkle = new SqliteMerkleLog((write, cancellationToken) => ConnectAsync(cancellationToken, write));
         Path = System.IO.Path.GetFullPath(path);
-        connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        connectionString = ConnectionString(Path);
     }
+
+    /// <summary>A ledger file's pooled connections: created when missing, waiting up to 30 s for another writer.</summary>
+    internal static string ConnectionString(string path) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
 
     public string Path { get; }
 
@@ -87,8 +90,11 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         return store;
     }
 
-    /// <summary>A pooled connection; writers also get synchronous=FULL so that a commit is on disk when it returns.</summary>
-    internal async Task<SqliteConnection> ConnectAsync(CancellationToken cancellationToken, bool write = false)
+    /// <summary>A pooled connection to this ledger's file.</summary>
+    internal Task<SqliteConnection> ConnectAsync(CancellationToken cancellationToken, bool write = false) => ConnectAsync(connectionString, write, cancellationToken);
+
+    /// <summary>A pooled connection to a file; writers also get synchronous=FULL so that a commit is on disk when it returns.</summary>
+    internal static async Task<SqliteConnection> ConnectAsync(string connectionString, bool write, CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);

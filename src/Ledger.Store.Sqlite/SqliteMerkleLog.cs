@@ -6,8 +6,12 @@ using Microsoft.Data.Sqlite;
 
 namespace Ledger.Store.Sqlite;
 
-/// <summary>The Merkle log of a SQLite ledger file: reads of the tables the appends extend, and the signed checkpoints.</summary>
-internal sealed class SqliteMerkleLog(SqliteEventStore store) : IMerkleLog, IDisposable
+/// <summary>
+/// The Merkle log kept in a SQLite file: reads of the tree's tables and the signed checkpoints. The events are those of
+/// the same file (the embedded store, whose appends extend the tree), or of another store whose tree the file keeps
+/// (<see cref="SqliteMerkleTree"/>).
+/// </summary>
+internal sealed class SqliteMerkleLog(Func<bool, CancellationToken, Task<SqliteConnection>> connect, IEventStore? events = null) : IMerkleLog, IDisposable
 {
     private const int LeavesPerRead = 1024;
 
@@ -17,7 +21,7 @@ internal sealed class SqliteMerkleLog(SqliteEventStore store) : IMerkleLog, IDis
 
     public async Task<IMerkleNodeSource> OpenTreeAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await store.ConnectAsync(cancellationToken);
+        await using var connection = await connect(false, cancellationToken);
         using var tree = new MerkleTables(connection);
         return new TreeAtSize(this, tree.TreeSize());
     }
@@ -36,7 +40,7 @@ internal sealed class SqliteMerkleLog(SqliteEventStore store) : IMerkleLog, IDis
     {
         if (!readers.TryTake(out var reader))
         {
-            var connection = await store.ConnectAsync(cancellationToken);
+            var connection = await connect(false, cancellationToken);
             reader = (connection, new MerkleTables(connection));
         }
 
@@ -64,15 +68,20 @@ internal sealed class SqliteMerkleLog(SqliteEventStore store) : IMerkleLog, IDis
 
     public async Task<long?> LeafIndexAsync(long position, CancellationToken cancellationToken = default)
     {
-        await using var connection = await store.ConnectAsync(cancellationToken);
+        await using var connection = await connect(false, cancellationToken);
         using var tree = new MerkleTables(connection);
         return position >= 1 && position <= tree.TreeSize() ? position - 1 : null;
     }
 
-    public async IAsyncEnumerable<MerkleLeaf> ReadLeavesAsync(long fromIndex = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<MerkleLeaf> ReadLeavesAsync(long fromIndex = 0, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(fromIndex);
-        await using var connection = await store.ConnectAsync(cancellationToken);
+        return events is null ? ReadLeavesWithFileEventsAsync(fromIndex, cancellationToken) : ReadLeavesWithStoreEventsAsync(events, fromIndex, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<MerkleLeaf> ReadLeavesWithFileEventsAsync(long fromIndex, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await connect(false, cancellationToken);
 
         // One read transaction: the leaves and the events are of the same moment.
         using var transaction = connection.BeginTransaction(deferred: true);
@@ -89,19 +98,48 @@ internal sealed class SqliteMerkleLog(SqliteEventStore store) : IMerkleLog, IDis
             var hashes = tree.ReadLeaves(start, end);
             from.Value = start;
             to.Value = end;
-            var events = new Dictionary<long, StoredEvent>();
+            var stored = new Dictionary<long, StoredEvent>();
             await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     var e = SqliteEventStore.ToStored(reader);
-                    events[e.Position] = e;
+                    stored[e.Position] = e;
                 }
             }
 
             for (var i = start; i < end; i++)
             {
-                yield return new MerkleLeaf(i, i + 1, hashes[i - start], events.GetValueOrDefault(i + 1));
+                yield return new MerkleLeaf(i, i + 1, hashes[i - start], stored.GetValueOrDefault(i + 1));
+            }
+        }
+    }
+
+    /// <summary>The tree's leaves beside the other store's events at the same positions, read as they are now.</summary>
+    private async IAsyncEnumerable<MerkleLeaf> ReadLeavesWithStoreEventsAsync(IEventStore store, long fromIndex, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await connect(false, cancellationToken);
+        using var tree = new MerkleTables(connection);
+        var size = tree.TreeSize();
+        if (fromIndex >= size)
+        {
+            yield break;
+        }
+
+        await using var stored = store.ReadAllAsync(fromIndex + 1, null, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var next = await stored.MoveNextAsync() ? stored.Current : null;
+        for (var start = fromIndex; start < size; start += LeavesPerRead)
+        {
+            var end = Math.Min(size, start + LeavesPerRead);
+            var hashes = tree.ReadLeaves(start, end);
+            for (var i = start; i < end; i++)
+            {
+                while (next is not null && next.Position < i + 1)
+                {
+                    next = await stored.MoveNextAsync() ? stored.Current : null;
+                }
+
+                yield return new MerkleLeaf(i, i + 1, hashes[i - start], next?.Position == i + 1 ? next : null);
             }
         }
     }
@@ -115,7 +153,7 @@ internal sealed class SqliteMerkleLog(SqliteEventStore store) : IMerkleLog, IDis
     public async Task AddCheckpointAsync(StoredCheckpoint checkpoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        await using var connection = await store.ConnectAsync(cancellationToken, write: true);
+        await using var connection = await connect(true, cancellationToken);
         await using var insert = connection.CreateCommand();
         insert.CommandText = "INSERT INTO log_checkpoints (tree_size, root, note, signed_at) VALUES ($size, $root, $note, $at) ON CONFLICT (tree_size) DO NOTHING";
         insert.Parameters.AddWithValue("$size", checkpoint.TreeSize);
@@ -140,7 +178,7 @@ internal sealed class SqliteMerkleLog(SqliteEventStore store) : IMerkleLog, IDis
 
     private async Task<List<StoredCheckpoint>> ReadCheckpointsAsync(string clause, long? size, CancellationToken cancellationToken)
     {
-        await using var connection = await store.ConnectAsync(cancellationToken);
+        await using var connection = await connect(false, cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT tree_size, root, note, signed_at FROM log_checkpoints {clause}";
         if (size is { } s)

@@ -19,27 +19,10 @@ public sealed class EventStoreDbCliTests : IDisposable
         return Process.Start(info)!;
     }
 
-    private static async Task<(int ExitCode, string Output)> LedgerWithStateAsync(string state, params string[] args)
-    {
-        var info = StartInfo(args);
-        info.Environment["LEDGER_STATE"] = state;
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(cancel.Token);
-        return (process.ExitCode, await output + await errors);
-    }
+    private static Task<(int ExitCode, string Output)> LedgerWithStateAsync(string state, params string[] args) =>
+        LedgerWithAsync(new Dictionary<string, string> { ["LEDGER_STATE"] = state }, args);
 
-    private static async Task<(int ExitCode, string Output)> LedgerAsync(params string[] args)
-    {
-        using var process = Process.Start(StartInfo(args))!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(cancel.Token);
-        return (process.ExitCode, await output + await errors);
-    }
+    private static Task<(int ExitCode, string Output)> LedgerAsync(params string[] args) => LedgerWithAsync([], args);
 
     private static ProcessStartInfo StartInfo(string[] args)
     {
@@ -79,6 +62,67 @@ public sealed class EventStoreDbCliTests : IDisposable
         Assert.Contains("imported 0 statement(s) from 1 document(s); 7 already present", second.Output, StringComparison.Ordinal);
         Assert.Equal(8, tail.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Contains("copied 8 event(s), 0 already present; verified 8 event(s)", migrate.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task On_an_esdb_store_import_signs_a_checkpoint_prove_proves_against_it_and_verify_names_a_leaf_changed_in_the_tree_file()
+    {
+        const string reviewId = "msft-2025-08-15-review";
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var esdb = fake.ConnectionString;
+        var state = Path.Combine(directory, "state.db");
+        var environment = new Dictionary<string, string>
+        {
+            ["LEDGER_STATE"] = "sqlite:" + state,
+            ["Ledger__Log__KeyFile"] = Path.Combine(directory, "log.key"),
+        };
+
+        var key = await LedgerWithAsync(environment, "--store", esdb, "log", "key", "create", "--name", "ledger.example.org/esdb");
+        var import = await LedgerWithAsync(environment, "--store", esdb, "import", Checkout.SampleFile);
+        var proof = await LedgerWithAsync(environment, "--store", esdb, "prove", reviewId, "--json");
+        var verified = await LedgerWithAsync(environment, "--store", esdb, "verify");
+
+        Assert.Equal((0, 0, 0, 0), (key.ExitCode, import.ExitCode, proof.ExitCode, verified.ExitCode));
+        Assert.Contains("signed the checkpoint of tree size 8", import.Output, StringComparison.Ordinal);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(proof.Output[proof.Output.IndexOf('{', StringComparison.Ordinal)..])!;
+        var leafIndex = (long)json["leafIndex"]!;
+        var path = json["path"]!.AsArray().Select(h => Convert.FromBase64String((string)h!)).ToList();
+        Assert.True(Verification.MerkleVerifier.VerifyInclusion(
+            leafIndex, 8, Convert.FromBase64String((string)json["leafHash"]!), path, Convert.FromBase64String((string)json["rootHash"]!)));
+
+        // The tree file is append-only by trigger; someone with the file could drop the trigger and change a leaf.
+        var treeFile = Path.ChangeExtension(state, null) + ".merkle.db";
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={treeFile};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT leaves FROM merkle_tree WHERE first_leaf = 0";
+            var leaves = (byte[])(await command.ExecuteScalarAsync())!;
+            leaves[leafIndex * 32] ^= 0x01;
+            command.CommandText = "DROP TRIGGER merkle_tree_is_immutable; UPDATE merkle_tree SET leaves = $leaves WHERE first_leaf = 0";
+            command.Parameters.AddWithValue("$leaves", leaves);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var tampered = await LedgerWithAsync(environment, "--store", esdb, "verify");
+        Assert.True(tampered.ExitCode == 5, tampered.Output);
+        Assert.Contains(reviewId, tampered.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, string Output)> LedgerWithAsync(Dictionary<string, string> environment, params string[] args)
+    {
+        var info = StartInfo(args);
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(cancel.Token);
+        return (process.ExitCode, await output + await errors);
     }
 
     [Fact]
@@ -151,6 +195,15 @@ public sealed class EventStoreDbCliTests : IDisposable
                 await Task.Delay(200);
             }
 
+            // The embedded worker's projection extends the Merkle tree kept beside the state.
+            var treeSize = 0L;
+            while (treeSize < 8 && DateTime.UtcNow < deadline)
+            {
+                treeSize = (long)System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/api/log"))!["treeSize"]!;
+                await Task.Delay(100);
+            }
+
+            Assert.Equal(8, treeSize);
             Assert.Equal("microsoft/imod-azure", (string?)matter?["matter"]);
             Assert.Equal(7, (int)matter!["statements"]!);
             Assert.Equal(Enumerable.Range(1, 8).Select(p => (long)p), recorded.Select(n => (long)n["position"]!));

@@ -74,7 +74,7 @@ public static class ImportCommand
     /// <summary>Signs a checkpoint over what was recorded, when the store keeps a Merkle log and its key is there; an exit code if signing was refused.</summary>
     private static async Task<int?> SignCheckpointAsync(CommandContext context, CancellationToken cancellationToken)
     {
-        if (context.Store is not Verification.IVerifiableStore verifiable)
+        if (context.Store is not Verification.IVerifiableStore)
         {
             return null;
         }
@@ -87,7 +87,7 @@ public static class ImportCommand
 
         try
         {
-            var signed = await Verification.SignCheckpoint.RunAsync(verifiable.Merkle, signer, context.Clock, cancellationToken);
+            var signed = await Verification.SignCheckpoint.RunAsync(await VerifiableLog.CaughtUpAsync(context.Store, cancellationToken), signer, context.Clock, cancellationToken);
             if (signed.Signed && !context.Json)
             {
                 AnsiConsole.MarkupLineInterpolated($"signed the checkpoint of tree size {signed.Checkpoint.TreeSize}");

@@ -86,7 +86,7 @@ public static class LogCommands
         var command = new Command("checkpoint", "Sign a checkpoint of the tree now (unless it has not grown since the latest) and print its signed note") { keyFile };
         command.SetStoreAction(async (context, cancellationToken) =>
         {
-            var log = VerifiableLog.Of(context.Store);
+            var log = await VerifiableLog.CaughtUpAsync(context.Store, cancellationToken);
             using var signer = VerifiableLog.LoadSigner(context.Backend, context.Value(keyFile));
             var result = await SignCheckpoint.RunAsync(log, signer, context.Clock, cancellationToken);
             var checkpoint = result.Checkpoint;

@@ -21,7 +21,7 @@ public static class ProveCommand
         var command = new Command("prove", "Print an RFC 9162 inclusion proof of a statement (or a consistency proof), with the signed checkpoint it leads to") { statement, size, consistency };
         command.SetStoreAction(async (context, cancellationToken) =>
         {
-            var log = VerifiableLog.Of(context.Store);
+            var log = await VerifiableLog.CaughtUpAsync(context.Store, cancellationToken);
             var sizes = context.Value(consistency);
             var id = context.Value(statement);
             if (sizes is { Length: 2 })

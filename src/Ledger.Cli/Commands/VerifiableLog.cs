@@ -20,6 +20,21 @@ internal static class VerifiableLog
             ? verifiable.Merkle
             : throw new UsageException("this backend keeps no Merkle log: checkpoints, proofs and verification need a store that does");
 
+    /// <summary>
+    /// The store's Merkle log, first brought up to the log's end where it is kept behind the appends by a worker that
+    /// may not be running (an EventStoreDB ledger's tree file).
+    /// </summary>
+    /// <exception cref="UsageException">The store keeps no Merkle log.</exception>
+    public static async Task<IMerkleLog> CaughtUpAsync(IEventStore store, CancellationToken cancellationToken)
+    {
+        if (store is EventStoreDbWithTree withTree)
+        {
+            await withTree.CatchUpAsync(cancellationToken);
+        }
+
+        return Of(store);
+    }
+
     public static LedgerBackend Backend(ParseResult parse) => StoreLocation.Backend(StoreLocation.Resolve(parse.GetValue(CliOptions.Store)));
 
     /// <summary>The signer in the key file named, else the backend's default one.</summary>

@@ -34,7 +34,7 @@ public static class VerifyCommand
 
             return CommandRunner.RunWithStoreAsync(parse, async (context, token) =>
             {
-                var log = VerifiableLog.Of(context.Store);
+                var log = await VerifiableLog.CaughtUpAsync(context.Store, token);
                 var verifier = VerifiableLog.PublicKey(context.Value(publicKey), () =>
                 {
                     using var signer = VerifiableLog.LoadSigner(context.Backend, context.Value(keyFile));

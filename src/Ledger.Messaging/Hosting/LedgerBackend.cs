@@ -169,8 +169,28 @@ public sealed record EventStoreDbBackend(string ConnectionString, LedgerBackend 
 
     public override bool SharedByWorkers => State.SharedByWorkers;
 
-    public override async Task<IEventStore> OpenStoreAsync(CancellationToken cancellationToken) =>
-        await EventStoreDbEventStore.OpenAsync(ConnectionString, EventStoreDbEventStore.DefaultStreamPrefix, cancellationToken);
+    /// <summary>The Merkle tree's file beside a SQLite state file (a file of its own: the state's may be anything).</summary>
+    public string? TreePath => State is SqliteBackend sqlite ? System.IO.Path.ChangeExtension(sqlite.FullPath, null) + ".merkle.db" : null;
+
+    /// <summary>The node's events, with the Merkle tree kept beside a SQLite state (the worker extends it).</summary>
+    public override async Task<IEventStore> OpenStoreAsync(CancellationToken cancellationToken)
+    {
+        var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, EventStoreDbEventStore.DefaultStreamPrefix, cancellationToken);
+        if (TreePath is not { } path)
+        {
+            return events;
+        }
+
+        try
+        {
+            return new EventStoreDbWithTree(events, await SqliteMerkleTree.OpenAsync(path, events, cancellationToken));
+        }
+        catch
+        {
+            await events.DisposeAsync();
+            throw;
+        }
+    }
 
     public override Task<INotificationFeed> OpenFeedAsync(CancellationToken cancellationToken) => State.OpenFeedAsync(cancellationToken);
 

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Ledger.Messaging.Hosting;
 using Ledger.Storage;
 using Ledger.Store.Marten.Projections;
@@ -45,65 +44,45 @@ public sealed class ProjectReadModels(IEventStore store, IMatterReadModels model
     }
 
     /// <summary>Follows the log from the saved position until cancelled, a batch at a time.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        var pending = Channel.CreateBounded<StoredEvent>(new BoundedChannelOptions(BatchSize * 4) { SingleReader = true, SingleWriter = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pump = PumpAsync(await models.PositionAsync(cancellationToken) + 1, pending.Writer, stop.Token);
-        try
-        {
-            var batch = new List<StoredEvent>(BatchSize);
-            while (await pending.Reader.WaitToReadAsync(cancellationToken))
-            {
-                while (batch.Count < BatchSize && pending.Reader.TryRead(out var e))
-                {
-                    batch.Add(e);
-                }
-
-                await ApplyAsync(batch, cancellationToken);
-                batch.Clear();
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        await pump;
-    }
-
-    private async Task PumpAsync(long from, ChannelWriter<StoredEvent> writer, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var e in store.SubscribeAsync(from, null, cancellationToken))
-            {
-                await writer.WriteAsync(e, cancellationToken);
-            }
-
-            writer.TryComplete();
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            writer.TryComplete();
-        }
-        catch (Exception ex)
-        {
-            writer.TryComplete(ex);
-            throw;
-        }
-    }
+    public async Task RunAsync(CancellationToken cancellationToken) =>
+        await LogBatches.FollowAsync(store, await models.PositionAsync(cancellationToken) + 1, BatchSize, ApplyAsync, cancellationToken);
 }
 
 /// <summary>The projector in the worker, for EventStoreDB ledgers: while this process holds the read-model lock.</summary>
-public sealed class ReadModelProjection(IEventStore store, LedgerBackend backend, ILogger<ReadModelProjection> logger) : BackgroundService
+public sealed class ReadModelProjection(IEventStore store, LedgerBackend backend, ILogger<ReadModelProjection> logger)
+    : LeaderProjection(backend, ReadModelProjection.LockName, "the read model projection", logger)
 {
     public const string LockName = "read-models";
 
+    protected override bool Applies => Backend is EventStoreDbBackend;
+
+    protected override async Task ProjectAsync(CancellationToken lead)
+    {
+        await using var models = await MatterReadModels.OpenAsync(((EventStoreDbBackend)Backend).State, lead);
+        Logger.LogInformation("projecting the read models from position {Position}", await models.PositionAsync(lead) + 1);
+        await new ProjectReadModels(store, models).RunAsync(lead);
+    }
+}
+
+/// <summary>
+/// A projection one process runs at a time: it takes the backend's lock of that name, projects until the lock is lost
+/// or the host stops, and after a failure starts again from what it saved.
+/// </summary>
+public abstract class LeaderProjection(LedgerBackend backend, string lockName, string description, ILogger logger) : BackgroundService
+{
+    protected LedgerBackend Backend => backend;
+
+    protected ILogger Logger => logger;
+
+    /// <summary>Whether this backend needs the projection at all.</summary>
+    protected abstract bool Applies { get; }
+
+    /// <summary>Projects until cancelled; returns or throws when it cannot go on.</summary>
+    protected abstract Task ProjectAsync(CancellationToken lead);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (backend is not EventStoreDbBackend esdb)
+        if (!Applies)
         {
             return;
         }
@@ -112,11 +91,9 @@ public sealed class ReadModelProjection(IEventStore store, LedgerBackend backend
         {
             try
             {
-                await using var leadership = await esdb.LeaderLock(LockName).AcquireAsync(stoppingToken);
+                await using var leadership = await backend.LeaderLock(lockName).AcquireAsync(stoppingToken);
                 using var lead = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, leadership.Lost);
-                await using var models = await MatterReadModels.OpenAsync(esdb.State, lead.Token);
-                logger.LogInformation("projecting the read models from position {Position}", await models.PositionAsync(lead.Token) + 1);
-                await new ProjectReadModels(store, models).RunAsync(lead.Token);
+                await ProjectAsync(lead.Token);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -124,7 +101,7 @@ public sealed class ReadModelProjection(IEventStore store, LedgerBackend backend
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogWarning("the read model projection stopped ({Message}); resuming from its position", ex.Message);
+                logger.LogWarning("{Projection} stopped ({Message}); resuming from its position", description, ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
@@ -133,6 +110,10 @@ public sealed class ReadModelProjection(IEventStore store, LedgerBackend backend
 
 public static class ReadModelRegistration
 {
-    /// <summary>The read-model projection for EventStoreDB ledgers; a no-op on the other backends, whose stores project themselves or are read directly.</summary>
-    public static IServiceCollection AddLedgerReadModels(this IServiceCollection services) => services.AddHostedService<ReadModelProjection>();
+    /// <summary>
+    /// The projections an EventStoreDB ledger needs beside its node (read models, the Merkle tree); no-ops on the other
+    /// backends, whose stores project themselves or are read directly.
+    /// </summary>
+    public static IServiceCollection AddLedgerReadModels(this IServiceCollection services) =>
+        services.AddHostedService<ReadModelProjection>().AddHostedService<Verifying.MerkleTreeProjection>();
 }

@@ -1,0 +1,132 @@
+using Ledger.Messaging.Hosting;
+using Ledger.Messaging.ReadModels;
+using Ledger.Messaging.Verifying;
+using Ledger.Storage;
+using Ledger.Store.Sqlite;
+using Ledger.Stores;
+using Ledger.Verification;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ledger.Store.EventStoreDb.Tests;
+
+/// <summary>The Merkle log conformance on EventStoreDB against the protocol fake.</summary>
+public sealed class EventStoreDbMerkleLogTests(ProtocolFakeFixture fixture) : EventStoreDbMerkleLogSuite, IClassFixture<ProtocolFakeFixture>
+{
+    protected override string ConnectionString => fixture.Fake.ConnectionString;
+}
+
+/// <summary>
+/// The Merkle log conformance on EventStoreDB: the tree is kept in a SQLite file beside the ledger's state and
+/// extended behind the appends by the worker's <see cref="MerkleTreeProjection"/>, as Marten's daemon does.
+/// </summary>
+public abstract class EventStoreDbMerkleLogSuite : MerkleLogConformance, IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("ledger-esdb-merkle-").FullName;
+
+    protected abstract string ConnectionString { get; }
+
+    protected override async Task<IEventStore> OpenFreshAsync()
+    {
+        var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, $"ledger-{Guid.NewGuid():N}/");
+        return new EventStoreDbWithTree(events, await SqliteMerkleTree.OpenAsync(Path.Combine(directory, $"{Guid.NewGuid():N}.merkle.db"), events));
+    }
+
+    /// <summary>Runs the worker's projection until the tree holds every event appended so far.</summary>
+    protected override async Task CatchUpAsync(IEventStore store)
+    {
+        var backend = new EventStoreDbBackend(ConnectionString, new SqliteBackend(Path.Combine(directory, "state.db")));
+        using var projection = new MerkleTreeProjection(store, backend, NullLogger<MerkleTreeProjection>.Instance);
+        await projection.StartAsync(CancellationToken.None);
+        try
+        {
+            var last = await store.LastPositionAsync();
+            var tree = ((EventStoreDbWithTree)store).Tree;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (await tree.SizeAsync() < last)
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+        finally
+        {
+            await projection.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Events_seen_again_after_a_restart_are_skipped_and_a_gap_is_refused()
+    {
+        await using var store = await OpenFreshAsync();
+        await AppendRandomlyAsync(store, 30, seed: 31);
+        var tree = ((EventStoreDbWithTree)store).Tree;
+        var events = await ListAsync(store.ReadAllAsync());
+
+        Assert.Equal(20, await tree.ExtendAsync(events[..20]));
+        Assert.Equal(25, await tree.ExtendAsync(events[10..25]));
+        var gap = await Assert.ThrowsAsync<InvalidOperationException>(() => tree.ExtendAsync(events[26..]));
+        Assert.Contains("holds 25 leaves", gap.Message, StringComparison.Ordinal);
+        Assert.Equal(25, await tree.SizeAsync());
+
+        Assert.Equal(events.Count, await tree.ExtendAsync(events[25..]));
+        await AssertTreeAsync(store);
+    }
+
+    [Fact]
+    public async Task A_projection_that_follows_the_log_extends_the_tree_as_events_arrive()
+    {
+        await using var store = await OpenFreshAsync();
+        var tree = ((EventStoreDbWithTree)store).Tree;
+        using var stop = new CancellationTokenSource();
+        var follow = LogBatches.FollowAsync(store, 1, 7, async (batch, token) => await tree.ExtendAsync(batch, token), stop.Token);
+
+        await AppendRandomlyAsync(store, 25, seed: 32);
+        await AppendRandomlyAsync(store, 25, seed: 33);
+        var last = await store.LastPositionAsync();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (await tree.SizeAsync() < last)
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+
+        await stop.CancelAsync();
+        await follow.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        await AssertTreeAsync(store);
+    }
+
+    [Fact]
+    public async Task The_tree_file_refuses_updates_and_a_changed_leaf_shows_against_the_events()
+    {
+        await using var store = await OpenFreshAsync();
+        await AppendRandomlyAsync(store, 40, seed: 34);
+        await CatchUpAsync(store);
+        var tree = ((EventStoreDbWithTree)store).Tree;
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={tree.Path};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE merkle_tree SET leaves = zeroblob(32)";
+        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => command.ExecuteNonQueryAsync());
+
+        // Around the triggers, as someone with the file could: the leaf no longer matches its event.
+        command.CommandText = "SELECT leaves FROM merkle_tree WHERE first_leaf = 0";
+        var leaves = (byte[])(await command.ExecuteScalarAsync())!;
+        leaves[0] ^= 0x01;
+        command.CommandText = "DROP TRIGGER merkle_tree_is_immutable; UPDATE merkle_tree SET leaves = $leaves WHERE first_leaf = 0";
+        command.Parameters.AddWithValue("$leaves", leaves);
+        await command.ExecuteNonQueryAsync();
+        var mismatches = (await ListAsync(Log(store).ReadLeavesAsync()))
+            .Where(l => l.Event is null || !CanonicalEvent.LeafHash(l.Event).AsSpan().SequenceEqual(l.StoredHash))
+            .Select(l => l.Index)
+            .ToList();
+        Assert.Equal([0L], mismatches);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(directory, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+}
