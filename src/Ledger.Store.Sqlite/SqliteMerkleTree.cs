@@ -9,7 +9,7 @@ namespace Ledger.Store.Sqlite;
 /// server keeps events only. A projection extends it behind the appends in ledger position order, as Marten's daemon
 /// does on PostgreSQL; the tables are the embedded store's (merkle_tree, log_checkpoints), append-only alike.
 /// </summary>
-public sealed class SqliteMerkleTree : IVerifiableStore, IAsyncDisposable
+public sealed class SqliteMerkleTree : IProjectedMerkleTree
 {
     private readonly string connectionString;
     private readonly SqliteMerkleLog log;
@@ -38,7 +38,6 @@ public sealed class SqliteMerkleTree : IVerifiableStore, IAsyncDisposable
         return tree;
     }
 
-    /// <summary>How many events the tree holds: those at positions 1 to this.</summary>
     public async Task<long> SizeAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await ConnectAsync(false, cancellationToken);
@@ -46,11 +45,6 @@ public sealed class SqliteMerkleTree : IVerifiableStore, IAsyncDisposable
         return tables.TreeSize();
     }
 
-    /// <summary>
-    /// Extends the tree by events read in position order. Events it holds already are skipped (a projection resumed
-    /// after a crash sees some again); the others must follow its size without a gap.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The events leave a gap after the tree's last leaf.</exception>
     /// <exception cref="System.Text.Json.JsonException">An event's data is not I-JSON.</exception>
     public async Task<long> ExtendAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken = default)
     {

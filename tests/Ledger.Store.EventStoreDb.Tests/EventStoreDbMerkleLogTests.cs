@@ -3,16 +3,76 @@ using Ledger.Messaging.ReadModels;
 using Ledger.Messaging.Verifying;
 using Ledger.Storage;
 using Ledger.Store.Sqlite;
+using PostgresMerkleTree = Ledger.Store.Marten.Merkle.PostgresMerkleTree;
 using Ledger.Stores;
+using Ledger.Stores.Postgres;
 using Ledger.Verification;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ledger.Store.EventStoreDb.Tests;
 
-/// <summary>The Merkle log conformance on EventStoreDB against the protocol fake.</summary>
+/// <summary>The Merkle log conformance on EventStoreDB against the protocol fake, the tree in a SQLite file beside the state.</summary>
 public sealed class EventStoreDbMerkleLogTests(ProtocolFakeFixture fixture) : EventStoreDbMerkleLogSuite, IClassFixture<ProtocolFakeFixture>
 {
     protected override string ConnectionString => fixture.Fake.ConnectionString;
+
+    [Fact]
+    public async Task The_tree_file_refuses_updates_and_a_changed_leaf_shows_against_the_events()
+    {
+        await using var store = await OpenFreshAsync();
+        await AppendRandomlyAsync(store, 40, seed: 34);
+        await CatchUpAsync(store);
+        var tree = (SqliteMerkleTree)((EventStoreDbWithTree)store).Tree;
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={tree.Path};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE merkle_tree SET leaves = zeroblob(32)";
+        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => command.ExecuteNonQueryAsync());
+
+        // Around the triggers, as someone with the file could: the leaf no longer matches its event.
+        command.CommandText = "SELECT leaves FROM merkle_tree WHERE first_leaf = 0";
+        var leaves = (byte[])(await command.ExecuteScalarAsync())!;
+        leaves[0] ^= 0x01;
+        command.CommandText = "DROP TRIGGER merkle_tree_is_immutable; UPDATE merkle_tree SET leaves = $leaves WHERE first_leaf = 0";
+        command.Parameters.AddWithValue("$leaves", leaves);
+        await command.ExecuteNonQueryAsync();
+        Assert.Equal([0L], await MismatchesAsync(store));
+    }
+}
+
+/// <summary>The Merkle log conformance on EventStoreDB against the protocol fake, the tree in a PostgreSQL state database.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class EventStoreDbPostgresMerkleLogTests(ProtocolFakeFixture fixture, PostgresCluster cluster) : EventStoreDbMerkleLogSuite, IClassFixture<ProtocolFakeFixture>
+{
+    protected override string ConnectionString => fixture.Fake.ConnectionString;
+
+    protected override async Task<IProjectedMerkleTree> OpenTreeAsync(IEventStore events) =>
+        await PostgresMerkleTree.OpenAsync(await cluster.CreateDatabaseAsync(), "ledger", events);
+
+    [Fact]
+    public async Task The_tree_tables_refuse_changes_and_a_leaf_changed_around_them_shows_against_the_events()
+    {
+        var database = await cluster.CreateDatabaseAsync();
+        var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, $"ledger-{Guid.NewGuid():N}/");
+        await using var store = new EventStoreDbWithTree(events, await PostgresMerkleTree.OpenAsync(database, "ledger", events));
+        await AppendRandomlyAsync(store, 30, seed: 35);
+        await CatchUpAsync(store);
+
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(database);
+        await using (var update = dataSource.CreateCommand("UPDATE ledger.ledger_merkle_leaves SET hash = '\\x00'"))
+        {
+            await Assert.ThrowsAsync<Npgsql.PostgresException>(() => update.ExecuteNonQueryAsync());
+        }
+
+        await using (var around = dataSource.CreateCommand(
+            "ALTER TABLE ledger.ledger_merkle_leaves DISABLE TRIGGER ALL; UPDATE ledger.ledger_merkle_leaves SET hash = sha256(hash) WHERE leaf_index = 4"))
+        {
+            await around.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal([4L], await MismatchesAsync(store));
+    }
 }
 
 /// <summary>
@@ -25,11 +85,21 @@ public abstract class EventStoreDbMerkleLogSuite : MerkleLogConformance, IDispos
 
     protected abstract string ConnectionString { get; }
 
+    /// <summary>Where the tree is kept: by default a SQLite file, as beside the default state.</summary>
+    protected virtual async Task<IProjectedMerkleTree> OpenTreeAsync(IEventStore events) =>
+        await SqliteMerkleTree.OpenAsync(Path.Combine(directory, $"{Guid.NewGuid():N}.merkle.db"), events);
+
     protected override async Task<IEventStore> OpenFreshAsync()
     {
         var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, $"ledger-{Guid.NewGuid():N}/");
-        return new EventStoreDbWithTree(events, await SqliteMerkleTree.OpenAsync(Path.Combine(directory, $"{Guid.NewGuid():N}.merkle.db"), events));
+        return new EventStoreDbWithTree(events, await OpenTreeAsync(events));
     }
+
+    protected static async Task<List<long>> MismatchesAsync(IEventStore store) =>
+        (await ListAsync(Log(store).ReadLeavesAsync()))
+            .Where(l => l.Event is null || !CanonicalEvent.LeafHash(l.Event).AsSpan().SequenceEqual(l.StoredHash))
+            .Select(l => l.Index)
+            .ToList();
 
     /// <summary>Runs the worker's projection until the tree holds every event appended so far.</summary>
     protected override async Task CatchUpAsync(IEventStore store)
@@ -93,34 +163,6 @@ public abstract class EventStoreDbMerkleLogSuite : MerkleLogConformance, IDispos
         await stop.CancelAsync();
         await follow.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         await AssertTreeAsync(store);
-    }
-
-    [Fact]
-    public async Task The_tree_file_refuses_updates_and_a_changed_leaf_shows_against_the_events()
-    {
-        await using var store = await OpenFreshAsync();
-        await AppendRandomlyAsync(store, 40, seed: 34);
-        await CatchUpAsync(store);
-        var tree = ((EventStoreDbWithTree)store).Tree;
-
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={tree.Path};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE merkle_tree SET leaves = zeroblob(32)";
-        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => command.ExecuteNonQueryAsync());
-
-        // Around the triggers, as someone with the file could: the leaf no longer matches its event.
-        command.CommandText = "SELECT leaves FROM merkle_tree WHERE first_leaf = 0";
-        var leaves = (byte[])(await command.ExecuteScalarAsync())!;
-        leaves[0] ^= 0x01;
-        command.CommandText = "DROP TRIGGER merkle_tree_is_immutable; UPDATE merkle_tree SET leaves = $leaves WHERE first_leaf = 0";
-        command.Parameters.AddWithValue("$leaves", leaves);
-        await command.ExecuteNonQueryAsync();
-        var mismatches = (await ListAsync(Log(store).ReadLeavesAsync()))
-            .Where(l => l.Event is null || !CanonicalEvent.LeafHash(l.Event).AsSpan().SequenceEqual(l.StoredHash))
-            .Select(l => l.Index)
-            .ToList();
-        Assert.Equal([0L], mismatches);
     }
 
     public void Dispose()

@@ -1,16 +1,15 @@
 using Ledger.Storage;
-using Ledger.Store.Sqlite;
 using Ledger.Verification;
 
 namespace Ledger.Messaging.Hosting;
 
 /// <summary>
 /// An EventStoreDB ledger with the Merkle tree its state keeps: the events come from the node, the log (tree and signed
-/// checkpoints) from the tree file beside the state, extended behind the appends by <see cref="Verifying.MerkleTreeProjection"/>.
+/// checkpoints) from the state (a SQLite file beside it, or its PostgreSQL database), extended behind the appends by <see cref="Verifying.MerkleTreeProjection"/>.
 /// </summary>
-public sealed class EventStoreDbWithTree(IEventStore ledger, SqliteMerkleTree tree) : IEventStore, IVerifiableStore
+public sealed class EventStoreDbWithTree(IEventStore ledger, IProjectedMerkleTree tree) : IEventStore, IVerifiableStore
 {
-    public SqliteMerkleTree Tree => tree;
+    public IProjectedMerkleTree Tree => tree;
 
     public IMerkleLog Merkle => tree.Merkle;
 

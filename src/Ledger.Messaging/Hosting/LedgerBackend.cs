@@ -4,7 +4,9 @@ using Ledger.Messaging.Webhooks;
 using Ledger.Storage;
 using Ledger.Store.EventStoreDb;
 using Ledger.Store.Marten;
+using Ledger.Store.Marten.Merkle;
 using Ledger.Store.Sqlite;
+using Ledger.Verification;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
@@ -172,18 +174,19 @@ public sealed record EventStoreDbBackend(string ConnectionString, LedgerBackend 
     /// <summary>The Merkle tree's file beside a SQLite state file (a file of its own: the state's may be anything).</summary>
     public string? TreePath => State is SqliteBackend sqlite ? System.IO.Path.ChangeExtension(sqlite.FullPath, null) + ".merkle.db" : null;
 
-    /// <summary>The node's events, with the Merkle tree kept beside a SQLite state (the worker extends it).</summary>
+    /// <summary>The node's events, with the Merkle tree the state keeps (the worker extends it).</summary>
     public override async Task<IEventStore> OpenStoreAsync(CancellationToken cancellationToken)
     {
         var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, EventStoreDbEventStore.DefaultStreamPrefix, cancellationToken);
-        if (TreePath is not { } path)
-        {
-            return events;
-        }
-
         try
         {
-            return new EventStoreDbWithTree(events, await SqliteMerkleTree.OpenAsync(path, events, cancellationToken));
+            IProjectedMerkleTree tree = State switch
+            {
+                SqliteBackend => await SqliteMerkleTree.OpenAsync(TreePath!, events, cancellationToken),
+                PostgresBackend postgres => await PostgresMerkleTree.OpenAsync(postgres.ConnectionString, PostgresBackend.Schema, events, cancellationToken),
+                _ => throw new InvalidOperationException($"no Merkle tree is kept in a {State} state"),
+            };
+            return new EventStoreDbWithTree(events, tree);
         }
         catch
         {

@@ -108,25 +108,7 @@ internal sealed class MartenMerkleLog(NpgsqlDataSource dataSource, string schema
     {
         public long Size => size;
 
-        public async ValueTask<IReadOnlyList<byte[]>> GetNodesAsync(IReadOnlyList<MerkleNodeId> nodes, CancellationToken cancellationToken = default)
-        {
-            MerkleTables.Check(nodes, size);
-            if (nodes.Count == 0)
-            {
-                return [];
-            }
-
-            await using var command = dataSource.CreateCommand(tables.NodesQuery(hexadecimal: false, "$1", "$2"));
-            command.Parameters.Add(new NpgsqlParameter { Value = nodes.Select(n => n.Level).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter { Value = nodes.Select(n => n.Index).ToArray() });
-            var hashes = new List<byte[]?>(nodes.Count);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                hashes.Add(reader.IsDBNull(0) ? null : (byte[])reader.GetValue(0));
-            }
-
-            return MerkleTables.Complete(nodes, hashes);
-        }
+        public async ValueTask<IReadOnlyList<byte[]>> GetNodesAsync(IReadOnlyList<MerkleNodeId> nodes, CancellationToken cancellationToken = default) =>
+            await tables.ReadNodesAsync(dataSource.CreateCommand, nodes, size, cancellationToken);
     }
 }

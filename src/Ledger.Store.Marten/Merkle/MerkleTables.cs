@@ -1,4 +1,5 @@
 using Ledger.Verification;
+using Npgsql;
 
 namespace Ledger.Store.Marten.Merkle;
 
@@ -54,6 +55,29 @@ internal sealed class MerkleTables(string schema)
             LEFT JOIN {Leaves} l ON q.level = 0 AND l.leaf_index = q.idx
             ORDER BY q.ord
             """;
+    }
+
+    /// <summary>The hashes of complete subtrees of the tree of <paramref name="size"/> leaves, in one query made by <paramref name="command"/>.</summary>
+    /// <exception cref="InvalidOperationException">A node the tree must hold is missing.</exception>
+    public async Task<IReadOnlyList<byte[]>> ReadNodesAsync(Func<string, NpgsqlCommand> command, IReadOnlyList<MerkleNodeId> nodes, long size, CancellationToken cancellationToken)
+    {
+        Check(nodes, size);
+        if (nodes.Count == 0)
+        {
+            return [];
+        }
+
+        await using var query = command(NodesQuery(hexadecimal: false, "$1", "$2"));
+        query.Parameters.Add(new NpgsqlParameter { Value = nodes.Select(n => n.Level).ToArray() });
+        query.Parameters.Add(new NpgsqlParameter { Value = nodes.Select(n => n.Index).ToArray() });
+        var hashes = new List<byte[]?>(nodes.Count);
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            hashes.Add(reader.IsDBNull(0) ? null : (byte[])reader.GetValue(0));
+        }
+
+        return Complete(nodes, hashes);
     }
 
     /// <exception cref="ArgumentOutOfRangeException">A node is not a complete subtree of the tree of <paramref name="size"/> leaves.</exception>

@@ -38,6 +38,23 @@ public interface IVerifiableStore
     IMerkleLog Merkle { get; }
 }
 
+/// <summary>
+/// A Merkle tree kept beside another store's events (an EventStoreDB ledger's, whose node keeps events only), extended
+/// behind the appends by a projection, in position order: leaf i is the event at position i + 1.
+/// </summary>
+public interface IProjectedMerkleTree : IVerifiableStore, IAsyncDisposable
+{
+    /// <summary>How many events the tree holds: those at positions 1 to this.</summary>
+    Task<long> SizeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Extends the tree by events read in position order, returning its new size. Events it holds already are skipped
+    /// (a projection resumed after a crash sees some again); the others must follow its size without a gap.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The events leave a gap after the tree's last leaf.</exception>
+    Task<long> ExtendAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken = default);
+}
+
 /// <summary>Leaf <paramref name="Index"/> of the log: the hash the tree holds, and the event stored at its position now.</summary>
 public sealed record MerkleLeaf(long Index, long Position, byte[] StoredHash, StoredEvent? Event);
 
