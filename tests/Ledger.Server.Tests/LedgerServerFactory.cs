@@ -95,11 +95,11 @@ public sealed class LedgerServerFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>The real store and its Merkle log, except that an append can be made to lose a race on purpose.</summary>
-    private sealed class ConflictingStore(IEventStore inner, LedgerServerFactory factory) : IEventStore, IVerifiableStore
+    private sealed class ConflictingStore(IEventStore inner, LedgerServerFactory factory) : DelegatingEventStore(inner), IVerifiableStore
     {
-        public IMerkleLog Merkle => ((IVerifiableStore)inner).Merkle;
+        public IMerkleLog Merkle => ((IVerifiableStore)Inner).Merkle;
 
-        public Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)
+        public override Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)
         {
             if (factory.ConflictOnNextAppend)
             {
@@ -107,24 +107,8 @@ public sealed class LedgerServerFactory : WebApplicationFactory<Program>
                 throw ConcurrencyConflictException.WrongVersion(stream, expectedVersion, expectedVersion + 1);
             }
 
-            return inner.AppendAsync(stream, expectedVersion, events, cancellationToken);
+            return base.AppendAsync(stream, expectedVersion, events, cancellationToken);
         }
-
-        public IAsyncEnumerable<StoredEvent> ReadStreamAsync(string stream, long fromVersion = 1, CancellationToken cancellationToken = default) =>
-            inner.ReadStreamAsync(stream, fromVersion, cancellationToken);
-
-        public IAsyncEnumerable<StoredEvent> ReadAllAsync(long fromPosition = 1, EventFilter? filter = null, CancellationToken cancellationToken = default) =>
-            inner.ReadAllAsync(fromPosition, filter, cancellationToken);
-
-        public IAsyncEnumerable<StoredEvent> SubscribeAsync(long fromPosition = 1, EventFilter? filter = null, CancellationToken cancellationToken = default) =>
-            inner.SubscribeAsync(fromPosition, filter, cancellationToken);
-
-        public Task<IReadOnlyList<StreamInfo>> ListStreamsAsync(CancellationToken cancellationToken = default) => inner.ListStreamsAsync(cancellationToken);
-
-        public Task<IReadOnlyDictionary<string, StoredEvent>> FindStatementsAsync(IReadOnlyCollection<string> statementIds, CancellationToken cancellationToken = default) =>
-            inner.FindStatementsAsync(statementIds, cancellationToken);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
 

@@ -182,10 +182,15 @@ public abstract class EventStoreConformance
         await new ImportDocumentHandler(store, new FixedClock(Now)).HandleAsync(Sample.Documents());
         var a = Sample.Parse("""{"matter":"microsoft/imod-azure","statements":[{"id":"x1","type":"ReviewConcluded","publishedAt":"2025-12-01","source":{"title":"t"},"quote":"Done."}]}""");
         var b = Sample.Parse("""{"matter":"microsoft/imod-azure","statements":[{"id":"x2","type":"ReviewConcluded","publishedAt":"2025-12-02","source":{"title":"t"},"quote":"Done too."}]}""");
-        var slow = new ImportDocumentHandler(new PausingStore(store), new FixedClock(Now));
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pausing = new PausingStore(store, release.Task);
+        var slow = new ImportDocumentHandler(pausing, new FixedClock(Now));
 
+        // The slow importer has decided on the version it read and waits at its append while the fast one appends.
         var racing = slow.HandleAsync(a);
+        await pausing.Reached.Task.WaitAsync(TimeSpan.FromSeconds(60));
         var fast = await new ImportDocumentHandler(store, new FixedClock(Now)).HandleAsync(b);
+        release.SetResult();
         var lost = await racing;
 
         Assert.Equal(1, fast.Appended);
@@ -238,25 +243,17 @@ public abstract class EventStoreConformance
     }
 
     /// <summary>Lets a competitor append between this importer's decision and its append.</summary>
-    private sealed class PausingStore(IEventStore inner) : IEventStore
+    /// <summary>Holds every append until released, and says when the first one arrived.</summary>
+    private sealed class PausingStore(IEventStore inner, Task release) : DelegatingEventStore(inner)
     {
-        public async Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)
         {
-            await Task.Delay(500, cancellationToken);
-            return await inner.AppendAsync(stream, expectedVersion, events, cancellationToken);
+            Reached.TrySetResult();
+            await release.WaitAsync(cancellationToken);
+            return await base.AppendAsync(stream, expectedVersion, events, cancellationToken);
         }
-
-        public IAsyncEnumerable<StoredEvent> ReadStreamAsync(string stream, long fromVersion = 1, CancellationToken cancellationToken = default) => inner.ReadStreamAsync(stream, fromVersion, cancellationToken);
-
-        public IAsyncEnumerable<StoredEvent> ReadAllAsync(long fromPosition = 1, EventFilter? filter = null, CancellationToken cancellationToken = default) => inner.ReadAllAsync(fromPosition, filter, cancellationToken);
-
-        public IAsyncEnumerable<StoredEvent> SubscribeAsync(long fromPosition = 1, EventFilter? filter = null, CancellationToken cancellationToken = default) => inner.SubscribeAsync(fromPosition, filter, cancellationToken);
-
-        public Task<IReadOnlyList<StreamInfo>> ListStreamsAsync(CancellationToken cancellationToken = default) => inner.ListStreamsAsync(cancellationToken);
-
-        public Task<IReadOnlyDictionary<string, StoredEvent>> FindStatementsAsync(IReadOnlyCollection<string> statementIds, CancellationToken cancellationToken = default) => inner.FindStatementsAsync(statementIds, cancellationToken);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
 

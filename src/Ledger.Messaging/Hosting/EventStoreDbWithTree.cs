@@ -7,7 +7,7 @@ namespace Ledger.Messaging.Hosting;
 /// An EventStoreDB ledger with the Merkle tree its state keeps: the events come from the node, the log (tree and signed
 /// checkpoints) from the state (a SQLite file beside it, or its PostgreSQL database), extended behind the appends by <see cref="Verifying.MerkleTreeProjection"/>.
 /// </summary>
-public sealed class EventStoreDbWithTree(IEventStore ledger, IProjectedMerkleTree tree) : IEventStore, IVerifiableStore
+public sealed class EventStoreDbWithTree(IEventStore ledger, IProjectedMerkleTree tree) : DelegatingEventStore(ledger), IVerifiableStore
 {
     public IProjectedMerkleTree Tree => tree;
 
@@ -24,7 +24,7 @@ public sealed class EventStoreDbWithTree(IEventStore ledger, IProjectedMerkleTre
         while (true)
         {
             var batch = new List<StoredEvent>(Chunk);
-            await foreach (var e in ledger.ReadAllAsync(size + 1, null, cancellationToken))
+            await foreach (var e in ReadAllAsync(size + 1, null, cancellationToken))
             {
                 batch.Add(e);
                 if (batch.Count == Chunk)
@@ -42,28 +42,9 @@ public sealed class EventStoreDbWithTree(IEventStore ledger, IProjectedMerkleTre
         }
     }
 
-    public Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default) =>
-        ledger.AppendAsync(stream, expectedVersion, events, cancellationToken);
-
-    public IAsyncEnumerable<StoredEvent> ReadStreamAsync(string stream, long fromVersion = 1, CancellationToken cancellationToken = default) =>
-        ledger.ReadStreamAsync(stream, fromVersion, cancellationToken);
-
-    public IAsyncEnumerable<StoredEvent> ReadAllAsync(long fromPosition = 1, EventFilter? filter = null, CancellationToken cancellationToken = default) =>
-        ledger.ReadAllAsync(fromPosition, filter, cancellationToken);
-
-    public IAsyncEnumerable<StoredEvent> SubscribeAsync(long fromPosition = 1, EventFilter? filter = null, CancellationToken cancellationToken = default) =>
-        ledger.SubscribeAsync(fromPosition, filter, cancellationToken);
-
-    public Task<IReadOnlyList<StreamInfo>> ListStreamsAsync(CancellationToken cancellationToken = default) => ledger.ListStreamsAsync(cancellationToken);
-
-    public Task<IReadOnlyDictionary<string, StoredEvent>> FindStatementsAsync(IReadOnlyCollection<string> statementIds, CancellationToken cancellationToken = default) =>
-        ledger.FindStatementsAsync(statementIds, cancellationToken);
-
-    public Task<long> LastPositionAsync(CancellationToken cancellationToken = default) => ledger.LastPositionAsync(cancellationToken);
-
-    public async ValueTask DisposeAsync()
+    protected override async ValueTask DisposeCoreAsync()
     {
         await tree.DisposeAsync();
-        await ledger.DisposeAsync();
+        await base.DisposeCoreAsync();
     }
 }

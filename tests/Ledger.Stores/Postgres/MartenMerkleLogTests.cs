@@ -101,9 +101,9 @@ public sealed class MartenMerkleLogTests(PostgresCluster cluster) : MerkleLogCon
     }
 
     /// <summary>A Marten store with its async daemon running, stopped before the store is disposed.</summary>
-    private sealed class WithDaemon(MartenEventStore store, MartenProjectionDaemon daemon) : IEventStore, IVerifiableStore
+    private sealed class WithDaemon(MartenEventStore store, MartenProjectionDaemon daemon) : DelegatingEventStore(store), IVerifiableStore
     {
-        public IMerkleLog Merkle => store.Merkle;
+        public IMerkleLog Merkle => ((IVerifiableStore)Inner).Merkle;
 
         public static async Task<WithDaemon> OpenAsync(string connectionString)
         {
@@ -113,27 +113,10 @@ public sealed class MartenMerkleLogTests(PostgresCluster cluster) : MerkleLogCon
 
         public Task CatchUpAsync() => daemon.CatchUpAsync(CatchUp);
 
-        public Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default) =>
-            store.AppendAsync(stream, expectedVersion, events, cancellationToken);
-
-        public IAsyncEnumerable<StoredEvent> ReadStreamAsync(string stream, long fromVersion = 1, CancellationToken cancellationToken = default) =>
-            store.ReadStreamAsync(stream, fromVersion, cancellationToken);
-
-        public IAsyncEnumerable<StoredEvent> ReadAllAsync(long fromPosition = 1, EventFilter? filter = null, CancellationToken cancellationToken = default) =>
-            store.ReadAllAsync(fromPosition, filter, cancellationToken);
-
-        public IAsyncEnumerable<StoredEvent> SubscribeAsync(long fromPosition = 1, EventFilter? filter = null, CancellationToken cancellationToken = default) =>
-            store.SubscribeAsync(fromPosition, filter, cancellationToken);
-
-        public Task<IReadOnlyList<StreamInfo>> ListStreamsAsync(CancellationToken cancellationToken = default) => store.ListStreamsAsync(cancellationToken);
-
-        public Task<IReadOnlyDictionary<string, StoredEvent>> FindStatementsAsync(IReadOnlyCollection<string> statementIds, CancellationToken cancellationToken = default) =>
-            store.FindStatementsAsync(statementIds, cancellationToken);
-
-        public async ValueTask DisposeAsync()
+        protected override async ValueTask DisposeCoreAsync()
         {
             await daemon.DisposeAsync();
-            await store.DisposeAsync();
+            await base.DisposeCoreAsync();
         }
     }
 }
