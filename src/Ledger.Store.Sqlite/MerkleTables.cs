@@ -332,17 +332,7 @@ internal sealed class MerkleTables : IDisposable
         return MerkleHashes.Node(Fold(leaves, start, half), Fold(leaves, start + half, half));
     }
 
-    private SqliteCommand Command(string sql, params string[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var name in parameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
-        return command;
-    }
+    private SqliteCommand Command(string sql, params string[] parameters) => connection.Prepare(sql, parameters);
 
     /// <summary>One row of merkle_tree: leaves [FirstLeaf, FirstLeaf + Leaves.Length / 32) and the stored nodes they complete.</summary>
     internal readonly record struct TreeRow(long FirstLeaf, byte[] Nodes, byte[] Leaves);

@@ -531,17 +531,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
             lastPosition = Command("SELECT last_insert_rowid()");
         }
 
-        private SqliteCommand Command(string sql, params string[] parameters)
-        {
-            var command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var name in parameters)
-            {
-                command.Parameters.Add(new SqliteParameter { ParameterName = name });
-            }
-
-            return command;
-        }
+        private SqliteCommand Command(string sql, params string[] parameters) => connection.Prepare(sql, parameters);
 
         public AppendResult Append(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, LeafHashes? leafHashes)
         {

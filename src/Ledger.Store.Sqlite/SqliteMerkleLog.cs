@@ -166,15 +166,11 @@ internal sealed class SqliteMerkleLog(Func<bool, CancellationToken, Task<SqliteC
         }
 
         var kept = (await ReadCheckpointsAsync("WHERE tree_size = $size", checkpoint.TreeSize, cancellationToken)).Single();
-        if (!Same(kept, checkpoint))
+        if (!kept.SameAs(checkpoint))
         {
             throw new InvalidOperationException($"a different checkpoint of tree size {checkpoint.TreeSize} is kept; checkpoints are never changed");
         }
     }
-
-    /// <summary>Whether two checkpoints are the same; records compare arrays by reference.</summary>
-    internal static bool Same(StoredCheckpoint a, StoredCheckpoint b) =>
-        a.TreeSize == b.TreeSize && a.RootHash.AsSpan().SequenceEqual(b.RootHash) && a.Note == b.Note && a.SignedAt == b.SignedAt;
 
     private async Task<List<StoredCheckpoint>> ReadCheckpointsAsync(string clause, long? size, CancellationToken cancellationToken)
     {

@@ -95,12 +95,6 @@ public abstract class EventStoreDbMerkleLogSuite : MerkleLogConformance, IDispos
         return new EventStoreDbWithTree(events, await OpenTreeAsync(events));
     }
 
-    protected static async Task<List<long>> MismatchesAsync(IEventStore store) =>
-        (await ListAsync(Log(store).ReadLeavesAsync()))
-            .Where(l => l.Event is null || !CanonicalEvent.LeafHash(l.Event).AsSpan().SequenceEqual(l.StoredHash))
-            .Select(l => l.Index)
-            .ToList();
-
     /// <summary>Runs the worker's projection until the tree holds every event appended so far.</summary>
     protected override async Task CatchUpAsync(IEventStore store)
     {

@@ -40,6 +40,13 @@ public abstract class MerkleLogConformance
         return list;
     }
 
+    /// <summary>The leaves whose stored event no longer hashes to the leaf hash the tree holds (or is gone).</summary>
+    protected static async Task<List<long>> MismatchesAsync(IEventStore store) =>
+        (await ListAsync(Log(store).ReadLeavesAsync()))
+            .Where(l => l.Event is null || !CanonicalEvent.LeafHash(l.Event).AsSpan().SequenceEqual(l.StoredHash))
+            .Select(l => l.Index)
+            .ToList();
+
     /// <summary>The reference: the in-memory tree over the leaf hashes of every event as read back, in global order.</summary>
     protected static async Task<(MemoryMerkleNodes Tree, List<StoredEvent> Events)> ExpectedAsync(IEventStore store)
     {

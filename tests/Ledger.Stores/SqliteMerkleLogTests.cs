@@ -36,13 +36,6 @@ public sealed class SqliteMerkleLogTests : MerkleLogConformance, IDisposable
         return await command.ExecuteScalarAsync() is long result ? result : 0L;
     }
 
-    /// <summary>The leaves whose stored event no longer hashes to the leaf hash the tree holds (or is gone).</summary>
-    private static async Task<List<long>> MismatchesAsync(IEventStore store) =>
-        (await ListAsync(Log(store).ReadLeavesAsync()))
-            .Where(l => l.Event is null || !CanonicalEvent.LeafHash(l.Event).AsSpan().SequenceEqual(l.StoredHash))
-            .Select(l => l.Index)
-            .ToList();
-
     [Fact]
     public async Task Leaves_announced_ahead_are_taken_up_only_by_the_append_they_were_announced_for()
     {

@@ -72,7 +72,7 @@ internal sealed class MartenMerkleLog(NpgsqlDataSource dataSource, string schema
         }
 
         var kept = (await ReadCheckpointsAsync("WHERE tree_size = $1", checkpoint.TreeSize, cancellationToken)).Single();
-        if (!(kept.TreeSize == checkpoint.TreeSize && kept.RootHash.AsSpan().SequenceEqual(checkpoint.RootHash) && kept.Note == checkpoint.Note && kept.SignedAt == checkpoint.SignedAt))
+        if (!kept.SameAs(checkpoint))
         {
             throw new InvalidOperationException($"a different checkpoint of tree size {checkpoint.TreeSize} is kept; checkpoints are never changed");
         }

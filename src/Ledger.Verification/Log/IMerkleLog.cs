@@ -59,4 +59,9 @@ public interface IProjectedMerkleTree : IVerifiableStore, IAsyncDisposable
 public sealed record MerkleLeaf(long Index, long Position, byte[] StoredHash, StoredEvent? Event);
 
 /// <summary>A signed checkpoint as kept: the tree size and root it commits to, the whole signed note, and when it was signed.</summary>
-public sealed record StoredCheckpoint(long TreeSize, byte[] RootHash, string Note, DateTimeOffset SignedAt);
+public sealed record StoredCheckpoint(long TreeSize, byte[] RootHash, string Note, DateTimeOffset SignedAt)
+{
+    /// <summary>Whether both are the same checkpoint, root bytes included (the record's equality compares arrays by reference).</summary>
+    public bool SameAs(StoredCheckpoint other) =>
+        other is not null && TreeSize == other.TreeSize && RootHash.AsSpan().SequenceEqual(other.RootHash) && Note == other.Note && SignedAt == other.SignedAt;
+}

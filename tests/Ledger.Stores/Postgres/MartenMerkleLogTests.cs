@@ -19,12 +19,6 @@ public sealed class MartenMerkleLogTests(PostgresCluster cluster) : MerkleLogCon
 
     protected override Task CatchUpAsync(IEventStore store) => ((WithDaemon)store).CatchUpAsync();
 
-    private static async Task<List<long>> MismatchesAsync(IEventStore store) =>
-        (await ListAsync(Log(store).ReadLeavesAsync()))
-            .Where(l => l.Event is null || !CanonicalEvent.LeafHash(l.Event).AsSpan().SequenceEqual(l.StoredHash))
-            .Select(l => l.Index)
-            .ToList();
-
     [Fact]
     public async Task Changing_a_quote_in_martens_event_row_or_deleting_the_row_shows_as_that_leaf_alone_no_longer_matching()
     {
