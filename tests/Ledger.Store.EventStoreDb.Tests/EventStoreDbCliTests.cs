@@ -180,7 +180,7 @@ public sealed class EventStoreDbCliTests : IDisposable
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (matter is null && DateTime.UtcNow < deadline)
             {
-                var matters = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/api/matters"))!.AsArray();
+                var matters = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/api/matters"))!["items"]!.AsArray();
                 matter = matters.FirstOrDefault();
                 await Task.Delay(100);
             }

@@ -83,6 +83,15 @@ public static class Printer
         AnsiConsole.Write(table);
     }
 
+    /// <summary>Where the next page starts, when there is one.</summary>
+    public static void NextPage(string? cursor)
+    {
+        if (cursor is not null)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[grey]more: add --after {cursor}[/]");
+        }
+    }
+
     public static void History(IEnumerable<HistoryEntry> entries)
     {
         foreach (var e in entries)

@@ -25,6 +25,10 @@ public interface IEventStore : IAsyncDisposable
     /// <summary>The recorded events carrying these statement ids, in any stream, keyed by statement id.</summary>
     Task<IReadOnlyDictionary<string, StoredEvent>> FindStatementsAsync(IReadOnlyCollection<string> statementIds, CancellationToken cancellationToken = default);
 
+    /// <summary>What else the store offers beside the events (its read models, say): itself when it is a <typeparamref name="T"/>. Decorators pass the question on.</summary>
+    T? Feature<T>()
+        where T : class => this as T;
+
     /// <summary>The global position of the last event (0 when empty). Backends answer from an index; this default reads the log.</summary>
     async Task<long> LastPositionAsync(CancellationToken cancellationToken = default)
     {
