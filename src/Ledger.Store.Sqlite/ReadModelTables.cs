@@ -133,7 +133,8 @@ internal sealed class ReadModelTables : IDisposable
         movePosition.ExecuteNonQuery();
     }
 
-    private void Store(MatterReadModel model)
+    /// <summary>Stores a matter's models, its organization's row moved by the difference from the row it replaces.</summary>
+    public void Store(MatterReadModel model)
     {
         var row = model.Row;
         readMatter.Parameters[0].Value = row.Matter;

@@ -14,7 +14,7 @@ namespace Ledger.Store.Sqlite;
 /// Every append also extends the Merkle tree over the events in its transaction (see <see cref="MerkleTables"/>), and
 /// keeps the read models (see <see cref="ReadModelTables"/>), so a reader sees its own writes at once.
 /// </summary>
-public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiableStore, IReadModelSource
+public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiableStore, IReadModelSource, IRebuildsReadModels
 {
     private const int RebuildBatch = 500;
 

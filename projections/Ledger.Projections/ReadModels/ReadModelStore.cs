@@ -113,3 +113,28 @@ public static class PageCursor
         return new Page<T>(items, more ? cursor(items[^1]) : null, position);
     }
 }
+
+/// <summary>
+/// Read models kept beside another store's events (an EventStoreDB ledger's state) by a projector that follows the
+/// log: it saves the refolded models of the matters a batch touched together with the batch's last position.
+/// </summary>
+public interface IReadModelWriter : IAsyncDisposable
+{
+    IReadModelStore Reader { get; }
+
+    /// <summary>The last global position saved (0 before the first, and after a change of projection version).</summary>
+    Task<long> PositionAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Stores these matters' models and moves the position, atomically.</summary>
+    Task SaveAsync(IReadOnlyList<MatterReadModel> matters, long position, CancellationToken cancellationToken = default);
+
+    /// <summary>Empties the models and moves the position back to 0, for the projector to fold the log again.</summary>
+    Task ResetAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>A backend that rebuilds its read models from the events: idempotent, and resumed where a rebuild stopped.</summary>
+public interface IRebuildsReadModels
+{
+    /// <summary>Reports (done, total) in the backend's units: matters, or events for a projector-fed store.</summary>
+    Task RebuildReadModelsAsync(IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken = default);
+}
