@@ -49,6 +49,11 @@ public static class CommandRunner
             await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
             return ExitCodes.Usage;
         }
+        catch (StoreUnavailableException ex)
+        {
+            await Console.Error.WriteLineAsync($"ledger: the store failed: {ex.Message}");
+            return ExitCodes.StoreFailure;
+        }
         catch (LogKeyException ex)
         {
             await Console.Error.WriteLineAsync($"ledger: {ex.Message}");

@@ -34,7 +34,7 @@ public static class QueryCommands
             var table = new Table().AddColumns("matter", "organization", "title", "phase", "statements", "last published", "overdue");
             foreach (var r in rows)
             {
-                table.AddRow(Markup.Escape(r.matter), Markup.Escape(r.organization), Markup.Escape(r.title), r.phase, r.statements.ToString(), Printer.Date(r.lastPublishedAt),
+                table.AddRow(Printer.Cell(r.matter), Printer.Cell(r.organization), Printer.Cell(r.title), r.phase, r.statements.ToString(), Printer.Date(r.lastPublishedAt),
                     r.overduePromises > 0 ? $"[bold red]{r.overduePromises}[/]" : "0");
             }
 
@@ -185,7 +185,7 @@ public static class QueryCommands
             var table = new Table().AddColumns("organization", "matters", "promises", "on time", "late", "overdue", "open", "withdrawn");
             foreach (var s in summaries)
             {
-                table.AddRow(Markup.Escape(s.Organization), s.Matters.ToString(), s.Promises.ToString(), s.DeliveredOnTime.ToString(), s.DeliveredLate.ToString(),
+                table.AddRow(Printer.Cell(s.Organization), s.Matters.ToString(), s.Promises.ToString(), s.DeliveredOnTime.ToString(), s.DeliveredLate.ToString(),
                     s.Overdue > 0 ? $"[bold red]{s.Overdue}[/]" : "0", s.Open.ToString(), s.Withdrawn.ToString());
             }
 

@@ -367,7 +367,7 @@ public sealed class ImportDocumentHandler(IEventStore store, TimeProvider clock)
             }
             catch (ConcurrencyConflictException ex)
             {
-                conflict = ex.Message;
+                conflict = $"{flight.Outcome.Location}: {ex.Message}";
                 return false;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
