@@ -49,12 +49,17 @@ public static class CommandRunner
             await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
             return ExitCodes.Usage;
         }
+        catch (StoreUnavailableException ex)
+        {
+            await Console.Error.WriteLineAsync($"ledger: the store failed: {ex.Message}");
+            return ExitCodes.StoreFailure;
+        }
         catch (LogKeyException ex)
         {
             await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
             return ExitCodes.Usage;
         }
-        catch (LogIntegrityException ex)
+        catch (Exception ex) when (ex is LogIntegrityException or StoreTamperedException)
         {
             await Console.Error.WriteLineAsync($"ledger: the Merkle log does not verify: {ex.Message}");
             return ExitCodes.VerificationFailed;

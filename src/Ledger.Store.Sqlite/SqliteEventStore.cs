@@ -284,7 +284,8 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
     {
         await using var connection = await ConnectAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM events WHERE stream_id = $stream AND stream_version >= $from ORDER BY stream_version";
+        // Positions start at 1, for every reader: a row before them is no event of the log (verify names it).
+        command.CommandText = $"SELECT {Columns} FROM events WHERE stream_id = $stream AND stream_version >= $from AND position >= 1 ORDER BY stream_version";
         command.Parameters.AddWithValue("$stream", stream);
         command.Parameters.AddWithValue("$from", fromVersion);
         await foreach (var e in ReadAsync(command, cancellationToken))
@@ -298,7 +299,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         await using var connection = await ConnectAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {Columns} FROM events WHERE position >= $from{Where(command, filter)} ORDER BY position";
-        command.Parameters.AddWithValue("$from", fromPosition);
+        command.Parameters.AddWithValue("$from", Math.Max(1, fromPosition));
         await foreach (var e in ReadAsync(command, cancellationToken))
         {
             yield return e;
@@ -313,7 +314,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         {
             await using var command = connection.CreateCommand();
             command.CommandText = $"SELECT {Columns} FROM events WHERE position >= $from{Where(command, filter)} ORDER BY position LIMIT 500";
-            command.Parameters.AddWithValue("$from", next);
+            command.Parameters.AddWithValue("$from", Math.Max(1, next));
             var count = 0;
             await foreach (var e in ReadAsync(command, cancellationToken))
             {
@@ -365,7 +366,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         foreach (var chunk in statementIds.Chunk(500))
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {Columns} FROM events WHERE statement_id IN ({Parameters(command, "s", chunk)})";
+            command.CommandText = $"SELECT {Columns} FROM events WHERE statement_id IN ({Parameters(command, "s", chunk)}) AND position >= 1";
             await foreach (var e in ReadAsync(command, cancellationToken))
             {
                 found[e.StatementId!] = e;
@@ -455,6 +456,39 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         {
             yield return ToStored(reader);
         }
+    }
+
+    /// <summary>
+    /// The event of the current row as verification reads it: a timestamp that does not parse is no reason to stop, it
+    /// is named in <see cref="StoredEvent.Unreadable"/>.
+    /// </summary>
+    internal static StoredEvent ToStoredAsFound(SqliteDataReader reader)
+    {
+        string? unreadable = null;
+        DateTimeOffset? Time(int column, string name)
+        {
+            if (reader.IsDBNull(column))
+            {
+                return null;
+            }
+
+            var text = reader.GetString(column);
+            if (DateTimeOffset.TryParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+            {
+                return at;
+            }
+
+            unreadable ??= $"its {name} \"{text}\" is not a timestamp: its content no longer gives the leaf hash";
+            return null;
+        }
+
+        string Text(int column) => reader.IsDBNull(column) ? string.Empty : reader.GetString(column);
+        var published = Time(6, "published_at");
+        var recorded = Time(7, "recorded_at") ?? default;
+        return new StoredEvent(reader.GetInt64(0), Text(1), reader.GetInt64(2), Text(3), reader.IsDBNull(4) ? null : reader.GetString(4), Text(5), published, recorded, Text(8), Text(9))
+        {
+            Unreadable = unreadable,
+        };
     }
 
     /// <summary>The event of the current row of a reader over <see cref="Columns"/>.</summary>
@@ -820,10 +854,12 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
                     frontier = tree.LoadFrontier(size);
                 }
 
-                // Events appended by a store opened without the tree (the bench's baseline) are hashed from the file.
+                // Every append extends the tree in its transaction: a row after the last leaf was inserted behind the writer's back.
                 if (size < events)
                 {
-                    tree.CatchUp(frontier, events);
+                    throw new StoreTamperedException(
+                        $"{tree.Describe(size + 1)} is stored after the Merkle tree's last leaf ({size}), but every append extends the tree in its own transaction: " +
+                        "it was inserted behind the ledger's back; nothing is appended after it (run ledger verify)");
                 }
 
                 if (frontier.Size != events)

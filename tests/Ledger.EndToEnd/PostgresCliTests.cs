@@ -170,11 +170,11 @@ public sealed class PostgresCliTests(PostgresCluster cluster) : IDisposable
     }
 
     [Fact]
-    public async Task An_unreachable_postgres_is_a_clear_usage_error()
+    public async Task An_unreachable_postgres_is_a_store_failure_that_scripts_retry_on()
     {
         var result = await LedgerCli.RunAsync(["--store", "postgresql://ledger@127.0.0.1:1/none", "matters"]);
 
-        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.True(result.ExitCode == 4, result.ToString());
         Assert.Contains("cannot open PostgreSQL", result.Stderr, StringComparison.Ordinal);
     }
 }

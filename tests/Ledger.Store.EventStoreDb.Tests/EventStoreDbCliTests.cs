@@ -276,12 +276,12 @@ public sealed class EventStoreDbCliTests : IDisposable
     }
 
     [Fact]
-    public async Task An_unreachable_node_and_a_bad_connection_string_are_usage_errors()
+    public async Task An_unreachable_node_is_a_store_failure_and_a_bad_connection_string_a_usage_error()
     {
         var unreachable = await LedgerAsync("--store", "esdb://127.0.0.1:1?tls=false", "tail");
         var invalid = await LedgerAsync("--store", "esdb://node?tls=maybe", "tail");
 
-        Assert.Equal((1, 1), (unreachable.ExitCode, invalid.ExitCode));
+        Assert.Equal((4, 1), (unreachable.ExitCode, invalid.ExitCode));
         Assert.Contains("cannot open EventStoreDB", unreachable.Output, StringComparison.Ordinal);
         Assert.Contains("'tls' must be true or false, not 'maybe'", invalid.Output, StringComparison.Ordinal);
     }

@@ -38,7 +38,7 @@ public static class QueryCommands
             var table = new Table().AddColumns("matter", "organization", "title", "phase", "statements", "last published", "overdue");
             foreach (var r in rows)
             {
-                table.AddRow(Markup.Escape(r.Matter), Markup.Escape(r.Organization), Markup.Escape(r.Title), r.Phase, r.Statements.ToString(), Printer.Date(r.LastPublishedAt),
+                table.AddRow(Printer.Cell(r.Matter), Printer.Cell(r.Organization), Printer.Cell(r.Title), r.Phase, r.Statements.ToString(), Printer.Date(r.LastPublishedAt),
                     r.OverduePromises > 0 ? $"[bold red]{r.OverduePromises}[/]" : "0");
             }
 
@@ -209,7 +209,7 @@ public static class QueryCommands
             var table = new Table().AddColumns("organization", "matters", "promises", "on time", "late", "overdue", "open", "withdrawn");
             foreach (var s in page.Items)
             {
-                table.AddRow(Markup.Escape(s.Organization), s.Matters.ToString(), s.Promises.ToString(), s.DeliveredOnTime.ToString(), s.DeliveredLate.ToString(),
+                table.AddRow(Printer.Cell(s.Organization), s.Matters.ToString(), s.Promises.ToString(), s.DeliveredOnTime.ToString(), s.DeliveredLate.ToString(),
                     s.Overdue > 0 ? $"[bold red]{s.Overdue}[/]" : "0", s.Open.ToString(), s.Withdrawn.ToString());
             }
 

@@ -72,7 +72,14 @@ public sealed record StoredEvent(
     DateTimeOffset? PublishedAt,
     DateTimeOffset RecordedAt,
     string RecordedBy,
-    string Data);
+    string Data)
+{
+    /// <summary>
+    /// Why the stored row no longer reads as an event (a timestamp that is not one), when a verifying read found it so;
+    /// the other members then hold what could be read. Only tampering leaves such a row.
+    /// </summary>
+    public string? Unreadable { get; init; }
+}
 
 public sealed record AppendResult(long NextExpectedVersion, long FirstPosition, long LastPosition);
 
@@ -114,4 +121,22 @@ public sealed class ConcurrencyConflictException : Exception
 
     public static ConcurrencyConflictException DuplicateStatement(string stream, Exception inner) =>
         new($"a statement of this document for matter {stream} was recorded by another writer meanwhile; nothing of this document was appended", inner);
+}
+
+/// <summary>The store holds rows its writer did not append; nothing more is appended or signed over them (exit code 5).</summary>
+public sealed class StoreTamperedException : Exception
+{
+    public StoreTamperedException()
+    {
+    }
+
+    public StoreTamperedException(string message)
+        : base(message)
+    {
+    }
+
+    public StoreTamperedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }
