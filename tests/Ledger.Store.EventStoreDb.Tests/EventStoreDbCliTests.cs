@@ -8,6 +8,9 @@ namespace Ledger.Store.EventStoreDb.Tests;
 /// <summary>The built ledger executable with --store esdb://, the node being the protocol fake.</summary>
 public sealed class EventStoreDbCliTests : IDisposable
 {
+    // Bounded waits for what must happen; generous, since every step starts a process on a possibly busy machine.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
     private readonly string directory = Directory.CreateTempSubdirectory("ledger-esdb-cli-").FullName;
 
     private static Process StartLedger(params string[] args) => Process.Start(StartInfo(args))!;
@@ -177,7 +180,7 @@ public sealed class EventStoreDbCliTests : IDisposable
             await WaitForAsync(() => Url(printed) is not null, serve);
             using var http = new HttpClient { BaseAddress = new Uri(Url(printed)!) };
             System.Text.Json.Nodes.JsonNode? matter = null;
-            var deadline = DateTime.UtcNow.AddSeconds(30);
+            var deadline = DateTime.UtcNow + Patience;
             while (matter is null && DateTime.UtcNow < deadline)
             {
                 var matters = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/api/matters"))!["items"]!.AsArray();
@@ -257,7 +260,7 @@ public sealed class EventStoreDbCliTests : IDisposable
 
     private static async Task WaitForAsync(Func<bool> condition, Process process)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + Patience;
         while (!condition())
         {
             if (process.HasExited)
@@ -268,7 +271,7 @@ public sealed class EventStoreDbCliTests : IDisposable
             if (DateTime.UtcNow > deadline)
             {
                 process.Kill(entireProcessTree: true);
-                Assert.Fail($"tail did not print the expected events within 30 s: {await process.StandardError.ReadToEndAsync()}");
+                Assert.Fail($"tail did not print the expected events within {Patience.TotalSeconds} s: {await process.StandardError.ReadToEndAsync()}");
             }
 
             await Task.Delay(50);
