@@ -94,8 +94,9 @@ public static class CommandRunner
     public static ReadTime ReadTime(this CommandContext context, Option<string?> asOf, Option<string?> knownAt)
     {
         var now = context.Clock.GetUtcNow();
-        var (a, k) = context.Times(asOf, knownAt);
-        return new ReadTime(a, k, now);
+        return CliOptions.TryResolveTimes(context.Value(asOf), context.Value(knownAt), now, out var a, out var k)
+            ? new ReadTime(a, k, now)
+            : throw new UsageException("see ledger --help for the time formats");
     }
 
     /// <exception cref="UsageException">The limit is out of range.</exception>

@@ -15,7 +15,7 @@ public abstract class EventStoreConformance
     protected abstract Task<IEventStore> OpenFreshAsync();
 
     /// <summary>A real event in its stored form; ActionTaken or PositionStated by <paramref name="type"/>.</summary>
-    private static EventToAppend Event(string id, string type = EventTypes.PositionStated, string organization = "Acme")
+    public static EventToAppend Event(string id, string type = EventTypes.PositionStated, string organization = "Acme")
     {
         var source = new Source("https://example.org/" + id, null, null, null, null, null);
         Statement statement = type == EventTypes.ActionTaken

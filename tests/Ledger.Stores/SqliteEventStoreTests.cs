@@ -17,7 +17,7 @@ public sealed class SqliteEventStoreTests : EventStoreConformance, IDisposable
         var path = Path.Combine(directory, "immutable.db");
         await using (var store = await SqliteEventStore.OpenAsync(path))
         {
-            await store.AppendAsync("a/one", 0, [new EventToAppend("PositionStated", "s1", "Acme", null, DateTimeOffset.UnixEpoch, "spec", "{}")]);
+            await store.AppendAsync("a/one", 0, [EventStoreConformance.Event("s1")]);
         }
 
         await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
@@ -38,7 +38,7 @@ public sealed class SqliteEventStoreTests : EventStoreConformance, IDisposable
         var path = Path.Combine(directory, "reopen.db");
         await using (var store = await SqliteEventStore.OpenAsync(path))
         {
-            await store.AppendAsync("a/one", 0, [new EventToAppend("PositionStated", "s1", "Acme", null, DateTimeOffset.UnixEpoch, "spec", "{}")]);
+            await store.AppendAsync("a/one", 0, [EventStoreConformance.Event("s1")]);
         }
 
         await using var reopened = await SqliteEventStore.OpenAsync(path);

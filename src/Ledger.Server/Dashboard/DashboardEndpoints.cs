@@ -25,7 +25,7 @@ public static class DashboardEndpoints
         app.MapGet("/", (HttpContext http, LedgerQueries queries, TimeProvider clock, CancellationToken ct) =>
             Render(http, clock, async times =>
             {
-                var time = new ReadTime(times.AsOf, times.KnownAt, clock.GetUtcNow());
+                var time = times.Read(clock.GetUtcNow());
                 var matters = await queries.MattersAsync(new MatterQuery(PageCursor.DefaultLimit, Text(http.Request.Query["cursor"])), time, ct);
                 return Pages.Board(new BoardModel(matters, await queries.CountsAsync(time, ct), await OpenPromisesAsync(queries, time, null, ct), times));
             }));
@@ -35,7 +35,7 @@ public static class DashboardEndpoints
             Render(http, clock, async times =>
             {
                 name = Ids.FromPath(name);
-                var time = new ReadTime(times.AsOf, times.KnownAt, clock.GetUtcNow());
+                var time = times.Read(clock.GetUtcNow());
                 var summary = (await queries.OrganizationsAsync(new OrganizationQuery(1, time.Today, Name: name), time, ct)).Items.SingleOrDefault()
                     ?? throw new NotFoundException($"no organization \"{name}\" in the ledger");
                 var matters = await queries.MattersAsync(new MatterQuery(PageCursor.DefaultLimit, Text(http.Request.Query["cursor"]), name), time, ct);

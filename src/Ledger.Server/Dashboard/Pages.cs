@@ -12,6 +12,9 @@ public sealed record PageTimes(DateTimeOffset AsOf, DateTimeOffset? KnownAt, str
 {
     public bool IsNow => AsOfText is null && KnownAtText is null;
 
+    /// <summary>The query's times; a page of now reads the current view, which the read models hold.</summary>
+    public Querying.ReadTime Read(DateTimeOffset now) => new(AsOf, KnownAt, IsNow ? AsOf : now);
+
     /// <summary>The query string that keeps these times on links ("" when the page shows now).</summary>
     public string Query(params (string Name, string? Value)[] more) => DashboardQuery.Build([("as-of", AsOfText), ("known-at", KnownAtText), .. more]);
 }

@@ -1,10 +1,13 @@
 using Ledger.Messaging.Notifying;
+using Ledger.Messaging.ReadModels;
+using Ledger.Projections.ReadModels;
 using Ledger.Server.Subscriptions;
+using Ledger.Storage;
 
 namespace Ledger.Server.Telemetry;
 
-/// <summary>Every few seconds, how far the notification relay is behind the end of the log, as the projection-lag gauge.</summary>
-internal sealed class ProjectionLagReporter(EventBroadcaster broadcaster, INotificationFeed feed, ILogger<ProjectionLagReporter> logger) : BackgroundService
+/// <summary>Every few seconds, how far the notification relay and the read models are behind the end of the log, as the projection-lag gauge.</summary>
+internal sealed class ProjectionLagReporter(EventBroadcaster broadcaster, INotificationFeed feed, IEventStore store, ILogger<ProjectionLagReporter> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -15,6 +18,12 @@ internal sealed class ProjectionLagReporter(EventBroadcaster broadcaster, INotif
             {
                 var relayed = await feed.CheckpointAsync(NotificationRelay.CheckpointName, stoppingToken);
                 LedgerMetrics.ProjectionLag.Record(Math.Max(0, broadcaster.Head - relayed), new KeyValuePair<string, object?>("projection", NotificationRelay.CheckpointName));
+
+                // A projector-fed store's saved position: reading through it would first catch it up.
+                var folded = store.Feature<ProjectedReadModels>() is { } projected ? await projected.Writer.PositionAsync(stoppingToken)
+                    : store.Feature<IReadModelSource>() is { } source ? await source.ReadModels.PositionAsync(stoppingToken)
+                    : broadcaster.Head;
+                LedgerMetrics.ProjectionLag.Record(Math.Max(0, broadcaster.Head - folded), new KeyValuePair<string, object?>("projection", "read-models"));
             }
             catch (Exception ex) when (ex is System.Data.Common.DbException or IOException)
             {

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using Ledger.Bench.Corpus;
+using Ledger.Bench.Imports;
+using Ledger.Bench.Reporting;
+using Ledger.Server;
+using Ledger.Store.Sqlite;
+
+namespace Ledger.Bench.Scenarios;
+
+/// <summary>
+/// The stored read side of the embedded ledger at scale: one matter per document over many matters (1,000,000
+/// statements in 100,000 matters by default), read through the server beside its trivial endpoint under the same load;
+/// a cold `ledger matters`; the rebuild of every read model; and, on a smaller set, what keeping the read models costs
+/// the import, round by round.
+/// </summary>
+internal sealed class ReadSideScenario : IScenario
+{
+    public const double ThroughputTarget = 0.5;
+    public const double AppendTarget = 0.85;
+
+    public string Name => "read-side";
+
+    public async Task<ScenarioResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var quick = context.Options.Quick;
+        var (statements, matters) = quick ? (50_000, 5_000) : (1_000_000, 100_000);
+        BenchContext.Progress($"generating {statements:N0} statements in {matters:N0} matters");
+        var documents = new DisclosureGenerator(DisclosureGenerator.DefaultSeed + 3).Spread(statements, statements / matters, matters);
+        var ledger = context.NewFile("read-side");
+        BenchContext.Progress("importing them with the read models kept by every append");
+        var import = await LedgerImport.RunAsync(ledger, documents, cancellationToken);
+        BenchContext.Progress($"imported in {import.Total.TotalSeconds:F1} s");
+        documents = null;
+
+        BenchContext.Settle();
+        var (trivial, list, status, board) = await ServeAsync(ledger, quick, cancellationToken);
+        var cold = ColdMatters(ledger);
+        var rebuild = await RebuildAsync(ledger, cancellationToken);
+        BenchContext.Delete(ledger);
+
+        var (append, ratios) = await AppendCostAsync(context, quick, cancellationToken);
+        var listRatio = list.PerSecond / trivial.PerSecond;
+        var statusRatio = status.PerSecond / trivial.PerSecond;
+        var figures = new List<Figure>
+        {
+            new("statements", statements, "count", $"{matters:N0} matters, one document of {statements / matters} statements each"),
+            new("import with the read models", statements / import.Total.TotalSeconds, "statements/s", $"{import.Total.TotalSeconds:F1} s"),
+            new("GET /health/live", trivial.PerSecond, "requests/s", $"p50 {trivial.P50:F2} ms, p99 {trivial.P99:F2} ms"),
+            new("GET /api/matters?limit=50", list.PerSecond, "requests/s", $"p50 {list.P50:F2} ms, p99 {list.P99:F2} ms"),
+            new("GET /api/matters/{matter} (status)", status.PerSecond, "requests/s", $"p50 {status.P50:F2} ms, p99 {status.P99:F2} ms"),
+            new("GET / (the board)", board.PerSecond, "requests/s", $"p50 {board.P50:F2} ms, p99 {board.P99:F2} ms"),
+            new("matters list p99", list.P99, "ms", "target under 50 ms"),
+            new("status p99", status.P99, "ms", "target under 50 ms"),
+            new("board p50", board.P50, "ms", "target under 100 ms"),
+            new("ledger matters --limit 50, cold", cold?.TotalMilliseconds ?? double.NaN, "ms",
+                cold is null ? "not measured: build src/Ledger.Cli first (dotnet build -c Release)" : "a new process of the built CLI, wall time; target under 1,000 ms"),
+            new("rebuild of every read model", rebuild.Matters / rebuild.Elapsed.TotalSeconds, "matters/s",
+                $"{rebuild.Matters:N0} matters, {statements / rebuild.Elapsed.TotalSeconds:N0} statements/s, {rebuild.Elapsed.TotalSeconds:F1} s"),
+            new("append cost: with / without the read models (median of rounds)", append, "x", "rounds: " + string.Join(", ", ratios.Select(r => r.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))),
+        };
+        return new ScenarioResult(
+            Name,
+            "The server (Kestrel, in this process, without its embedded worker, whose relay would otherwise still be announcing the imported events) on a SQLite ledger of the statements above, reads served from the stored read models: "
+                + $"{HttpLoad.Concurrency} concurrent client loops on loopback per path, the paths alternating run by run, GET /health/live the trivial endpoint of the same server. "
+                + "The cold list is a fresh process of the built CLI. The rebuild empties the read models and folds every matter again. "
+                + "The append cost imports the same smaller set into fresh files with and without the read models, the first variant alternating.",
+            figures,
+            [
+                new Check("GET /api/matters?limit=50 / GET /health/live throughput", listRatio, ThroughputTarget),
+                new Check("GET /api/matters/{matter} / GET /health/live throughput", statusRatio, ThroughputTarget),
+                new Check("import with the read models / without (median of rounds)", append, AppendTarget),
+            ]);
+    }
+
+    private static async Task<(HttpLoad.Load Trivial, HttpLoad.Load List, HttpLoad.Load Status, HttpLoad.Load Board)> ServeAsync(string ledger, bool quick, CancellationToken cancellationToken)
+    {
+        var port = HttpLoad.FreePort();
+        await using var app = await LedgerServer.BuildAsync([$"--Ledger:Store=sqlite:{ledger}", "--Ledger:LoadSample=false", "--Ledger:Worker=false", "--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning"]);
+        await app.StartAsync(cancellationToken);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2000 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = Timeout.InfiniteTimeSpan };
+        var first = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("api/matters?limit=1", cancellationToken))!["items"]![0]!["matter"]!.ToString();
+        string[] paths = ["health/live", "api/matters?limit=50", $"api/matters/{first}", string.Empty];
+        await HttpLoad.WarmUpAsync(http, paths, cancellationToken);
+        var budget = TimeSpan.FromSeconds(quick ? 3 : 8);
+        var loads = paths.ToDictionary(p => p, _ => new List<HttpLoad.Load>());
+        for (var run = 0; run < (quick ? 1 : 3); run++)
+        {
+            foreach (var path in run % 2 == 0 ? paths : paths.Reverse())
+            {
+                BenchContext.Settle();
+                loads[path].Add(await HttpLoad.RunAsync(http, path, budget, cancellationToken));
+            }
+
+            BenchContext.Progress($"run {run + 1}: " + string.Join(", ", paths.Select(p => $"/{p} {loads[p][^1].PerSecond:N0} req/s")));
+        }
+
+        await app.StopAsync(cancellationToken);
+        HttpLoad.Load Best(string path) => loads[path].MaxBy(l => l.PerSecond)!;
+        return (Best(paths[0]), Best(paths[1]), Best(paths[2]), Best(paths[3]));
+    }
+
+    /// <summary>`ledger matters --limit 50` as a new process of the built CLI, best of three; null when the CLI is not built.</summary>
+    private static TimeSpan? ColdMatters(string ledger)
+    {
+        var cli = Path.Combine(RepositoryRoot.Find(), "src", "Ledger.Cli", "bin", "Release", "net10.0", OperatingSystem.IsWindows() ? "ledger.exe" : "ledger");
+        if (!File.Exists(cli))
+        {
+            return null;
+        }
+
+        var best = TimeSpan.MaxValue;
+        for (var run = 0; run < 3; run++)
+        {
+            var started = Stopwatch.StartNew();
+            using var process = Process.Start(new ProcessStartInfo(cli, ["--store", $"sqlite:{ledger}", "matters", "--limit", "50", "--json"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            var elapsed = started.Elapsed;
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"ledger matters exited {process.ExitCode}: {process.StandardError.ReadToEnd()}");
+            }
+
+            best = elapsed < best ? elapsed : best;
+        }
+
+        BenchContext.Progress($"cold ledger matters --limit 50: {best.TotalMilliseconds:F0} ms");
+        return best;
+    }
+
+    private static async Task<(int Matters, TimeSpan Elapsed)> RebuildAsync(string ledger, CancellationToken cancellationToken)
+    {
+        BenchContext.Settle();
+        await using var store = await SqliteEventStore.OpenAsync(ledger, cancellationToken);
+        var matters = 0;
+        var clock = Stopwatch.StartNew();
+        await store.RebuildReadModelsAsync(new SynchronousProgress(p => matters = p.Total), cancellationToken);
+        clock.Stop();
+        BenchContext.Progress($"rebuilt the read models of {matters:N0} matters in {clock.Elapsed.TotalSeconds:F1} s");
+        return (matters, clock.Elapsed);
+    }
+
+    private static async Task<(double Median, List<double> Ratios)> AppendCostAsync(BenchContext context, bool quick, CancellationToken cancellationToken)
+    {
+        var (statements, matters) = quick ? (10_000, 1_000) : (100_000, 10_000);
+        var documents = new DisclosureGenerator(DisclosureGenerator.DefaultSeed + 4).Spread(statements, statements / matters, matters);
+        foreach (var readModels in new[] { true, false })
+        {
+            var path = context.NewFile("read-models-warm-up");
+            await LedgerImport.RunAsync(path, documents, new SqliteStoreOptions { ReadModels = readModels }, cancellationToken);
+            BenchContext.Delete(path);
+        }
+
+        var ratios = new List<double>();
+        for (var run = 1; run <= (quick ? 1 : Math.Max(5, context.Options.Runs)); run++)
+        {
+            var times = new Dictionary<bool, TimeSpan>();
+            foreach (var readModels in run % 2 == 1 ? new[] { true, false } : [false, true])
+            {
+                BenchContext.Settle();
+                var path = context.NewFile($"read-models-{(readModels ? "with" : "without")}-run{run}");
+                times[readModels] = (await LedgerImport.RunAsync(path, documents, new SqliteStoreOptions { ReadModels = readModels }, cancellationToken)).Total;
+                BenchContext.Delete(path);
+            }
+
+            ratios.Add(times[false] / times[true]);
+            BenchContext.Progress($"append cost, run {run}: with {statements / times[true].TotalSeconds:N0} statements/s, without {statements / times[false].TotalSeconds:N0} statements/s, ratio {ratios[^1]:F2}");
+        }
+
+        var sorted = ratios.Order().ToList();
+        var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+        return (median, ratios);
+    }
+
+    /// <summary>Reports on the caller's thread: the rebuild's last report is seen before it returns.</summary>
+    private sealed class SynchronousProgress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
+    {
+        public void Report((int Done, int Total) value) => report(value);
+    }
+}
