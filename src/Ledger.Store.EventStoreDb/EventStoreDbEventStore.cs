@@ -139,6 +139,7 @@ public sealed class EventStoreDbEventStore : IEventStore
         }
 
         var from = catalog.At(fromPosition);
+        var last = catalog.At(end);
         var request = Requests.All(Requests.At(from.Commit, from.Prepare), ServerFilter(filter));
         request.Options.Count = Requests.Unbounded;
         await foreach (var response in ReadAsync(request, cancellationToken))
@@ -148,14 +149,15 @@ public sealed class EventStoreDbEventStore : IEventStore
                 continue;
             }
 
-            var position = catalog.Find(e.CommitPosition, e.PreparePosition);
-            if (position is null || position > end)
+            if (LedgerCatalog.IsAfter(e, last))
             {
                 // Appended after this read began: "up to the end as it is now".
                 yield break;
             }
 
-            if (ToStored(e, position.Value) is { } stored && (filter ?? EventFilter.All).Matches(stored))
+            // A type filter also lets through other ledgers' events of those types: they have no position here.
+            if (IsOurs(e) && catalog.Find(e.CommitPosition, e.PreparePosition) is { } position
+                && ToStored(e, position) is { } stored && (filter ?? EventFilter.All).Matches(stored))
             {
                 yield return stored;
             }
@@ -193,7 +195,7 @@ public sealed class EventStoreDbEventStore : IEventStore
                         continue;
                     }
 
-                    if (responses.Current.Event?.Event is not { } e)
+                    if (responses.Current.Event?.Event is not { } e || !IsOurs(e))
                     {
                         continue;
                     }
@@ -281,13 +283,12 @@ public sealed class EventStoreDbEventStore : IEventStore
         return ValueTask.CompletedTask;
     }
 
-    private StoredEvent? ToStored(ReadResp.Types.ReadEvent.Types.RecordedEvent e, long position)
-    {
-        var name = EventEncoding.StreamName(e);
-        return name.StartsWith(catalog.Prefix, StringComparison.Ordinal) && EventEncoding.EnvelopeOf(e) is not null
-            ? EventEncoding.ToStored(e, name[catalog.Prefix.Length..], position)
+    private bool IsOurs(ReadResp.Types.ReadEvent.Types.RecordedEvent e) => EventEncoding.StreamName(e).StartsWith(catalog.Prefix, StringComparison.Ordinal);
+
+    private StoredEvent? ToStored(ReadResp.Types.ReadEvent.Types.RecordedEvent e, long position) =>
+        IsOurs(e) && EventEncoding.EnvelopeOf(e) is not null
+            ? EventEncoding.ToStored(e, EventEncoding.StreamName(e)[catalog.Prefix.Length..], position)
             : null;
-    }
 
     private async Task<long> PositionAsync(ReadResp.Types.ReadEvent.Types.RecordedEvent e, CancellationToken cancellationToken) =>
         await catalog.PositionOfAsync(e.CommitPosition, e.PreparePosition, cancellationToken)

@@ -183,6 +183,10 @@ internal sealed class LedgerCatalog(EventStoreDbConnection connection, string pr
         }
     }
 
+    /// <summary>Whether the event comes after the entry in $all.</summary>
+    public static bool IsAfter(ReadResp.Types.ReadEvent.Types.RecordedEvent e, Entry entry) =>
+        EntryOrder.Instance.Compare(new Entry(e.CommitPosition, e.PreparePosition, string.Empty, 0), entry) > 0;
+
     public void Dispose() => catchingUp.Dispose();
 
     internal readonly record struct Entry(ulong Commit, ulong Prepare, string Matter, long Version);

@@ -11,20 +11,9 @@ namespace Ledger.Store.EventStoreDb.Tests;
 /// <summary>The client's protocol handling, checked against the protocol fake: what goes on the wire, headers, redirects.</summary>
 public sealed class EventStoreDbProtocolTests
 {
-    private static readonly DateTimeOffset Now = new(2026, 1, 10, 12, 0, 0, TimeSpan.Zero);
+    private static EventToAppend Event(string id) => TestEvents.Event(id);
 
-    private static EventToAppend Event(string id) => new("PositionStated", id, "Acme", Now.AddDays(-1), Now, "spec", """{"quote":"Q."}""");
-
-    private static async Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> items)
-    {
-        var list = new List<T>();
-        await foreach (var item in items)
-        {
-            list.Add(item);
-        }
-
-        return list;
-    }
+    private static Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> items) => TestEvents.ListAsync(items);
 
     [Fact]
     public async Task An_append_carries_type_json_content_type_data_and_the_envelope_as_custom_metadata()
