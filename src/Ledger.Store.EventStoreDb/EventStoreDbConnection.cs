@@ -234,7 +234,10 @@ internal sealed class EventStoreDbConnection : IDisposable
             handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = Validator() };
         }
 
-        return GrpcChannel.ForAddress(settings.Address(host), new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        // A call cancelled by its caller ends as the caller's cancellation (as on every other backend), not as RpcException(Cancelled).
+        return GrpcChannel.ForAddress(
+            settings.Address(host),
+            new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true, ThrowOperationCanceledOnCancellation = true });
     }
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5359", Justification = "tlsVerifyCert=false is the user's explicit choice, as in the official clients (test clusters with self-signed certificates).")]

@@ -165,6 +165,58 @@ public sealed class EventStoreDbCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Ctrl_c_ends_a_following_tail_with_exit_code_0()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var printed = new List<string>();
+        using var tail = StartLedger("--store", fake.ConnectionString, "tail", "--follow", "--json");
+        var lines = CollectLines(tail, printed);
+        var errors = tail.StandardError.ReadToEndAsync();
+        Assert.Equal(0, (await LedgerAsync("--store", fake.ConnectionString, "import", Checkout.SampleFile)).ExitCode);
+        await WaitForAsync(() => Count(printed) >= 8, tail);
+
+        await InterruptAsync(tail);
+        await lines;
+
+        Assert.True(tail.ExitCode == 0, await errors);
+        Assert.DoesNotContain("RpcException", await errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ctrl_c_stops_serve_on_an_esdb_store_without_a_failed_background_service()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var printed = new List<string>();
+        using var serve = StartLedgerWithState("sqlite:" + Path.Combine(directory, "state.db"), "--store", fake.ConnectionString, "serve", "--urls", "http://127.0.0.1:0");
+        var lines = CollectLines(serve, printed);
+        var errors = serve.StandardError.ReadToEndAsync();
+        await WaitForAsync(() => Url(printed) is not null, serve);
+
+        // The worker's projection has subscribed once the tree holds the sample's events.
+        using var http = new HttpClient { BaseAddress = new Uri(Url(printed)!) };
+        await WaitForAsync(() => (long)System.Text.Json.Nodes.JsonNode.Parse(http.GetStringAsync("/api/log").GetAwaiter().GetResult())!["treeSize"]! == 8, serve);
+        await InterruptAsync(serve);
+        await lines;
+
+        var output = string.Join('\n', printed) + await errors;
+        Assert.True(serve.ExitCode == 0, output);
+        Assert.DoesNotContain("BackgroundService failed", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("RpcException", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Ctrl+C: SIGINT to the process, then a bounded wait for it to end.</summary>
+    private static async Task InterruptAsync(Process process)
+    {
+        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(cancel.Token);
+    }
+
+    [Fact]
     public async Task Serve_on_an_esdb_store_loads_the_sample_answers_the_api_and_relays_every_event_into_the_state_stores_feed()
     {
         await using var fake = await EventStoreDbProtocolFake.StartAsync();

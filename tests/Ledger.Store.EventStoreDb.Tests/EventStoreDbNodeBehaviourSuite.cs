@@ -1,4 +1,5 @@
 using Ledger.Storage;
+using Ledger.Store.EventStoreDb.Tests.ProtocolFake;
 
 namespace Ledger.Store.EventStoreDb.Tests;
 
@@ -27,10 +28,55 @@ public abstract class EventStoreDbNodeBehaviourSuite
         var read = await TestEvents.ListAsync(a.ReadAllAsync(1, new EventFilter(Types: [TestEvents.Type])));
         Assert.Equal(["a1:1", "a2:2"], read.Select(e => $"{e.StatementId}:{e.Position}"));
     }
+
+    [Fact]
+    public async Task A_cancelled_subscription_ends_as_a_cancellation_not_as_an_rpc_error()
+    {
+        await using var store = await OpenFreshAsync();
+
+        var ended = await FollowUntilCancelledAsync(store);
+
+        Assert.IsAssignableFrom<OperationCanceledException>(ended);
+    }
+
+    /// <summary>Follows the ledger until its first event arrives, then cancels; what the subscription ended with.</summary>
+    protected static async Task<Exception?> FollowUntilCancelledAsync(EventStoreDbEventStore store)
+    {
+        await store.AppendAsync("m/one", 0, [TestEvents.Event("s1")]);
+        using var cancel = new CancellationTokenSource();
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var following = Task.Run(async () =>
+        {
+            await foreach (var e in store.SubscribeAsync(1, null, cancel.Token))
+            {
+                first.TrySetResult();
+            }
+        });
+        await first.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await cancel.CancelAsync();
+        return await Record.ExceptionAsync(() => following.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
 }
 
 /// <summary>The node's behaviour on the protocol fake.</summary>
 public sealed class EventStoreDbNodeBehaviourOnTheFakeTests(ProtocolFakeFixture fixture) : EventStoreDbNodeBehaviourSuite, IClassFixture<ProtocolFakeFixture>
 {
     protected override string ConnectionString => fixture.Fake.ConnectionString;
+
+    [Fact]
+    public async Task A_subscription_cancelled_by_its_caller_is_cancelled_on_the_node_too()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        await using var store = await EventStoreDbEventStore.OpenAsync(fake.ConnectionString, "p/");
+
+        await FollowUntilCancelledAsync(store);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (fake.Node.CancelledCalls == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(1, fake.Node.CancelledCalls);
+    }
 }

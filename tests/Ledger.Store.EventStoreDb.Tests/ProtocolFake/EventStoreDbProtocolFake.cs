@@ -29,6 +29,18 @@ internal sealed class FakeNodeOptions
 
     public int DroppedSubscriptions { get; set; }
 
+    private int cancelledCalls;
+
+    /// <summary>Calls the caller cancelled while the node was serving them.</summary>
+    public int CancelledCalls => Volatile.Read(ref cancelledCalls);
+
+    /// <summary>A call its caller cancelled ends as the node ends it: status Cancelled.</summary>
+    public RpcException Cancelled()
+    {
+        Interlocked.Increment(ref cancelledCalls);
+        return new RpcException(new Status(StatusCode.Cancelled, "Call canceled by the client."));
+    }
+
     /// <summary>Serve TLS with this certificate instead of cleartext HTTP/2.</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
 

@@ -55,21 +55,28 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
 
         var forwards = options.ReadDirection == Types.ReadDirection.Forwards;
         var filtered = options.FilterOptionCase == FilterOptionOneofCase.Filter;
-        switch (options.StreamOptionCase, options.CountOptionCase)
+        try
         {
-            case (StreamOptionOneofCase.Stream, CountOptionOneofCase.Count) when !filtered:
-                await ReadStreamAsync(options, forwards, responseStream, context.CancellationToken);
-                break;
-            case (StreamOptionOneofCase.All, CountOptionOneofCase.Count):
-                await ReadAllAsync(options, forwards, responseStream, context.CancellationToken);
-                break;
-            case (StreamOptionOneofCase.All, CountOptionOneofCase.Subscription) when forwards:
-                await SubscribeAllAsync(options, responseStream, context.CancellationToken);
-                break;
-            case (StreamOptionOneofCase.Stream, CountOptionOneofCase.Subscription):
-                throw new RpcException(new Status(StatusCode.Unimplemented, "stream subscriptions are not in the protocol fake"));
-            default:
-                throw Invalid("invalid combination");
+            switch (options.StreamOptionCase, options.CountOptionCase)
+            {
+                case (StreamOptionOneofCase.Stream, CountOptionOneofCase.Count) when !filtered:
+                    await ReadStreamAsync(options, forwards, responseStream, context.CancellationToken);
+                    break;
+                case (StreamOptionOneofCase.All, CountOptionOneofCase.Count):
+                    await ReadAllAsync(options, forwards, responseStream, context.CancellationToken);
+                    break;
+                case (StreamOptionOneofCase.All, CountOptionOneofCase.Subscription) when forwards:
+                    await SubscribeAllAsync(options, responseStream, context.CancellationToken);
+                    break;
+                case (StreamOptionOneofCase.Stream, CountOptionOneofCase.Subscription):
+                    throw new RpcException(new Status(StatusCode.Unimplemented, "stream subscriptions are not in the protocol fake"));
+                default:
+                    throw Invalid("invalid combination");
+            }
+        }
+        catch (Exception ex) when (context.CancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            throw node.Cancelled();
         }
     }
 
