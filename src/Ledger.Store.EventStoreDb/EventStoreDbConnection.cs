@@ -26,7 +26,7 @@ internal sealed class EventStoreDbConnection : IDisposable
     private EventStoreDbConnection(EventStoreDbConnectionString settings)
     {
         this.settings = settings;
-        if (settings.UserName is not null)
+        if (settings.SendsCredentials)
         {
             var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.UserName}:{settings.Password}"));
             headers.Add("authorization", "Basic " + credentials);

@@ -338,5 +338,25 @@ public sealed class EventStoreDbCliTests : IDisposable
         Assert.Contains("'tls' must be true or false, not 'maybe'", invalid.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Credentials_never_show_in_output_whether_refused_unreachable_or_rejected()
+    {
+        const string Password = "pw-that-must-not-show";
+        await using var fake = await EventStoreDbProtocolFake.StartAsync(new FakeNodeOptions { Credentials = ("admin", "another") });
+        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes($"admin:{Password}"));
+
+        var refused = await LedgerAsync("--store", $"esdb://admin:{Password}@127.0.0.1:{fake.Port}?tls=false", "tail");
+        var unreachable = await LedgerAsync("--store", $"esdb://admin:{Password}@127.0.0.1:1?tls=false&allowCredentialsWithoutTls=true", "tail");
+        var rejected = await LedgerAsync("--store", $"esdb://admin:{Password}@127.0.0.1:{fake.Port}?tls=false&allowCredentialsWithoutTls=true", "tail");
+
+        Assert.Equal((1, 1, 1), (refused.ExitCode, unreachable.ExitCode, rejected.ExitCode));
+        Assert.Contains("allowCredentialsWithoutTls=true", refused.Output, StringComparison.Ordinal);
+        Assert.All([refused.Output, unreachable.Output, rejected.Output], output =>
+        {
+            Assert.DoesNotContain(Password, output, StringComparison.Ordinal);
+            Assert.DoesNotContain(encoded, output, StringComparison.Ordinal);
+        });
+    }
+
     public void Dispose() => Directory.Delete(directory, recursive: true);
 }

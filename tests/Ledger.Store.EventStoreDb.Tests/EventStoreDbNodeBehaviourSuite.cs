@@ -39,6 +39,19 @@ public abstract class EventStoreDbNodeBehaviourSuite
         Assert.IsAssignableFrom<OperationCanceledException>(ended);
     }
 
+    [Fact]
+    public async Task Credentials_over_plain_text_are_refused_before_any_call_without_naming_the_password()
+    {
+        var host = EventStoreDbConnectionString.Parse(ConnectionString).Hosts[0];
+
+        var refused = await Assert.ThrowsAsync<FormatException>(() => EventStoreDbEventStore.OpenAsync($"esdb://admin:{Password}@{host}?tls=false", "p/"));
+
+        Assert.Contains(EventStoreDbConnectionString.AllowCredentialsWithoutTlsKey, refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, refused.Message, StringComparison.Ordinal);
+    }
+
+    protected const string Password = "pw-that-must-not-show";
+
     /// <summary>Follows the ledger until its first event arrives, then cancels; what the subscription ended with.</summary>
     protected static async Task<Exception?> FollowUntilCancelledAsync(EventStoreDbEventStore store)
     {
@@ -62,6 +75,17 @@ public abstract class EventStoreDbNodeBehaviourSuite
 public sealed class EventStoreDbNodeBehaviourOnTheFakeTests(ProtocolFakeFixture fixture) : EventStoreDbNodeBehaviourSuite, IClassFixture<ProtocolFakeFixture>
 {
     protected override string ConnectionString => fixture.Fake.ConnectionString;
+
+    [Fact]
+    public async Task A_node_that_wants_credentials_gets_no_call_over_plain_text_unless_the_string_allows_it()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync(new FakeNodeOptions { Credentials = ("admin", Password) });
+
+        await Assert.ThrowsAsync<FormatException>(() => EventStoreDbEventStore.OpenAsync($"esdb://admin:{Password}@127.0.0.1:{fake.Port}?tls=false", "p/"));
+        Assert.Empty(fake.Node.Calls);
+        await using var allowed = await EventStoreDbEventStore.OpenAsync($"esdb://admin:{Password}@127.0.0.1:{fake.Port}?tls=false&allowCredentialsWithoutTls=true", "p/");
+        Assert.NotEmpty(fake.Node.Calls);
+    }
 
     [Fact]
     public async Task A_subscription_cancelled_by_its_caller_is_cancelled_on_the_node_too()

@@ -88,7 +88,7 @@ public sealed class EventStoreDbProtocolTests
     public async Task Every_call_carries_basic_auth_requires_leader_and_the_connection_name()
     {
         await using var fake = await EventStoreDbProtocolFake.StartAsync(new FakeNodeOptions { Credentials = ("admin", "p@ss") });
-        await using var store = await EventStoreDbEventStore.OpenAsync($"esdb://admin:p%40ss@127.0.0.1:{fake.Port}?tls=false&connectionName=ledger-cli", "p/");
+        await using var store = await EventStoreDbEventStore.OpenAsync($"esdb://admin:p%40ss@127.0.0.1:{fake.Port}?tls=false&allowCredentialsWithoutTls=true&connectionName=ledger-cli", "p/");
 
         await store.AppendAsync("a/one", 0, [Event("s1")]);
 
@@ -104,7 +104,7 @@ public sealed class EventStoreDbProtocolTests
     {
         await using var fake = await EventStoreDbProtocolFake.StartAsync(new FakeNodeOptions { Credentials = ("admin", "changeit") });
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => EventStoreDbEventStore.OpenAsync($"esdb://admin:wrong@127.0.0.1:{fake.Port}?tls=false", "p/"));
+        var error = await Assert.ThrowsAsync<RpcException>(() => EventStoreDbEventStore.OpenAsync($"esdb://admin:wrong@127.0.0.1:{fake.Port}?tls=false&allowCredentialsWithoutTls=true", "p/"));
 
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
     }
