@@ -76,13 +76,17 @@ internal sealed class EventStoreDbConnection : IDisposable
         new(headers, withDeadline && settings.DefaultDeadline is { } deadline ? DateTime.UtcNow + deadline : null, cancellationToken);
 
     /// <summary>Runs a call; on not-leader it reconnects to the named leader, on an unreachable node to the next seed, and tries again.</summary>
-    public async Task<T> RunAsync<T>(Func<Streams.StreamsClient, Task<T>> call)
+    public async Task<T> RunAsync<T>(Func<Streams.StreamsClient, Task<T>> call, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
                 return await call(Streams);
+            }
+            catch (RpcException error) when (IsCancelled(error, cancellationToken))
+            {
+                throw Cancelled(error, cancellationToken);
             }
             catch (RpcException error) when (attempt < Math.Max(3, settings.Hosts.Count + 1))
             {
@@ -91,6 +95,27 @@ internal sealed class EventStoreDbConnection : IDisposable
                     throw;
                 }
             }
+        }
+    }
+
+    /// <summary>Whether the call ended because its caller cancelled it.</summary>
+    public static bool IsCancelled(RpcException error, CancellationToken cancellationToken) =>
+        error.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested;
+
+    /// <summary>The caller's cancellation as every other backend reports it, not as RpcException(Cancelled).</summary>
+    public static OperationCanceledException Cancelled(RpcException error, CancellationToken cancellationToken) =>
+        new(error.Status.Detail, error, cancellationToken);
+
+    /// <summary>The next message of a read, or the caller's cancellation.</summary>
+    public static async Task<bool> MoveNextAsync<T>(IAsyncStreamReader<T> responses, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await responses.MoveNext(cancellationToken);
+        }
+        catch (RpcException error) when (IsCancelled(error, cancellationToken))
+        {
+            throw Cancelled(error, cancellationToken);
         }
     }
 
@@ -234,10 +259,7 @@ internal sealed class EventStoreDbConnection : IDisposable
             handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = Validator() };
         }
 
-        // A call cancelled by its caller ends as the caller's cancellation (as on every other backend), not as RpcException(Cancelled).
-        return GrpcChannel.ForAddress(
-            settings.Address(host),
-            new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true, ThrowOperationCanceledOnCancellation = true });
+        return GrpcChannel.ForAddress(settings.Address(host), new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
     }
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5359", Justification = "tlsVerifyCert=false is the user's explicit choice, as in the official clients (test clusters with self-signed certificates).")]

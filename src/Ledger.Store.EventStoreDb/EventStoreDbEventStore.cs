@@ -52,6 +52,22 @@ public sealed class EventStoreDbEventStore : IEventStore
         }
     }
 
+    /// <summary>The ledger's first event, which identifies the log it is in; null while the ledger is empty.</summary>
+    public async Task<LedgerOrigin?> OriginAsync(CancellationToken cancellationToken = default)
+    {
+        var request = Requests.All(null, Requests.StreamPrefixes([catalog.Prefix]));
+        request.Options.Count = 1;
+        await foreach (var response in ReadAsync(request, cancellationToken))
+        {
+            if (response.Event?.Event is { } e)
+            {
+                return new LedgerOrigin(e.Id.String, e.CommitPosition, e.PreparePosition);
+            }
+        }
+
+        return null;
+    }
+
     public async Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
@@ -93,7 +109,7 @@ public sealed class EventStoreDbEventStore : IEventStore
 
             await call.RequestStream.CompleteAsync();
             return await call.ResponseAsync;
-        });
+        }, cancellationToken);
 
         if (response.ResultCase == AppendResp.ResultOneofCase.WrongExpectedVersion)
         {
@@ -311,7 +327,7 @@ public sealed class EventStoreDbEventStore : IEventStore
             bool any;
             try
             {
-                any = await call.ResponseStream.MoveNext(cancellationToken);
+                any = await EventStoreDbConnection.MoveNextAsync(call.ResponseStream, cancellationToken);
             }
             catch (RpcException error) when (attempt < 3)
             {
@@ -334,7 +350,7 @@ public sealed class EventStoreDbEventStore : IEventStore
                 while (any)
                 {
                     yield return call.ResponseStream.Current;
-                    any = await call.ResponseStream.MoveNext(cancellationToken);
+                    any = await EventStoreDbConnection.MoveNextAsync(call.ResponseStream, cancellationToken);
                 }
             }
 

@@ -120,7 +120,7 @@ internal sealed class LedgerCatalog(EventStoreDbConnection connection, string pr
                     last = entries.Count > 0 ? entries[^1] : null;
                 }
 
-                var page = await connection.RunAsync(client => ReadPageAsync(client, last, cancellationToken));
+                var page = await connection.RunAsync(client => ReadPageAsync(client, last, cancellationToken), cancellationToken);
                 lock (state)
                 {
                     foreach (var e in page)

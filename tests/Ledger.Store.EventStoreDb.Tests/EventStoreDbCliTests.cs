@@ -10,21 +10,21 @@ public sealed class EventStoreDbCliTests : IDisposable
 {
     private readonly string directory = Directory.CreateTempSubdirectory("ledger-esdb-cli-").FullName;
 
-    private static Process StartLedger(params string[] args) => Process.Start(StartInfo(args))!;
+    private Process StartLedger(params string[] args) => Process.Start(StartInfo(args))!;
 
-    private static Process StartLedgerWithState(string state, params string[] args)
+    private Process StartLedgerWithState(string state, params string[] args)
     {
         var info = StartInfo(args);
         info.Environment["LEDGER_STATE"] = state;
         return Process.Start(info)!;
     }
 
-    private static Task<(int ExitCode, string Output)> LedgerWithStateAsync(string state, params string[] args) =>
+    private Task<(int ExitCode, string Output)> LedgerWithStateAsync(string state, params string[] args) =>
         LedgerWithAsync(new Dictionary<string, string> { ["LEDGER_STATE"] = state }, args);
 
-    private static Task<(int ExitCode, string Output)> LedgerAsync(params string[] args) => LedgerWithAsync([], args);
+    private Task<(int ExitCode, string Output)> LedgerAsync(params string[] args) => LedgerWithAsync([], args);
 
-    private static ProcessStartInfo StartInfo(string[] args)
+    private ProcessStartInfo StartInfo(string[] args)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
         {
@@ -40,6 +40,9 @@ public sealed class EventStoreDbCliTests : IDisposable
         }
 
         info.Environment.Remove("LEDGER_STORE");
+
+        // A state of the test's own: a state store belongs to one log, and every fake node is another one.
+        info.Environment["LEDGER_STATE"] = "sqlite:" + Path.Combine(directory, "default-state.db");
         info.Environment["LEDGER_ACTOR"] = "esdb-tests";
         info.Environment["NO_COLOR"] = "1";
         return info;
@@ -109,7 +112,30 @@ public sealed class EventStoreDbCliTests : IDisposable
         Assert.Contains(reviewId, tampered.Output, StringComparison.Ordinal);
     }
 
-    private static async Task<(int ExitCode, string Output)> LedgerWithAsync(Dictionary<string, string> environment, params string[] args)
+    [Fact]
+    public async Task A_node_restarted_empty_is_another_log_to_its_state_a_store_failure_never_tampering()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var esdb = fake.ConnectionString;
+        var environment = new Dictionary<string, string>
+        {
+            ["LEDGER_STATE"] = "sqlite:" + Path.Combine(directory, "state.db"),
+            ["Ledger__Log__KeyFile"] = Path.Combine(directory, "log.key"),
+        };
+        Assert.Equal(0, (await LedgerWithAsync(environment, "--store", esdb, "log", "key", "create", "--name", "ledger.example.org/esdb")).ExitCode);
+        var import = await LedgerWithAsync(environment, "--store", esdb, "import", Checkout.SampleFile);
+        Assert.Contains("signed the checkpoint of tree size 8", import.Output, StringComparison.Ordinal);
+
+        await fake.RestartEmptyAsync();
+        var reimport = await LedgerWithAsync(environment, "--store", esdb, "import", Checkout.SampleFile);
+        var proof = await LedgerWithAsync(environment, "--store", esdb, "prove", "msft-2025-05-15-findings");
+
+        Assert.Equal((4, 4), (reimport.ExitCode, proof.ExitCode));
+        Assert.Contains("it is another log", proof.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("no longer matches", proof.Output, StringComparison.Ordinal);
+    }
+
+    private async Task<(int ExitCode, string Output)> LedgerWithAsync(Dictionary<string, string> environment, params string[] args)
     {
         var info = StartInfo(args);
         foreach (var (name, value) in environment)

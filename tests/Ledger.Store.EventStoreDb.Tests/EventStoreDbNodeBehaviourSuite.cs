@@ -1,4 +1,6 @@
+using Ledger.Messaging.Hosting;
 using Ledger.Storage;
+using Ledger.Stores.Postgres;
 using Ledger.Store.EventStoreDb.Tests.ProtocolFake;
 
 namespace Ledger.Store.EventStoreDb.Tests;
@@ -7,13 +9,17 @@ namespace Ledger.Store.EventStoreDb.Tests;
 /// What a real 24.10 node showed where the protocol fake had differed: each test runs on the fake and, when
 /// LEDGER_TEST_ESDB is set at build time, on the real node (RealNode/EventStoreDbRealNodeBehaviourTests.cs).
 /// </summary>
-public abstract class EventStoreDbNodeBehaviourSuite
+public abstract class EventStoreDbNodeBehaviourSuite : IDisposable
 {
+    private readonly string directory = Directory.CreateTempSubdirectory("ledger-esdb-node-").FullName;
+
     protected abstract string ConnectionString { get; }
 
     /// <summary>A fresh ledger on the node: a stream prefix of its own.</summary>
     protected async Task<EventStoreDbEventStore> OpenFreshAsync() =>
-        await EventStoreDbEventStore.OpenAsync(ConnectionString, $"ledger-{Guid.NewGuid():N}/");
+        await EventStoreDbEventStore.OpenAsync(ConnectionString, FreshPrefix());
+
+    private static string FreshPrefix() => $"ledger-{Guid.NewGuid():N}/";
 
     [Fact]
     public async Task A_type_filtered_read_returns_every_event_of_its_ledger_when_another_ledgers_events_interleave()
@@ -50,6 +56,30 @@ public abstract class EventStoreDbNodeBehaviourSuite
         Assert.DoesNotContain(Password, refused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_state_store_opened_against_another_log_fails_as_a_store_failure_not_as_tampering()
+    {
+        var first = new EventStoreDbBackend(ConnectionString, new SqliteBackend(Path.Combine(directory, "state.db"))) { StreamPrefix = FreshPrefix() };
+        await using (var store = (EventStoreDbWithTree)await first.OpenStoreAsync(CancellationToken.None))
+        {
+            await store.AppendAsync("m/one", 0, [TestEvents.Event("s1")]);
+            Assert.Equal(1, await store.CatchUpAsync());
+        }
+
+        // To the state, another ledger is as another log: its first event differs.
+        var another = first with { StreamPrefix = FreshPrefix() };
+        var whileEmpty = await Assert.ThrowsAsync<StateOfAnotherLogException>(() => another.OpenStoreAsync(CancellationToken.None));
+        await using (var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, another.StreamPrefix))
+        {
+            await events.AppendAsync("m/one", 0, [TestEvents.Event("s1")]);
+        }
+
+        var begun = await Assert.ThrowsAsync<StateOfAnotherLogException>(() => another.OpenStoreAsync(CancellationToken.None));
+        await (await first.OpenStoreAsync(CancellationToken.None)).DisposeAsync();
+        Assert.Contains("this node's ledger is empty", whileEmpty.Message, StringComparison.Ordinal);
+        Assert.Contains("it is another log", begun.Message, StringComparison.Ordinal);
+    }
+
     protected const string Password = "pw-that-must-not-show";
 
     /// <summary>Follows the ledger until its first event arrives, then cancels; what the subscription ended with.</summary>
@@ -68,6 +98,13 @@ public abstract class EventStoreDbNodeBehaviourSuite
         await first.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await cancel.CancelAsync();
         return await Record.ExceptionAsync(() => following.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(directory, recursive: true);
+        GC.SuppressFinalize(this);
     }
 }
 
@@ -102,5 +139,31 @@ public sealed class EventStoreDbNodeBehaviourOnTheFakeTests(ProtocolFakeFixture 
         }
 
         Assert.Equal(1, fake.Node.CancelledCalls);
+    }
+}
+
+/// <summary>A PostgreSQL state beside a protocol fake node that restarts empty, as an in-memory node does.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class EventStoreDbPostgresStateOriginTests(PostgresCluster cluster)
+{
+    [Fact]
+    public async Task A_postgres_state_refuses_the_log_of_a_node_restarted_empty_and_refilled()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var backend = new EventStoreDbBackend(fake.ConnectionString, new PostgresBackend(await cluster.CreateDatabaseAsync()));
+        await using (var store = (EventStoreDbWithTree)await backend.OpenStoreAsync(CancellationToken.None))
+        {
+            await store.AppendAsync("m/one", 0, [TestEvents.Event("s1")]);
+            Assert.Equal(1, await store.CatchUpAsync());
+        }
+
+        await fake.RestartEmptyAsync();
+        await using (var events = await EventStoreDbEventStore.OpenAsync(fake.ConnectionString))
+        {
+            await events.AppendAsync("m/one", 0, [TestEvents.Event("s1")]);
+        }
+
+        var refused = await Assert.ThrowsAsync<StateOfAnotherLogException>(() => backend.OpenStoreAsync(CancellationToken.None));
+        Assert.Contains("(PostgreSQL) belongs to the EventStoreDB ledger that began with event", refused.Message, StringComparison.Ordinal);
     }
 }

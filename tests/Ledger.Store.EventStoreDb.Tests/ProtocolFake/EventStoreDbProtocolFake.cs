@@ -74,21 +74,20 @@ internal sealed class FakeNodeOptions
 /// </summary>
 internal sealed class EventStoreDbProtocolFake : IAsyncDisposable
 {
-    private readonly WebApplication app;
+    private WebApplication app;
 
-    private EventStoreDbProtocolFake(WebApplication app, FakeLog log, FakeNodeOptions node, int port)
+    private EventStoreDbProtocolFake(WebApplication app, FakeLog log, FakeNodeOptions node)
     {
         this.app = app;
         Log = log;
         Node = node;
-        Port = port;
     }
 
-    public FakeLog Log { get; }
+    public FakeLog Log { get; private set; }
 
     public FakeNodeOptions Node { get; }
 
-    public int Port { get; }
+    public int Port => Node.Port;
 
     public string ConnectionString => $"esdb://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}?tls=false";
 
@@ -96,9 +95,25 @@ internal sealed class EventStoreDbProtocolFake : IAsyncDisposable
     {
         node ??= new FakeNodeOptions();
         var log = new FakeLog();
+        var app = await ServeAsync(log, node, 0);
+        node.Port = new Uri(app.Urls.First()).Port;
+        return new EventStoreDbProtocolFake(app, log, node);
+    }
+
+    /// <summary>Stops the node and starts it again on the same port with an empty log, as an in-memory node restarts.</summary>
+    public async Task RestartEmptyAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        Log = new FakeLog();
+        app = await ServeAsync(Log, Node, Port);
+    }
+
+    private static async Task<WebApplication> ServeAsync(FakeLog log, FakeNodeOptions node, int port)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
         {
             listen.Protocols = HttpProtocols.Http2;
             if (node.Certificate is not null)
@@ -113,8 +128,7 @@ internal sealed class EventStoreDbProtocolFake : IAsyncDisposable
         app.MapGrpcService<FakeStreamsService>();
         app.MapGrpcService<FakeGossipService>();
         await app.StartAsync();
-        node.Port = new Uri(app.Urls.First()).Port;
-        return new EventStoreDbProtocolFake(app, log, node, node.Port);
+        return app;
     }
 
     public async ValueTask DisposeAsync()
