@@ -98,6 +98,23 @@ internal sealed class EventStoreDbConnection : IDisposable
         }
     }
 
+    /// <summary>One classic Append: options, events, half-close; a wrong expected version is the server's answer, not an error.</summary>
+    public Task<AppendResp> AppendAsync(AppendReq.Types.Options options, IReadOnlyList<AppendReq.Types.ProposedMessage> proposed, CancellationToken cancellationToken) =>
+        RunAsync(
+            async client =>
+            {
+                using var call = client.Append(Options(cancellationToken));
+                await call.RequestStream.WriteAsync(new AppendReq { Options = options }, cancellationToken);
+                foreach (var message in proposed)
+                {
+                    await call.RequestStream.WriteAsync(new AppendReq { ProposedMessage = message }, cancellationToken);
+                }
+
+                await call.RequestStream.CompleteAsync();
+                return await call.ResponseAsync;
+            },
+            cancellationToken);
+
     /// <summary>Whether the call ended because its caller cancelled it.</summary>
     public static bool IsCancelled(RpcException error, CancellationToken cancellationToken) =>
         error.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested;

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Ledger.Storage;
-using Ledger.Store.EventStoreDb.Protocol;
 using Ledger.Store.EventStoreDb.Protocol.Streams;
 
 namespace Ledger.Store.EventStoreDb;
@@ -9,9 +8,9 @@ namespace Ledger.Store.EventStoreDb;
 /// <summary>
 /// The ledger on EventStoreDB / KurrentDB over its gRPC v1 protocol. Each matter is the stream <c>prefix + matter</c>;
 /// a ledger is the set of streams with its prefix. Positions are ordinals of the ledger's events in $all (see <see cref="LedgerCatalog"/>).
-/// Statement ids are unique per ledger as far as this client sees: it checks its catalog before appending, but the v1 protocol
-/// has no atomic write across streams, so two clients appending the same new statement id to different matters at the same
-/// instant can both succeed.
+/// Statement ids are unique across the ledger's matters: before a matter's append, each new statement id is reserved by
+/// appending to its own stream (see <see cref="StatementReservations"/>) with expected state "no stream", which the node
+/// grants to one writer only.
 /// </summary>
 public sealed class EventStoreDbEventStore : IEventStore
 {
@@ -20,10 +19,13 @@ public sealed class EventStoreDbEventStore : IEventStore
     private readonly EventStoreDbConnection connection;
     private readonly LedgerCatalog catalog;
 
+    private readonly StatementReservations reservations;
+
     private EventStoreDbEventStore(EventStoreDbConnection connection, string streamPrefix)
     {
         this.connection = connection;
         catalog = new LedgerCatalog(connection, streamPrefix);
+        reservations = new StatementReservations(connection, streamPrefix);
     }
 
     public string StreamPrefix => catalog.Prefix;
@@ -86,30 +88,12 @@ public sealed class EventStoreDbEventStore : IEventStore
             }
         }
 
-        var options = new AppendReq.Types.Options { StreamIdentifier = EventEncoding.Identifier(catalog.Prefix + stream) };
-        if (expectedVersion == 0)
-        {
-            options.NoStream = new Empty();
-        }
-        else
-        {
-            options.Revision = (ulong)expectedVersion - 1;
-        }
+        await Task.WhenAll(events.Where(e => e.StatementId is not null).Select(e => reservations.ReserveAsync(stream, e, cancellationToken)));
 
         // Proposed once, so a retry after a lost answer repeats the same event ids, which the server treats as idempotent.
         var proposed = events.Select(EventEncoding.Propose).ToList();
-        var response = await connection.RunAsync(async client =>
-        {
-            using var call = client.Append(connection.Options(cancellationToken));
-            await call.RequestStream.WriteAsync(new AppendReq { Options = options }, cancellationToken);
-            foreach (var message in proposed)
-            {
-                await call.RequestStream.WriteAsync(new AppendReq { ProposedMessage = message }, cancellationToken);
-            }
-
-            await call.RequestStream.CompleteAsync();
-            return await call.ResponseAsync;
-        }, cancellationToken);
+        var response = await connection.AppendAsync(
+            Requests.Append(catalog.Prefix + stream, expectedVersion == 0 ? null : (ulong)expectedVersion - 1), proposed, cancellationToken);
 
         if (response.ResultCase == AppendResp.ResultOneofCase.WrongExpectedVersion)
         {

@@ -135,6 +135,32 @@ public sealed class EventStoreDbCliTests : IDisposable
         Assert.DoesNotContain("no longer matches", proof.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Two_imports_racing_for_a_statement_id_in_different_matters_record_it_once_and_the_loser_exits_3()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var hold = new FakeAppendHold("ledger/acme/one");
+        fake.Node.Hold = hold;
+        string Document(string matter) => $$"""
+            {"matter":"{{matter}}","organization":"Acme","title":"Acme {{matter}}","statements":[
+              {"id":"acme-shared","type":"ReviewLaunched","publishedAt":"2025-01-02","speaker":{"name":"Acme"},"source":{"url":"https://acme.example/{{matter}}"},"quote":"We are reviewing {{matter}}."}]}
+            """;
+        var one = Path.Combine(directory, "one.json");
+        var two = Path.Combine(directory, "two.json");
+        await File.WriteAllTextAsync(one, Document("acme/one"));
+        await File.WriteAllTextAsync(two, Document("acme/two"));
+
+        var slow = LedgerAsync("--store", fake.ConnectionString, "import", one);
+        await hold.Reached.WaitAsync(TimeSpan.FromSeconds(60));
+        var fast = await LedgerAsync("--store", fake.ConnectionString, "import", two);
+        hold.Release();
+        var slowDone = await slow;
+
+        Assert.True((slowDone.ExitCode, fast.ExitCode) == (0, 3), slowDone.Output + fast.Output);
+        Assert.Contains("statement acme-shared is held by matter acme/one", fast.Output, StringComparison.Ordinal);
+        Assert.Null(fake.Log.Stream("ledger/acme/two"));
+    }
+
     private async Task<(int ExitCode, string Output)> LedgerWithAsync(Dictionary<string, string> environment, params string[] args)
     {
         var info = StartInfo(args);

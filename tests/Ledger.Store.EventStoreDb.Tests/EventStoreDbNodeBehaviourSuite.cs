@@ -80,6 +80,56 @@ public abstract class EventStoreDbNodeBehaviourSuite : IDisposable
         Assert.Contains("it is another log", begun.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Two_writers_racing_for_new_statement_ids_in_different_matters_record_each_once()
+    {
+        await using var first = await OpenFreshAsync();
+        await using var second = await EventStoreDbEventStore.OpenAsync(ConnectionString, first.StreamPrefix);
+
+        var outcomes = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            var id = $"race-{i}";
+            var raced = await Task.WhenAll(
+                OutcomeAsync(first.AppendAsync($"a/{i}", 0, [TestEvents.Event(id)])),
+                OutcomeAsync(second.AppendAsync($"b/{i}", 0, [TestEvents.Event(id)])));
+            outcomes.Add(string.Join(',', raced.Order(StringComparer.Ordinal)));
+        }
+
+        Assert.All(outcomes, outcome => Assert.Equal("appended,conflict", outcome));
+        await using var reader = await EventStoreDbEventStore.OpenAsync(ConnectionString, first.StreamPrefix);
+        Assert.Equal(10, (await TestEvents.ListAsync(reader.ReadAllAsync())).Count);
+    }
+
+    [Fact]
+    public async Task A_reserved_statement_id_lets_its_matter_retry_and_refuses_every_other_matter()
+    {
+        await using var store = await OpenFreshAsync();
+        await store.AppendAsync("a/one", 0, [TestEvents.Event("s0")]);
+
+        // A stale expected version: the id is reserved for a/one, but nothing is appended.
+        await Assert.ThrowsAsync<ConcurrencyConflictException>(() => store.AppendAsync("a/one", 0, [TestEvents.Event("s1")]));
+        var refused = await Assert.ThrowsAsync<ConcurrencyConflictException>(() => store.AppendAsync("b/two", 0, [TestEvents.Event("s1")]));
+        var retried = await store.AppendAsync("a/one", 1, [TestEvents.Event("s1")]);
+
+        Assert.Contains("statement s1 is held by matter a/one", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(2, retried.LastPosition);
+        Assert.Equal(["a/one"], (await store.ListStreamsAsync()).Select(s => s.Stream));
+    }
+
+    private static async Task<string> OutcomeAsync(Task append)
+    {
+        try
+        {
+            await append;
+            return "appended";
+        }
+        catch (ConcurrencyConflictException)
+        {
+            return "conflict";
+        }
+    }
+
     protected const string Password = "pw-that-must-not-show";
 
     /// <summary>Follows the ledger until its first event arrives, then cancels; what the subscription ended with.</summary>
@@ -122,6 +172,26 @@ public sealed class EventStoreDbNodeBehaviourOnTheFakeTests(ProtocolFakeFixture 
         Assert.Empty(fake.Node.Calls);
         await using var allowed = await EventStoreDbEventStore.OpenAsync($"esdb://admin:{Password}@127.0.0.1:{fake.Port}?tls=false&allowCredentialsWithoutTls=true", "p/");
         Assert.NotEmpty(fake.Node.Calls);
+    }
+
+    [Fact]
+    public async Task A_writer_whose_matter_append_is_slow_keeps_its_statement_id_from_a_faster_writer()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var hold = new FakeAppendHold("p/a/one");
+        fake.Node.Hold = hold;
+        await using var slow = await EventStoreDbEventStore.OpenAsync(fake.ConnectionString, "p/");
+        await using var fast = await EventStoreDbEventStore.OpenAsync(fake.ConnectionString, "p/");
+
+        var slowAppend = slow.AppendAsync("a/one", 0, [TestEvents.Event("s1")]);
+        await hold.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        var refused = await Record.ExceptionAsync(() => fast.AppendAsync("b/two", 0, [TestEvents.Event("s1")]));
+        hold.Release();
+        await slowAppend;
+
+        Assert.IsType<ConcurrencyConflictException>(refused);
+        Assert.Null(fake.Log.Stream("p/b/two"));
+        Assert.Single(fake.Log.Stream("p-id/s1")!);
     }
 
     [Fact]

@@ -29,6 +29,9 @@ internal sealed class FakeNodeOptions
 
     public int DroppedSubscriptions { get; set; }
 
+    /// <summary>Appends to this stream wait, once their events have arrived, until the hold is released: a slow writer.</summary>
+    public FakeAppendHold? Hold { get; set; }
+
     private int cancelledCalls;
 
     /// <summary>Calls the caller cancelled while the node was serving them.</summary>
@@ -65,6 +68,26 @@ internal sealed class FakeNodeOptions
             });
         }
     }
+}
+
+/// <summary>Holds appends to one stream, to make a race between writers happen in a known order.</summary>
+internal sealed class FakeAppendHold(string stream)
+{
+    private readonly TaskCompletionSource reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public string Stream => stream;
+
+    /// <summary>Completes when an append to the stream is being held.</summary>
+    public Task Reached => reached.Task;
+
+    public async Task WaitAsync(CancellationToken cancellationToken)
+    {
+        reached.TrySetResult();
+        await released.Task.WaitAsync(cancellationToken);
+    }
+
+    public void Release() => released.TrySetResult();
 }
 
 /// <summary>

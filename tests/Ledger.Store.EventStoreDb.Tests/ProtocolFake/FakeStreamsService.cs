@@ -36,7 +36,13 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
             proposed.Add(message);
         }
 
-        return log.Append(options.StreamIdentifier.StreamName.ToStringUtf8(), options, proposed);
+        var stream = options.StreamIdentifier.StreamName.ToStringUtf8();
+        if (node.Hold is { } hold && hold.Stream == stream)
+        {
+            await hold.WaitAsync(context.CancellationToken);
+        }
+
+        return log.Append(stream, options, proposed);
     }
 
     public override async Task Read(ReadReq request, IServerStreamWriter<ReadResp> responseStream, ServerCallContext context)
