@@ -136,6 +136,26 @@ public sealed class EventStoreDbCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_refuses_a_state_store_of_another_log_with_exit_code_4_and_says_why()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        Assert.Equal(0, (await LedgerAsync("--store", fake.ConnectionString, "import", Checkout.SampleFile)).ExitCode);
+        Assert.Equal(0, (await LedgerAsync("--store", fake.ConnectionString, "matters")).ExitCode);
+
+        await fake.RestartEmptyAsync();
+        using var serve = StartLedger("--store", fake.ConnectionString, "serve", "--urls", "http://127.0.0.1:0");
+        var output = serve.StandardOutput.ReadToEndAsync();
+        var errors = serve.StandardError.ReadToEndAsync();
+        using (var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            await serve.WaitForExitAsync(cancel.Token);
+        }
+
+        Assert.True(serve.ExitCode == 4, await output + await errors);
+        Assert.Contains("this node's ledger is empty: it is another log", await errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Two_imports_racing_for_a_statement_id_in_different_matters_record_it_once_and_the_loser_exits_3()
     {
         await using var fake = await EventStoreDbProtocolFake.StartAsync();
