@@ -15,14 +15,17 @@ bash ops/browser/ensure-installed.sh >/dev/null || { echo "0 passed, 1 failed, 0
 # The EventStoreDB interoperability tests drive the official KurrentDB Node.js client; install it if missing.
 bash ops/esdb/ensure-node-client.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
+started=$SECONDS
 dotnet build Ledger.sln -c Release -warnaserror --nologo -v quiet || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+echo "== build ($((SECONDS - started)) s)"
 
 log=$(mktemp)
 status=0
 for project in tests/*/*.csproj; do
-  echo "== $project"
   out=$(mktemp)
+  started=$SECONDS
   dotnet test "$project" -c Release --no-build --nologo > "$out" 2>&1 || status=1
+  echo "== $project ($((SECONDS - started)) s)"
   cat "$out" >> "$log"
   grep -E '^\s*(Passed|Failed)!|^\s*Failed |error' "$out" || true
   rm -f "$out"

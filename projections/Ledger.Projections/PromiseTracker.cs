@@ -37,7 +37,6 @@ public static class PromiseTracker
 public sealed record OrganizationSummary(
     string Organization,
     int Matters,
-    IReadOnlyList<string> MatterIds,
     int Promises,
     int DeliveredOnTime,
     int DeliveredLate,
@@ -59,7 +58,6 @@ public static class OrganizationSummaries
                 return new OrganizationSummary(
                     g.Key,
                     g.Count(),
-                    g.Select(s => s.Matter).Order(StringComparer.Ordinal).ToList(),
                     promises.Count,
                     promises.Count(p => p.Status == PromiseStates.Delivered && OnTime(p)),
                     promises.Count(p => p.Status == PromiseStates.Delivered && !OnTime(p)),

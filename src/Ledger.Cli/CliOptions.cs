@@ -30,6 +30,16 @@ public static class CliOptions
         Recursive = true,
     };
 
+    public static Option<int?> Limit() => new("--limit")
+    {
+        Description = $"How many items a page holds (default {Projections.ReadModels.PageCursor.DefaultLimit}, at most {Projections.ReadModels.PageCursor.MaxLimit})",
+    };
+
+    public static Option<string?> After() => new("--after")
+    {
+        Description = "Start after this cursor: the next page's, as the previous page printed it",
+    };
+
     public static Option<string?> AsOf() => new("--as-of")
     {
         Description = "Publication time: what had been said by then (a date means the end of that day, UTC)",

@@ -49,12 +49,17 @@ public static class CommandRunner
             await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
             return ExitCodes.Usage;
         }
+        catch (StoreUnavailableException ex)
+        {
+            await Console.Error.WriteLineAsync($"ledger: the store failed: {ex.Message}");
+            return ExitCodes.StoreFailure;
+        }
         catch (LogKeyException ex)
         {
             await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
             return ExitCodes.Usage;
         }
-        catch (LogIntegrityException ex)
+        catch (Exception ex) when (ex is LogIntegrityException or StoreTamperedException)
         {
             await Console.Error.WriteLineAsync($"ledger: the Merkle log does not verify: {ex.Message}");
             return ExitCodes.VerificationFailed;
@@ -89,6 +94,20 @@ public static class CommandRunner
             return ExitCodes.Ok;
         }
     }
+
+    /// <summary>The query times of --as-of and --known-at, asked now.</summary>
+    public static ReadTime ReadTime(this CommandContext context, Option<string?> asOf, Option<string?> knownAt)
+    {
+        var now = context.Clock.GetUtcNow();
+        var (a, k) = context.Times(asOf, knownAt);
+        return new ReadTime(a, k, now);
+    }
+
+    /// <exception cref="UsageException">The limit is out of range.</exception>
+    public static int Limit(this CommandContext context, Option<int?> limit) =>
+        (context.Value(limit) ?? Projections.ReadModels.PageCursor.DefaultLimit) is var size and >= 1 and <= Projections.ReadModels.PageCursor.MaxLimit
+            ? size
+            : throw new UsageException($"--limit must be between 1 and {Projections.ReadModels.PageCursor.MaxLimit}");
 
     public static (DateTimeOffset AsOf, DateTimeOffset? KnownAt) Times(this CommandContext context, Option<string?> asOf, Option<string?> knownAt) =>
         CliOptions.TryResolveTimes(context.Value(asOf), context.Value(knownAt), context.Clock.GetUtcNow(), out var a, out var k)

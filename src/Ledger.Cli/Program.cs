@@ -20,6 +20,7 @@ root.AddDiffCommand();
 root.AddPromisesCommand();
 root.AddOrganizationsCommand();
 root.AddReplayCommand();
+root.AddProjectionsCommand();
 root.AddExportCommand();
 root.AddTailCommand();
 root.AddMigrateCommand();

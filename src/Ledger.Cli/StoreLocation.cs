@@ -34,7 +34,8 @@ public static class StoreLocation
         }
     }
 
-    /// <exception cref="UsageException">The location names no backend this build has, or PostgreSQL cannot be reached.</exception>
+    /// <exception cref="UsageException">The location names no backend this build has, or its connection string is malformed.</exception>
+    /// <exception cref="StoreUnavailableException">The store cannot be reached or answers that it cannot serve now.</exception>
     public static Task<IEventStore> OpenAsync(string location, CancellationToken cancellationToken) => OpenAsync(Backend(location), cancellationToken);
 
     public static async Task<IEventStore> OpenAsync(LedgerBackend backend, CancellationToken cancellationToken)
@@ -43,26 +44,58 @@ public static class StoreLocation
         {
             return await backend.OpenStoreAsync(cancellationToken);
         }
-        catch (Exception ex) when (backend is PostgresBackend && IsUnreachable(ex))
+        catch (ArgumentException ex) when (backend is PostgresBackend)
         {
             throw new UsageException($"--store: cannot open PostgreSQL ({ex.Message})");
         }
+        catch (Exception ex) when (backend is PostgresBackend && IsUnreachable(ex))
+        {
+            throw new StoreUnavailableException($"--store: cannot open PostgreSQL ({ex.Message})", ex);
+        }
+        catch (Exception ex) when (backend is EventStoreDbBackend && IsMisconfiguredNode(ex))
+        {
+            throw new UsageException($"--store: cannot open EventStoreDB ({Reason(ex)})");
+        }
         catch (Exception ex) when (backend is EventStoreDbBackend && IsUnreachableNode(ex))
         {
-            var reason = ex is Grpc.Core.RpcException rpc
-                ? string.Join(": ", new[] { rpc.Status.Detail, rpc.Status.DebugException?.Message }.Where(m => !string.IsNullOrEmpty(m)))
-                : ex.Message;
-            throw new UsageException($"--store: cannot open EventStoreDB ({reason})");
+            throw new StoreUnavailableException($"--store: cannot open EventStoreDB ({Reason(ex)})", ex);
         }
     }
 
+    private static string Reason(Exception ex) => ex is Grpc.Core.RpcException rpc
+        ? string.Join(": ", new[] { rpc.Status.Detail, rpc.Status.DebugException?.Message }.Where(m => !string.IsNullOrEmpty(m)))
+        : ex.Message;
+
     // Its own method, so that Npgsql loads only when a PostgreSQL store is asked for.
-    private static bool IsUnreachable(Exception ex) => ex is Npgsql.NpgsqlException or ArgumentException or System.Net.Sockets.SocketException;
+    private static bool IsUnreachable(Exception ex) => ex is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException;
+
+    /// <summary>Wrong credentials, a malformed connection string or certificate: the caller's to fix, not a store that is down.</summary>
+    private static bool IsMisconfiguredNode(Exception ex) =>
+        ex is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Unauthenticated or Grpc.Core.StatusCode.PermissionDenied }
+            or FormatException or System.Security.Cryptography.CryptographicException;
 
     private static bool IsUnreachableNode(Exception ex) =>
-        ex is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.Unauthenticated or Grpc.Core.StatusCode.PermissionDenied or Grpc.Core.StatusCode.DeadlineExceeded }
+        ex is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded }
             or Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Internal, Status.DebugException: HttpRequestException }
-            or FormatException or IOException or System.Security.Cryptography.CryptographicException;
+            or IOException;
+}
+
+/// <summary>The store could not be reached when the command opened it (exit code 4): scripts retry on it.</summary>
+public sealed class StoreUnavailableException : Exception
+{
+    public StoreUnavailableException()
+    {
+    }
+
+    public StoreUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public StoreUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }
 
 /// <summary>A mistake in how the command was called (exit code 1).</summary>

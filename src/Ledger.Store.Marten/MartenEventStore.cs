@@ -33,6 +33,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
     private readonly NpgsqlDataSource dataSource;
     private readonly string events;
     private readonly string streams;
+    private readonly MerkleTables tables;
 
     private MartenEventStore(DocumentStore store, NpgsqlDataSource dataSource, string schema)
     {
@@ -40,7 +41,8 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
         this.dataSource = dataSource;
         events = $"{schema}.mt_events";
         streams = $"{schema}.mt_streams";
-        Merkle = new MartenMerkleLog(dataSource, schema, (sequences, cancellationToken) => ReadAsync(q => q.Where(e => sequences.Contains(e.Sequence)), cancellationToken));
+        tables = new MerkleTables(schema);
+        Merkle = new MartenMerkleLog(dataSource, schema, (sequences, cancellationToken) => ReadAsync(q => q.Where(e => sequences.Contains(e.Sequence)), cancellationToken), UncoveredAsync);
     }
 
     public IMerkleLog Merkle { get; }
@@ -118,6 +120,12 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
             : session.Events.Append(stream, expectedVersion + events.Count, data);
 
         var version = expectedVersion + events.Count;
+
+        // The receipt of this append, in its transaction: the leaf hash of each event, which the tree takes only if it matches.
+        var hashes = data.Select((e, i) => Convert.ToHexString(CanonicalEvent.LeafHash(ToStored(0, stream, expectedVersion + i + 1, events[i].Type, events[0].Organization, (ILedgerEvent)e)))).ToArray();
+        session.QueueSqlCommand('^',
+            $"INSERT INTO {tables.Receipts} (stream_id, version, hash) SELECT ^, v, decode(h, 'hex') FROM unnest(^::bigint[], ^::text[]) AS t(v, h)",
+            stream, Enumerable.Range(1, events.Count).Select(i => expectedVersion + i).ToArray(), hashes);
 
         try
         {
@@ -271,6 +279,50 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// The ledger events no leaf covers. After the last leaf, one is genuine when its append's receipt gives its leaf
+    /// hash: the tree will take it. Inside the tree's range, the tree refused it for want of that receipt.
+    /// </summary>
+    private async IAsyncEnumerable<UncoveredEvent> UncoveredAsync(long last, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var sequences = new List<long>();
+        await using (var command = dataSource.CreateCommand(
+            $"SELECT e.seq_id FROM {events} e WHERE NOT EXISTS (SELECT 1 FROM {tables.Leaves} l WHERE l.seq_id = e.seq_id) ORDER BY e.seq_id"))
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                sequences.Add(reader.GetInt64(0));
+            }
+        }
+
+        foreach (var chunk in sequences.Chunk(500))
+        {
+            var found = await ReadAsync(q => q.Where(e => chunk.Contains(e.Sequence)), cancellationToken);
+            var receipts = new List<byte[]?>();
+            await using (var command = dataSource.CreateCommand(
+                $"SELECT r.hash FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS q(s, v, ord) LEFT JOIN {tables.Receipts} r ON r.stream_id = q.s AND r.version = q.v ORDER BY q.ord"))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = found.Select(e => e.Stream).ToArray() });
+                command.Parameters.Add(new NpgsqlParameter { Value = found.Select(e => e.Version).ToArray() });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    receipts.Add(reader.IsDBNull(0) ? null : (byte[])reader.GetValue(0));
+                }
+            }
+
+            for (var i = 0; i < found.Count; i++)
+            {
+                var e = found[i];
+                var receipted = receipts[i] is { } receipt && receipt.AsSpan().SequenceEqual(CanonicalEvent.LeafHash(e));
+                yield return new UncoveredEvent(e, e.Position <= last
+                    ? "is stored inside the tree's range but no leaf covers it: no append's receipt gives its leaf hash, so the tree refused it"
+                    : receipted ? null : "is stored after the tree's last leaf, but no append's receipt gives its leaf hash: it was inserted behind the ledger's back");
+            }
+        }
     }
 
     /// <summary>Starts Marten's async daemon on this store's database, which keeps the promise tracker and organization summaries.</summary>

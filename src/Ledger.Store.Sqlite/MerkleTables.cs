@@ -145,7 +145,7 @@ internal sealed class MerkleTables : IDisposable
 
     /// <summary>
     /// Brings the tree up to the last event: hashes the stored events beyond the frontier and appends them. Used by the
-    /// schema migration (backfill) and when a store opened without the tree appended to the file.
+    /// schema migration of a file without a tree (backfill); appends never do, since they cannot tell a forged row.
     /// </summary>
     public void CatchUp(MerkleFrontier frontier, long lastPosition)
     {
@@ -175,6 +175,19 @@ internal sealed class MerkleTables : IDisposable
             Parallel.For(0, events.Count, i => hashes[i] = CanonicalEvent.LeafHash(events[i]));
             Append(frontier, hashes);
         }
+    }
+
+    /// <summary>The row at a position as the user knows it: statement id, matter, version.</summary>
+    public string Describe(long position)
+    {
+        using var read = connection.CreateCommand();
+        read.Transaction = sizes.Transaction;
+        read.CommandText = "SELECT statement_id, stream_id, stream_version, event_type FROM events WHERE position = $position";
+        read.Parameters.AddWithValue("$position", position);
+        using var reader = read.ExecuteReader();
+        return !reader.Read() ? $"the event at position {position}"
+            : reader.IsDBNull(0) ? $"the {reader.GetString(3)} event of {reader.GetString(1)} v{reader.GetInt64(2)} (position {position})"
+            : $"statement {reader.GetString(0)} ({reader.GetString(1)} v{reader.GetInt64(2)}, position {position})";
     }
 
     /// <summary>

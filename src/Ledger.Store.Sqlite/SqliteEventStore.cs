@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
+using Ledger.Projections.ReadModels;
 using Ledger.Storage;
 using Ledger.Verification;
 using Microsoft.Data.Sqlite;
@@ -10,10 +11,13 @@ namespace Ledger.Store.Sqlite;
 /// <summary>
 /// The embedded default: one SQLite file in WAL mode with synchronous=FULL, so every acknowledged
 /// append survives a crash or power loss. Events are append-only: triggers refuse updates and deletes.
-/// Every append also extends the Merkle tree over the events in its transaction (see <see cref="MerkleTables"/>).
+/// Every append also extends the Merkle tree over the events in its transaction (see <see cref="MerkleTables"/>), and
+/// keeps the read models (see <see cref="ReadModelTables"/>), so a reader sees its own writes at once.
 /// </summary>
-public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiableStore
+public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiableStore, IReadModelSource, IRebuildsReadModels
 {
+    private const int RebuildBatch = 500;
+
     private const int SchemaVersion = 3;
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
     internal const string Columns = "position, stream_id, stream_version, event_type, statement_id, organization, published_at, recorded_at, recorded_by, data";
@@ -43,6 +47,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
 
     private readonly string connectionString;
     private readonly bool merkleTree;
+    private readonly bool readModels;
     private readonly SqliteMerkleLog merkle;
     private readonly SemaphoreSlim appended = new(0);
     private readonly SemaphoreSlim writeLock = new(1, 1);
@@ -53,9 +58,11 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
     private SqliteEventStore(string path, SqliteStoreOptions options)
     {
         merkleTree = options.MerkleTree;
+        readModels = options.ReadModels;
         merkle = new SqliteMerkleLog((write, cancellationToken) => ConnectAsync(cancellationToken, write));
         Path = System.IO.Path.GetFullPath(path);
         connectionString = ConnectionString(Path);
+        ReadModels = new SqliteReadModels(Path);
     }
 
     /// <summary>A ledger file's pooled connections: created when missing, waiting up to 30 s for another writer.</summary>
@@ -70,6 +77,8 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
     public string Path { get; }
 
     public IMerkleLog Merkle => merkle;
+
+    public IReadModelStore ReadModels { get; }
 
     /// <summary>How often a subscriber looks for events appended by other processes.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
@@ -86,7 +95,17 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         }
 
         var store = new SqliteEventStore(path, options);
-        await store.MigrateAsync(cancellationToken);
+        try
+        {
+            await store.MigrateAsync(cancellationToken);
+            await store.PrepareReadModelsAsync(cancellationToken);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+
         return store;
     }
 
@@ -172,10 +191,68 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         await writeLock.WaitAsync(cancellationToken);
         try
         {
-            writer ??= new Writer(await ConnectAsync(cancellationToken, write: true));
+            writer ??= new Writer(await ConnectAsync(cancellationToken, write: true), readModels);
             var result = writer.Append(stream, expectedVersion, events, leafHashes);
             Wake();
             return result;
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Rebuilds the read models from the events, a batch of matters per transaction, reporting (matters done, matters).
+    /// Appends go on meanwhile and keep the matters they touch. A rebuild that stopped half-way is resumed by the next.
+    /// </summary>
+    public async Task RebuildReadModelsAsync(IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken = default)
+    {
+        var (after, done, total) = await WithWriterAsync(w => w.BeginRebuild(), cancellationToken);
+        progress?.Report((done, total));
+        while (await WithWriterAsync(w => w.RebuildBatch(after, RebuildBatch), cancellationToken) is ({ } last, > 0 and var count))
+        {
+            after = last;
+            done += count;
+            progress?.Report((Math.Min(done, total), total));
+        }
+
+        await WithWriterAsync(w => w.EndRebuild(), cancellationToken);
+    }
+
+    /// <summary>Rebuilds read models that are missing, of another projection version, or half rebuilt; without them, marks them stale.</summary>
+    private async Task PrepareReadModelsAsync(CancellationToken cancellationToken)
+    {
+        await using (var connection = await ConnectAsync(cancellationToken))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT version = {ReadModelJson.ProjectionVersion} AND rebuild_after IS NULL FROM read_model_state WHERE name = '{ReadModelTables.StateName}'";
+            try
+            {
+                if (readModels && await command.ExecuteScalarAsync(cancellationToken) is 1L)
+                {
+                    return;
+                }
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode == 1)
+            {
+                // No such table: a file from before the read models.
+            }
+        }
+
+        if (await WithWriterAsync(w => w.PrepareReadModels(), cancellationToken))
+        {
+            await RebuildReadModelsAsync(null, cancellationToken);
+        }
+    }
+
+    private async Task<T> WithWriterAsync<T>(Func<Writer, T> work, CancellationToken cancellationToken)
+    {
+        await writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            writer ??= new Writer(await ConnectAsync(cancellationToken, write: true), readModels);
+            return work(writer);
         }
         finally
         {
@@ -207,7 +284,8 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
     {
         await using var connection = await ConnectAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM events WHERE stream_id = $stream AND stream_version >= $from ORDER BY stream_version";
+        // Positions start at 1, for every reader: a row before them is no event of the log (verify names it).
+        command.CommandText = $"SELECT {Columns} FROM events WHERE stream_id = $stream AND stream_version >= $from AND position >= 1 ORDER BY stream_version";
         command.Parameters.AddWithValue("$stream", stream);
         command.Parameters.AddWithValue("$from", fromVersion);
         await foreach (var e in ReadAsync(command, cancellationToken))
@@ -221,7 +299,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         await using var connection = await ConnectAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {Columns} FROM events WHERE position >= $from{Where(command, filter)} ORDER BY position";
-        command.Parameters.AddWithValue("$from", fromPosition);
+        command.Parameters.AddWithValue("$from", Math.Max(1, fromPosition));
         await foreach (var e in ReadAsync(command, cancellationToken))
         {
             yield return e;
@@ -236,7 +314,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         {
             await using var command = connection.CreateCommand();
             command.CommandText = $"SELECT {Columns} FROM events WHERE position >= $from{Where(command, filter)} ORDER BY position LIMIT 500";
-            command.Parameters.AddWithValue("$from", next);
+            command.Parameters.AddWithValue("$from", Math.Max(1, next));
             var count = 0;
             await foreach (var e in ReadAsync(command, cancellationToken))
             {
@@ -288,7 +366,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         foreach (var chunk in statementIds.Chunk(500))
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {Columns} FROM events WHERE statement_id IN ({Parameters(command, "s", chunk)})";
+            command.CommandText = $"SELECT {Columns} FROM events WHERE statement_id IN ({Parameters(command, "s", chunk)}) AND position >= 1";
             await foreach (var e in ReadAsync(command, cancellationToken))
             {
                 found[e.StatementId!] = e;
@@ -378,6 +456,39 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         {
             yield return ToStored(reader);
         }
+    }
+
+    /// <summary>
+    /// The event of the current row as verification reads it: a timestamp that does not parse is no reason to stop, it
+    /// is named in <see cref="StoredEvent.Unreadable"/>.
+    /// </summary>
+    internal static StoredEvent ToStoredAsFound(SqliteDataReader reader)
+    {
+        string? unreadable = null;
+        DateTimeOffset? Time(int column, string name)
+        {
+            if (reader.IsDBNull(column))
+            {
+                return null;
+            }
+
+            var text = reader.GetString(column);
+            if (DateTimeOffset.TryParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+            {
+                return at;
+            }
+
+            unreadable ??= $"its {name} \"{text}\" is not a timestamp: its content no longer gives the leaf hash";
+            return null;
+        }
+
+        string Text(int column) => reader.IsDBNull(column) ? string.Empty : reader.GetString(column);
+        var published = Time(6, "published_at");
+        var recorded = Time(7, "recorded_at") ?? default;
+        return new StoredEvent(reader.GetInt64(0), Text(1), reader.GetInt64(2), Text(3), reader.IsDBNull(4) ? null : reader.GetString(4), Text(5), published, recorded, Text(8), Text(9))
+        {
+            Unreadable = unreadable,
+        };
     }
 
     /// <summary>The event of the current row of a reader over <see cref="Columns"/>.</summary>
@@ -507,14 +618,16 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         private readonly SqliteCommand upsert;
         private readonly SqliteCommand lastPosition;
         private readonly MerkleTables tree;
+        private readonly ReadModelTables? readModels;
 
         // The tree's right edge as this writer last left it; re-validated in every append, since another process may write the file.
         private MerkleFrontier? frontier;
 
-        public Writer(SqliteConnection connection)
+        public Writer(SqliteConnection connection, bool keepReadModels)
         {
             this.connection = connection;
             tree = new MerkleTables(connection);
+            readModels = keepReadModels ? new ReadModelTables(connection) : null;
             check = Command("SELECT version FROM streams WHERE stream_id = $stream", "$stream");
             insert = Command(
                 """
@@ -539,6 +652,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
             using var transaction = connection.BeginTransaction(deferred: false);
             check.Transaction = insert.Transaction = upsert.Transaction = lastPosition.Transaction = transaction;
             tree.Transaction = transaction;
+            readModels?.Transaction = transaction;
             check.Parameters[0].Value = stream;
             var actual = check.ExecuteScalar() is long v ? v : 0L;
             if (actual != expectedVersion)
@@ -567,6 +681,12 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
                 upsert.Parameters[1].Value = events[0].Organization;
                 upsert.Parameters[2].Value = version;
                 upsert.ExecuteNonQuery();
+                if (readModels is not null)
+                {
+                    readModels.Project(stream);
+                    readModels.MoveTo(last);
+                }
+
                 transaction.Commit();
                 return new AppendResult(version, last - events.Count + 1, last);
             }
@@ -607,6 +727,119 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
             return version;
         }
 
+        /// <summary>Creates the read model tables; whether the read models need a rebuild. Without them, marks them stale.</summary>
+        public bool PrepareReadModels()
+        {
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = ReadModelTables.Schema;
+            command.ExecuteNonQuery();
+            command.CommandText = $"SELECT version = {ReadModelJson.ProjectionVersion} AND rebuild_after IS NULL FROM read_model_state WHERE name = '{ReadModelTables.StateName}'";
+            var current = command.ExecuteScalar() is 1L;
+            command.CommandText = "SELECT EXISTS (SELECT 1 FROM events)";
+            var empty = command.ExecuteScalar() is 0L;
+            if (readModels is null)
+            {
+                command.CommandText = "UPDATE read_model_state SET version = 0";
+                command.ExecuteNonQuery();
+            }
+            else if (!current && empty)
+            {
+                command.CommandText = $"""
+                    INSERT INTO read_model_state (name, version, position) VALUES ('{ReadModelTables.StateName}', {ReadModelJson.ProjectionVersion}, 0)
+                    ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = 0, rebuild_after = NULL
+                    """;
+                command.ExecuteNonQuery();
+                current = true;
+            }
+
+            transaction.Commit();
+            return readModels is not null && !current;
+        }
+
+        /// <summary>Resumes a rebuild of this projection version that stopped half-way, or empties the read models to start one.</summary>
+        public (string After, int Done, int Total) BeginRebuild()
+        {
+            _ = readModels ?? throw new InvalidOperationException("this store was opened without its read models");
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = ReadModelTables.Schema;
+            command.ExecuteNonQuery();
+            command.CommandText = $"SELECT rebuild_after FROM read_model_state WHERE name = '{ReadModelTables.StateName}' AND version = {ReadModelJson.ProjectionVersion}";
+            if (command.ExecuteScalar() is not string after)
+            {
+                after = string.Empty;
+                command.CommandText = $"""
+                    DELETE FROM read_matters; DELETE FROM read_promises; DELETE FROM read_organizations;
+                    INSERT INTO read_model_state (name, version, position, rebuild_after) VALUES ('{ReadModelTables.StateName}', {ReadModelJson.ProjectionVersion}, 0, '')
+                    ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = 0, rebuild_after = ''
+                    """;
+                command.ExecuteNonQuery();
+            }
+
+            command.CommandText = "SELECT count(*), count(*) FILTER (WHERE stream_id <= $after) FROM streams";
+            command.Parameters.AddWithValue("$after", after);
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            var (total, done) = (reader.GetInt32(0), reader.GetInt32(1));
+            reader.Close();
+            transaction.Commit();
+            return (after, done, total);
+        }
+
+        /// <summary>Refolds the next matters after <paramref name="after"/> in one transaction; the last of them and how many.</summary>
+        public (string? Last, int Count) RebuildBatch(string after, int size)
+        {
+            using var transaction = connection.BeginTransaction(deferred: false);
+            readModels!.Transaction = transaction;
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "SELECT stream_id FROM streams WHERE stream_id > $after ORDER BY stream_id LIMIT $size";
+            command.Parameters.AddWithValue("$after", after);
+            command.Parameters.AddWithValue("$size", size);
+            var matters = new List<string>();
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    matters.Add(reader.GetString(0));
+                }
+            }
+
+            foreach (var matter in matters)
+            {
+                readModels.Project(matter);
+            }
+
+            if (matters.Count > 0)
+            {
+                command.CommandText = $"UPDATE read_model_state SET rebuild_after = $last WHERE name = '{ReadModelTables.StateName}'";
+                command.Parameters.Clear();
+                command.Parameters.AddWithValue("$last", matters[^1]);
+                command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return (matters.Count > 0 ? matters[^1] : null, matters.Count);
+        }
+
+        /// <summary>Marks the rebuild done, the read models reflecting every event.</summary>
+        public bool EndRebuild()
+        {
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = $"""
+                UPDATE read_model_state SET rebuild_after = NULL, position = (SELECT coalesce(max(position), 0) FROM events)
+                WHERE name = '{ReadModelTables.StateName}'
+                """;
+            command.ExecuteNonQuery();
+            transaction.Commit();
+            return true;
+        }
+
         /// <summary>
         /// Starts extending the tree by this append's leaves on another core, from the tree as this transaction finds
         /// it; the writer inserts the events meanwhile and takes the rows to store when it has.
@@ -621,10 +854,12 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
                     frontier = tree.LoadFrontier(size);
                 }
 
-                // Events appended by a store opened without the tree (the bench's baseline) are hashed from the file.
+                // Every append extends the tree in its transaction: a row after the last leaf was inserted behind the writer's back.
                 if (size < events)
                 {
-                    tree.CatchUp(frontier, events);
+                    throw new StoreTamperedException(
+                        $"{tree.Describe(size + 1)} is stored after the Merkle tree's last leaf ({size}), but every append extends the tree in its own transaction: " +
+                        "it was inserted behind the ledger's back; nothing is appended after it (run ledger verify)");
                 }
 
                 if (frontier.Size != events)
@@ -652,6 +887,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
             }
 
             tree.Dispose();
+            readModels?.Dispose();
             await connection.DisposeAsync();
         }
     }

@@ -103,7 +103,7 @@ internal sealed class SqliteMerkleLog(Func<bool, CancellationToken, Task<SqliteC
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    var e = SqliteEventStore.ToStored(reader);
+                    var e = SqliteEventStore.ToStoredAsFound(reader);
                     stored[e.Position] = e;
                 }
             }
@@ -141,6 +141,49 @@ internal sealed class SqliteMerkleLog(Func<bool, CancellationToken, Task<SqliteC
 
                 yield return new MerkleLeaf(i, i + 1, hashes[i - start], next?.Position == i + 1 ? next : null);
             }
+        }
+    }
+
+    public IAsyncEnumerable<UncoveredEvent> ReadUncoveredAsync(CancellationToken cancellationToken = default) =>
+        events is null ? ReadForgedRowsAsync(cancellationToken) : ReadTrailingStoreEventsAsync(events, cancellationToken);
+
+    /// <summary>
+    /// The file's own events: every append extends the tree in its transaction, so leaf i is the row at position i + 1,
+    /// and a row before position 1 or after the last leaf can only have been inserted behind the writer's back.
+    /// </summary>
+    private async IAsyncEnumerable<UncoveredEvent> ReadForgedRowsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await connect(false, cancellationToken);
+        using var transaction = connection.BeginTransaction(deferred: true);
+        using var tree = new MerkleTables(connection) { Transaction = transaction };
+        var size = tree.TreeSize();
+        await using var read = connection.CreateCommand();
+        read.Transaction = transaction;
+        read.CommandText = $"SELECT {SqliteEventStore.Columns} FROM events WHERE position < 1 OR position > $size ORDER BY position";
+        read.Parameters.AddWithValue("$size", size);
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var e = SqliteEventStore.ToStoredAsFound(reader);
+            yield return new UncoveredEvent(e, e.Position < 1
+                ? "is stored outside the log's positions (1 and up): it was inserted behind the ledger's back"
+                : $"is stored after the tree's last leaf ({size}), but every append extends the tree in its own transaction: it was inserted behind the ledger's back");
+        }
+    }
+
+    /// <summary>Another store's events after the tree's last leaf: its node appended them, and the projection has yet to hash them in.</summary>
+    private async IAsyncEnumerable<UncoveredEvent> ReadTrailingStoreEventsAsync(IEventStore store, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        long size;
+        await using (var connection = await connect(false, cancellationToken))
+        {
+            using var tree = new MerkleTables(connection);
+            size = tree.TreeSize();
+        }
+
+        await foreach (var e in store.ReadAllAsync(size + 1, null, cancellationToken))
+        {
+            yield return new UncoveredEvent(e, null);
         }
     }
 

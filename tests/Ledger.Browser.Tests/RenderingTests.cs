@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Ledger.Projections;
+using Ledger.Projections.ReadModels;
 using Ledger.Server.Dashboard;
 using Ledger.Specs;
 using Ledger.Testing;
@@ -141,8 +142,12 @@ public sealed partial class RenderingTests
     {
         var ledger = new SpecLedger().Record(File.ReadAllText(Checkout.SampleFile), "2025-10-01T00:00:00Z");
         var status = MatterViews.Status(ledger.Timeline(matter: "microsoft/imod-azure"), Now);
+        var promises = PromiseRow.Of(status);
+        var row = MatterRow.Of(status, promises, 1, 8);
+        var today = DateOnly.FromDateTime(Now.UtcDateTime);
+        var board = new BoardModel(new Page<MatterRow>([row], null, 8), new LedgerCounts(1, 0, 1, 8), promises.Select(p => p.Render(today)).ToList(), new PageTimes(Now, null, null, null));
 
-        var html = Pages.Board([status], new PageTimes(Now, null, null, null)).Value;
+        var html = Pages.Board(board).Value;
 
         Assert.Contains("<span class=\"badge phase phase-action-taken\">action taken</span>", html, StringComparison.Ordinal);
         Assert.Contains("<span class=\"badge status-overdue overdue-count\">1 overdue</span>", html, StringComparison.Ordinal);

@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ledger.Testing;
 using Xunit;
 
 namespace Ledger.Diffing.Tests;
 
-// Runs the json-patch/json-patch-tests suites read from shared/, one test case per enabled record.
+// Runs the json-patch/json-patch-tests suites vendored in tests/conformance/json-patch, one test case per enabled record.
 public sealed class JsonPatchConformanceTests
 {
     private static readonly string[] SuiteFiles = ["tests.json", "spec_tests.json"];
@@ -72,7 +73,7 @@ public sealed class JsonPatchConformanceTests
     {
         foreach (var file in SuiteFiles)
         {
-            var path = SharedFolder.JsonPatchSuite(file);
+            var path = JsonPatchSuite(file);
             Assert.True(File.Exists(path), $"Conformance suite {path} is missing.");
             Assert.True(Load(file).Count(r => !IsDisabled(r)) >= 10, $"{path} has fewer records than expected.");
         }
@@ -81,16 +82,18 @@ public sealed class JsonPatchConformanceTests
     private static JsonElement[] Load(string file) =>
         Suites.GetOrAdd(file, static name =>
         {
-            var path = SharedFolder.JsonPatchSuite(name);
+            var path = JsonPatchSuite(name);
             if (!File.Exists(path))
             {
-                throw new InvalidOperationException($"Conformance suite {path} is missing from {SharedFolder.Path}.");
+                throw new InvalidOperationException($"Conformance suite {path} is missing.");
             }
 
             // JsonDocument tolerates the duplicate "op" members that some disabled records carry on purpose.
             using var document = JsonDocument.Parse(File.ReadAllText(path));
             return [.. document.RootElement.EnumerateArray().Select(r => r.Clone())];
         });
+
+    private static string JsonPatchSuite(string file) => Path.Combine(Checkout.Conformance, "json-patch", file);
 
     private static bool IsDisabled(JsonElement record) =>
         record.TryGetProperty("disabled", out var disabled) && disabled.ValueKind == JsonValueKind.True;

@@ -26,5 +26,5 @@ public sealed class PromiseTests : IDisposable
     }
 
     private static JsonNode LessonsLearned(JsonNode promises) =>
-        Assert.Single(promises.AsArray(), p => (string?)p?["id"] == "lessons-learned")!;
+        Assert.Single(promises["items"]!.AsArray(), p => (string?)p?["id"] == "lessons-learned")!;
 }

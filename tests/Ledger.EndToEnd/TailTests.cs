@@ -23,7 +23,7 @@ public sealed class TailTests : IDisposable
 
         Assert.False(tail.HasExited, $"tail --follow ended on its own; stderr: {tail.Stderr}");
         await store.ImportSamplesAsync();
-        var lines = await tail.WaitForLinesAsync(8, TimeSpan.FromSeconds(5));
+        var lines = await tail.WaitForLinesAsync(8, LedgerCli.DefaultTimeout);
 
         Assert.False(tail.HasExited, $"tail --follow ended on its own; stderr: {tail.Stderr}");
         Assert.True(lines.Count == 8, $"expected 8 events, got {lines.Count}:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}{Environment.NewLine}stderr: {tail.Stderr}");

@@ -71,6 +71,22 @@ public sealed class TempStore : IDisposable
     public long RelayCheckpoint() =>
         Query("SELECT count(*) FROM sqlite_master WHERE name = 'checkpoints'") == 1 ? Query("SELECT coalesce(max(position), 0) FROM checkpoints") ?? 0 : 0;
 
+    /// <summary>
+    /// Makes the scheduled messages of a type that a stopped worker stored fall due now, as if the system clock had
+    /// reached them; returns how many there were.
+    /// </summary>
+    public int BringScheduledMessagesForward(string messageType)
+    {
+        var messages = Path.ChangeExtension(DbPath, null) + ".messages.db";
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = messages, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE wolverine_incoming_envelopes SET execution_time = $due WHERE status = 'Scheduled' AND message_type = $type";
+        command.Parameters.AddWithValue("$due", DateTimeOffset.UtcNow.AddMinutes(-1).ToString("yyyy-MM-dd HH:mm:ss'+00:00'", System.Globalization.CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$type", messageType);
+        return command.ExecuteNonQuery();
+    }
+
     public bool HasSchema() => Query("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'") == 1;
 
     private long? Query(string sql)

@@ -175,6 +175,52 @@ public sealed class VerifiableLogCliTests : IDisposable
         Assert.Contains("--public-key", noKey.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_timestamp_that_is_no_timestamp_fails_verify_naming_its_event()
+    {
+        await CreateKeyAsync();
+        await store.ImportSamplesAsync();
+        Tamper($"UPDATE events SET recorded_at = replace(recorded_at, 'T', 'U') WHERE statement_id = '{ReviewId}'");
+
+        var verified = await store.RunAsync("verify");
+
+        Assert.True(verified.ExitCode == ExitCode.VerificationFailed, verified.ToString());
+        Assert.Contains(ReviewId, verified.Stdout, StringComparison.Ordinal);
+        Assert.Contains("is not a timestamp", verified.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_row_inserted_with_sql_fails_verify_and_the_next_import_refuses_to_sign_it_into_the_log()
+    {
+        await CreateKeyAsync();
+        await store.ImportSamplesAsync();
+        Tamper(
+            "INSERT INTO events (position, stream_id, stream_version, event_type, statement_id, organization, published_at, recorded_at, recorded_by, data) " +
+            "SELECT 9, stream_id, 9, event_type, 'acme-forged', organization, published_at, recorded_at, recorded_by, data FROM events WHERE position = 8; " +
+            $"UPDATE streams SET version = 9 WHERE stream_id = '{Repo.Matter}'");
+
+        var verified = await store.RunAsync("verify");
+        var other = Repo.Sample();
+        other["matter"] = "e2e/other";
+        foreach (var statement in other["statements"]!.AsArray())
+        {
+            statement!["id"] = "other-" + (string)statement["id"]!;
+        }
+
+        var file = store.PathOf("other.json");
+        await File.WriteAllTextAsync(file, other.ToJsonString());
+        var imported = await store.RunAsync("import", file);
+        var signed = await store.RunAsync("log", "checkpoint");
+
+        Assert.True(verified.ExitCode == ExitCode.VerificationFailed, verified.ToString());
+        Assert.Contains("FORGED  statement acme-forged", verified.Stdout, StringComparison.Ordinal);
+        Assert.True(imported.ExitCode == ExitCode.VerificationFailed, imported.ToString());
+        Assert.Contains("acme-forged", imported.Stderr, StringComparison.Ordinal);
+        Assert.True(signed.ExitCode == ExitCode.VerificationFailed, signed.ToString());
+        Assert.Contains("acme-forged", signed.Stderr, StringComparison.Ordinal);
+        Assert.True((await store.RunAsync("prove", "acme-forged")).ExitCode != 0);
+    }
+
     private async Task<NoteVerifier> CreateKeyAsync()
     {
         var created = await store.RunAsync("log", "key", "create", "--name", Origin);
@@ -220,7 +266,7 @@ public sealed class VerifiableLogCliTests : IDisposable
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = store.DbPath, Pooling = false }.ToString());
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = $"DROP TRIGGER events_are_immutable; {sql};";
+        command.CommandText = $"DROP TRIGGER IF EXISTS events_are_immutable; {sql};";
         command.ExecuteNonQuery();
     }
 

@@ -63,6 +63,8 @@ public sealed class LogApiTests(SampleServer server) : IClassFixture<SampleServe
     [InlineData("/api/log/proofs/consistency?from=3&to=8", new[] { "prove", "--consistency", "3", "8" })]
     public async Task Proofs_answer_what_ledger_prove_prints_with_json(string path, string[] cli)
     {
+        // A proof carries the checkpoint of its size once one is signed: compare after the signer has signed the whole sample.
+        await WholeTreeSignedAsync(server.Client);
         var api = await GetJsonAsync(path);
         var printed = await Ledger.EndToEnd.LedgerCli.RunAsync(["--store", server.Factory.StoreOption, .. cli, "--json"]);
 
@@ -149,14 +151,7 @@ public sealed class LogApiTests(SampleServer server) : IClassFixture<SampleServe
         });
         using var client = factory.CreateClient();
         var verifierKey = (await client.GetStringAsync("/api/log/key")).Trim();
-        JsonNode state;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        do
-        {
-            await Task.Delay(100);
-            state = JsonNode.Parse(await client.GetStringAsync("/api/log"))!;
-        }
-        while ((state["checkpoint"]?["treeSize"] is null || (long)state["checkpoint"]!["treeSize"]! < 8) && DateTime.UtcNow < deadline);
+        var state = await WholeTreeSignedAsync(client);
 
         var note = await client.GetStringAsync("/api/log/checkpoint");
         var checkpoint = Ledger.Verification.Checkpoint.Open(note, origin, [NoteVerifier.Parse(verifierKey)]);
@@ -166,7 +161,7 @@ public sealed class LogApiTests(SampleServer server) : IClassFixture<SampleServe
         Assert.StartsWith(origin + "+", verifierKey, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(factory.Folder, "ledger.log.key")), "the key is kept beside the ledger");
         Assert.Equal(verifierKey, (string?)state["verifierKey"]);
-        Assert.True(checkpoint.Size >= 8, $"no checkpoint of the sample was signed within 30 s: {state.ToJsonString()}");
+        Assert.True(checkpoint.Size >= 8, $"the checkpoint does not cover the sample: {state.ToJsonString()}");
         Assert.Equal(MerkleHashes.Root(leaves), checkpoint.RootHash.ToArray());
         Assert.Throws<NoteVerificationException>(() => Ledger.Verification.Checkpoint.Open(note, origin, [NoteSigner.Generate(origin).Verifier]));
     }
@@ -181,6 +176,23 @@ public sealed class LogApiTests(SampleServer server) : IClassFixture<SampleServe
         _ = await GetJsonAsync("/api/matters");
         await using var store = await SqliteEventStore.OpenAsync(server.Factory.DbPath);
         return await store.ReadAllAsync().ToListAsync();
+    }
+
+    /// <summary>Waits (a bounded while) until the latest signed checkpoint covers the whole tree, and returns the log's state.</summary>
+    private static async Task<JsonNode> WholeTreeSignedAsync(HttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var state = JsonNode.Parse(await client.GetStringAsync("/api/log"))!;
+            if ((long?)state["checkpoint"]?["treeSize"] == (long)state["treeSize"]!)
+            {
+                return state;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the tree was not signed within 60 s: {state.ToJsonString()}");
+            await Task.Delay(100);
+        }
     }
 
     private async Task<JsonNode> GetJsonAsync(string path)

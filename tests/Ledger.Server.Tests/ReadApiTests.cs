@@ -43,7 +43,7 @@ public sealed class ReadApiTests(SampleServer server) : IClassFixture<SampleServ
     [Fact]
     public async Task The_store_setting_reaches_the_server_which_loads_the_sample_into_that_empty_ledger()
     {
-        var matters = (await GetJsonAsync("/api/matters")).AsArray();
+        var matters = (await GetJsonAsync("/api/matters"))["items"]!.AsArray();
 
         Assert.True(File.Exists(server.Factory.DbPath), "the server did not open the ledger named by Ledger:Store");
         var matter = Assert.Single(matters)!;
@@ -63,8 +63,8 @@ public sealed class ReadApiTests(SampleServer server) : IClassFixture<SampleServ
 
         Assert.Equal(4, (int)before["statements"]!);
         Assert.Equal(7, (int)now["statements"]!);
-        Assert.Equal("open", (string?)promiseOpen[0]!["status"]);
-        Assert.Equal("overdue", (string?)promiseOverdue[0]!["status"]);
+        Assert.Equal("open", (string?)promiseOpen["items"]![0]!["status"]);
+        Assert.Equal("overdue", (string?)promiseOverdue["items"]![0]!["status"]);
         Assert.Equal(HttpStatusCode.NotFound, notYetRecorded.StatusCode);
     }
 

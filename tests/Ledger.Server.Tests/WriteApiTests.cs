@@ -78,7 +78,7 @@ public sealed class WriteApiTests : IAsyncLifetime
         Assert.Contains(errors, e => (string?)e!["field"] == "quote" && (string?)e["statementId"] == "msft-2025-09-25-findings");
         Assert.All(errors, e => Assert.Equal(WriteEndpointsFile, (string?)e!["file"]));
         Assert.Equal(0, (int)problem["appended"]!);
-        Assert.Empty((await GetAsync(client, "/api/matters")).AsArray());
+        Assert.Empty((await GetAsync(client, "/api/matters"))["items"]!.AsArray());
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class WriteApiTests : IAsyncLifetime
         Assert.Equal("msft-withdraws-nothing", (string?)error["statementId"]);
         Assert.Equal(7, (int)problem["appended"]!);
         Assert.Single(problem["documents"]!.AsArray());
-        Assert.Equal(7, (int)(await GetAsync(client, "/api/matters"))[0]!["statements"]!);
+        Assert.Equal(7, (int)(await GetAsync(client, "/api/matters"))["items"]![0]!["statements"]!);
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class WriteApiTests : IAsyncLifetime
         var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
 
         Assert.NotEmpty(problem["errors"]!.AsArray());
-        Assert.Empty((await GetAsync(client, "/api/matters")).AsArray());
+        Assert.Empty((await GetAsync(client, "/api/matters"))["items"]!.AsArray());
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public sealed class WriteApiTests : IAsyncLifetime
 
         Assert.Contains(problem["errors"]!.AsArray(), e => ((string?)e!["field"] ?? string.Empty).Contains("sayer", StringComparison.Ordinal)
             || ((string?)e["message"] ?? string.Empty).Contains("sayer", StringComparison.Ordinal));
-        Assert.Empty((await GetAsync(client, "/api/matters")).AsArray());
+        Assert.Empty((await GetAsync(client, "/api/matters"))["items"]!.AsArray());
     }
 
     [Fact]
@@ -145,7 +145,7 @@ public sealed class WriteApiTests : IAsyncLifetime
         var problem = await ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
 
         Assert.Equal(1000, (long)problem["limit"]!);
-        Assert.Empty((await GetAsync(client, "/api/matters")).AsArray());
+        Assert.Empty((await GetAsync(client, "/api/matters"))["items"]!.AsArray());
     }
 
     [Fact]
@@ -156,7 +156,7 @@ public sealed class WriteApiTests : IAsyncLifetime
 
         using var conflict = await client.PostAsync("/api/statements", Json(LedgerServerFactory.SampleText));
         var problem = await ProblemAsync(conflict, HttpStatusCode.Conflict);
-        Assert.Empty((await GetAsync(client, "/api/matters")).AsArray());
+        Assert.Empty((await GetAsync(client, "/api/matters"))["items"]!.AsArray());
         using var retry = await client.PostAsync("/api/statements", Json(LedgerServerFactory.SampleText));
 
         Assert.Contains("changed while this import ran", (string?)problem["detail"], StringComparison.Ordinal);
@@ -178,7 +178,7 @@ public sealed class WriteApiTests : IAsyncLifetime
             Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
         }
 
-        Assert.Empty((await GetAsync(anonymous, "/api/matters")).AsArray());
+        Assert.Empty((await GetAsync(anonymous, "/api/matters"))["items"]!.AsArray());
     }
 
     [Fact]

@@ -6,11 +6,11 @@ namespace Ledger.Specs;
 public partial class WebhookSignatureSpecs
 {
     [Fact]
-    public void The_standard_webhooks_known_answer_from_the_shared_conformance_notes_holds()
+    public void The_standard_webhooks_known_answer_from_the_conformance_notes_holds()
     {
-        var notes = File.ReadAllText(Path.Combine(Ledger.Testing.Checkout.Shared, "conformance", "README.md")).ReplaceLineEndings(" ");
+        var notes = File.ReadAllText(Path.Combine(Ledger.Testing.Checkout.Conformance, "standard-webhooks", "README.md")).ReplaceLineEndings(" ");
         var known = KnownAnswer().Match(notes);
-        Assert.True(known.Success, "the known-answer test is not in shared/conformance/README.md any more");
+        Assert.True(known.Success, "the known-answer test is not in tests/conformance/standard-webhooks/README.md any more");
         var (secret, id, timestamp, body, signature) = (known.Groups["secret"].Value, known.Groups["id"].Value, long.Parse(known.Groups["ts"].Value, System.Globalization.CultureInfo.InvariantCulture), known.Groups["body"].Value, known.Groups["sig"].Value);
 
         Assert.Equal(signature, WebhookSignature.Sign(secret, id, timestamp, body));

@@ -55,7 +55,7 @@ public sealed class EventStoreDbPostgresMerkleLogTests(ProtocolFakeFixture fixtu
     {
         var database = await cluster.CreateDatabaseAsync();
         var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, $"ledger-{Guid.NewGuid():N}/");
-        await using var store = new EventStoreDbWithTree(events, await PostgresMerkleTree.OpenAsync(database, "ledger", events));
+        await using var store = new EventStoreDbWithTree(events, await PostgresMerkleTree.OpenAsync(database, "ledger", events), null);
         await AppendRandomlyAsync(store, 30, seed: 35);
         await CatchUpAsync(store);
 
@@ -92,7 +92,7 @@ public abstract class EventStoreDbMerkleLogSuite : MerkleLogConformance, IDispos
     protected override async Task<IEventStore> OpenFreshAsync()
     {
         var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, $"ledger-{Guid.NewGuid():N}/");
-        return new EventStoreDbWithTree(events, await OpenTreeAsync(events));
+        return new EventStoreDbWithTree(events, await OpenTreeAsync(events), null);
     }
 
     /// <summary>Runs the worker's projection until the tree holds every event appended so far.</summary>

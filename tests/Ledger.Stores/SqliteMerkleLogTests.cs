@@ -216,18 +216,115 @@ public sealed class SqliteMerkleLogTests : MerkleLogConformance, IDisposable
     }
 
     [Fact]
-    public async Task Events_appended_by_a_store_opened_without_the_tree_are_hashed_in_by_the_next_append_with_it()
+    public async Task A_row_inserted_behind_the_writers_back_is_named_by_verify_and_refused_by_the_next_append_and_by_signing()
     {
         var path = NewPath();
-        await using var withTree = await SqliteEventStore.OpenAsync(path);
-        await using var without = await SqliteEventStore.OpenAsync(path, new SqliteStoreOptions { MerkleTree = false });
-        await withTree.AppendAsync("a/one", 0, [Event("w1"), Event("w2")]);
-        await without.AppendAsync("a/one", 2, [.. Enumerable.Range(3, 40).Select(i => Event($"w{i}"))]);
-        Assert.Equal(2, (await withTree.Merkle.OpenTreeAsync()).Size);
+        await using var store = await SqliteEventStore.OpenAsync(path);
+        using var signer = NoteSigner.Generate("test.example/log");
+        await store.AppendAsync("a/one", 0, [Event("w1"), Event("w2")]);
+        await using (var connection = await RawAsync(path))
+        {
+            await ExecuteAsync(connection,
+                $"INSERT INTO events ({SqliteEventStore.Columns}) SELECT 3, stream_id, 3, event_type, 'forged', organization, published_at, recorded_at, recorded_by, data FROM events WHERE position = 2; " +
+                "UPDATE streams SET version = 3 WHERE stream_id = 'a/one'");
+        }
 
-        await withTree.AppendAsync("a/one", 42, [Event("w43")]);
+        var report = await VerifyLog.RunAsync(store.Merkle, signer.Verifier);
+        var appended = await Assert.ThrowsAsync<StoreTamperedException>(() => store.AppendAsync("b/two", 0, [Event("w4", "b/two")]));
+        var signing = await Assert.ThrowsAsync<LogIntegrityException>(() => SignCheckpoint.RunAsync(store.Merkle, signer, TimeProvider.System));
 
-        await AssertTreeAsync(withTree);
+        var finding = Assert.Single(report.Events);
+        Assert.Equal((FindingKinds.Forged, "forged", 3L), (finding.Kind, finding.StatementId, finding.Position));
+        Assert.Contains("statement forged", appended.Message, StringComparison.Ordinal);
+        Assert.Contains("statement forged", signing.Message, StringComparison.Ordinal);
+        Assert.Equal(2, (await store.Merkle.OpenTreeAsync()).Size);
+    }
+
+    [Fact]
+    public async Task A_row_before_position_1_is_read_by_no_reader_and_named_by_verify()
+    {
+        var path = NewPath();
+        await using var store = await SqliteEventStore.OpenAsync(path);
+        using var signer = NoteSigner.Generate("test.example/log");
+        await store.AppendAsync("a/one", 0, [Event("z1")]);
+        await using (var connection = await RawAsync(path))
+        {
+            await ExecuteAsync(connection,
+                $"INSERT INTO events ({SqliteEventStore.Columns}) SELECT 0, stream_id, 0, event_type, 'at-zero', organization, published_at, recorded_at, recorded_by, data FROM events WHERE position = 1");
+        }
+
+        var report = await VerifyLog.RunAsync(store.Merkle, signer.Verifier);
+
+        Assert.Equal(["z1"], (await ListAsync(store.ReadStreamAsync("a/one", 0))).Select(e => e.StatementId));
+        Assert.Equal(["z1"], (await ListAsync(store.ReadAllAsync(0))).Select(e => e.StatementId));
+        Assert.Empty(await store.FindStatementsAsync(["at-zero"]));
+        var finding = Assert.Single(report.Events);
+        Assert.Equal((FindingKinds.Forged, "at-zero", 0L), (finding.Kind, finding.StatementId, finding.Position));
+    }
+
+    /// <summary>
+    /// Every byte of one stored event, in every column, flipped one at a time (its lowest bit, then its highest, which
+    /// also makes text that is not UTF-8): every flip fails verification, naming the event.
+    /// </summary>
+    [Fact]
+    public async Task Flipping_any_byte_of_a_stored_event_in_any_column_fails_verification_naming_that_event()
+    {
+        var path = NewPath();
+        await using var store = await SqliteEventStore.OpenAsync(path);
+        using var signer = NoteSigner.Generate("test.example/log");
+        await store.AppendAsync("x/first", 0, [Event("first", "x/first")]);
+        await store.AppendAsync("a/one", 0, [Event("target")]);
+        await SignCheckpoint.RunAsync(store.Merkle, signer, TimeProvider.System);
+        Assert.True((await VerifyLog.RunAsync(store.Merkle, signer.Verifier)).Ok);
+
+        await using var connection = await RawAsync(path);
+        await ExecuteAsync(connection, "DROP TRIGGER events_are_immutable");
+        var flips = 0;
+        async Task AssertNamedAsync(string column, int index)
+        {
+            flips++;
+            var report = await VerifyLog.RunAsync(store.Merkle, signer.Verifier);
+            Assert.False(report.Ok, $"{column} byte {index}");
+            Assert.True(report.Events.Any(f => f.Position == 2 || f.StatementId == "target"), $"{column} byte {index}: {string.Join("; ", report.Events.Select(f => f.Message))}");
+        }
+
+        foreach (var column in new[] { "position", "stream_version" })
+        {
+            var original = await ExecuteAsync(connection, $"SELECT {column} FROM events WHERE statement_id = 'target'");
+            for (var bit = 0; bit < 64; bit += 7)
+            {
+                var flipped = original ^ (1L << bit);
+                await ExecuteAsync(connection, $"UPDATE events SET {column} = $v WHERE statement_id = 'target'", ("$v", flipped));
+                await AssertNamedAsync(column, bit / 8);
+                await ExecuteAsync(connection, $"UPDATE events SET {column} = $v WHERE statement_id = 'target'", ("$v", original));
+            }
+        }
+
+        foreach (var column in new[] { "stream_id", "event_type", "statement_id", "organization", "published_at", "recorded_at", "recorded_by", "data" })
+        {
+            byte[] original;
+            await using (var read = connection.CreateCommand())
+            {
+                read.CommandText = $"SELECT CAST({column} AS BLOB) FROM events WHERE position = 2";
+                original = (byte[])(await read.ExecuteScalarAsync())!;
+            }
+
+            for (var i = 0; i < original.Length; i++)
+            {
+                foreach (var mask in new byte[] { 0x01, 0x80 })
+                {
+                    var flipped = (byte[])original.Clone();
+                    flipped[i] ^= mask;
+                    await ExecuteAsync(connection, $"UPDATE events SET {column} = CAST($v AS TEXT) WHERE position = 2", ("$v", flipped));
+                    await AssertNamedAsync(column, i);
+                }
+            }
+
+            await ExecuteAsync(connection, $"UPDATE events SET {column} = CAST($v AS TEXT) WHERE position = 2", ("$v", original));
+        }
+
+        Assert.True((await VerifyLog.RunAsync(store.Merkle, signer.Verifier)).Ok);
+        Assert.True(flips > 500, $"{flips} flips");
     }
 
     [Fact]

@@ -4,12 +4,12 @@ using Ledger.Testing;
 namespace Ledger.Verification.Tests;
 
 /// <summary>
-/// The transparency-dev/merkle proof vectors in shared/conformance/merkle/testdata: each file is one probe
+/// The transparency-dev/merkle proof vectors in tests/conformance/merkle/testdata: each file is one probe
 /// (leafIdx/treeSize/root/leafHash or size1/size2/root1/root2, a base64 proof, desc, wantErr).
 /// </summary>
 public class MerkleConformanceTests
 {
-    private static string TestData => Path.Combine(Checkout.Shared, "conformance", "merkle", "testdata");
+    private static string TestData => Path.Combine(Checkout.Conformance, "merkle", "testdata");
 
     public static TheoryData<string> InclusionProbes() => Probes("inclusion");
 

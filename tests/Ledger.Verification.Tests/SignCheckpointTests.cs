@@ -83,6 +83,8 @@ public sealed class SignCheckpointTests
 
         public IAsyncEnumerable<MerkleLeaf> ReadLeavesAsync(long fromIndex = 0, CancellationToken cancellationToken = default) => inner.ReadLeavesAsync(fromIndex, cancellationToken);
 
+        public IAsyncEnumerable<UncoveredEvent> ReadUncoveredAsync(CancellationToken cancellationToken = default) => inner.ReadUncoveredAsync(cancellationToken);
+
         public Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default) => inner.LatestCheckpointAsync(cancellationToken);
 
         public Task<IReadOnlyList<StoredCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken = default) => inner.ListCheckpointsAsync(cancellationToken);

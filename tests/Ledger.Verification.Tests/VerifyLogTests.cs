@@ -114,7 +114,7 @@ public sealed class VerifyLogTests : IDisposable
         await SignTwiceAsync();
         using var other = NoteSigner.Generate(LogFixtures.Origin);
 
-        var report = await VerifyLog.RunAsync(log, other.Verifier, log.StoredEvents.ToAsyncEnumerable());
+        var report = await VerifyLog.RunAsync(log, other.Verifier);
 
         Assert.False(report.Ok);
         Assert.All(report.Checkpoints, c => Assert.Contains(c.Problems, p => p.StartsWith("signature:", StringComparison.Ordinal)));
@@ -131,7 +131,7 @@ public sealed class VerifyLogTests : IDisposable
         await SignCheckpoint.RunAsync(log, signer, LogFixtures.Clock);
     }
 
-    private Task<VerificationReport> VerifyAsync() => VerifyLog.RunAsync(log, signer.Verifier, log.StoredEvents.ToAsyncEnumerable());
+    private Task<VerificationReport> VerifyAsync() => VerifyLog.RunAsync(log, signer.Verifier);
 
     private static string Describe(VerificationReport report) =>
         string.Join("; ", report.Events.Select(e => e.Message).Concat(report.Problems).Concat(report.Checkpoints.SelectMany(c => c.Problems)));

@@ -20,27 +20,6 @@ public static class Checkout
 
     public static string SampleFile => Path.Combine(Root, "samples", "microsoft-imod-azure.json");
 
-    /// <summary>The read-only shared/ folder beside the checkout (LEDGER_SHARED overrides it), holding the public conformance suites.</summary>
-    public static string Shared
-    {
-        get
-        {
-            var overridden = Environment.GetEnvironmentVariable("LEDGER_SHARED");
-            if (!string.IsNullOrEmpty(overridden))
-            {
-                return overridden;
-            }
-
-            for (var dir = new DirectoryInfo(Root); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "shared");
-                if (Directory.Exists(Path.Combine(candidate, "conformance")))
-                {
-                    return candidate;
-                }
-            }
-
-            throw new InvalidOperationException($"no shared/conformance folder above {Root}; set LEDGER_SHARED");
-        }
-    }
+    /// <summary>The public conformance suites vendored under tests/conformance, each with its upstream licence.</summary>
+    public static string Conformance => Path.Combine(Root, "tests", "conformance");
 }

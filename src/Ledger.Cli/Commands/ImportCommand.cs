@@ -62,7 +62,7 @@ public static class ImportCommand
 
             if (result.Conflict is not null)
             {
-                await Console.Error.WriteLineAsync($"ledger: conflict: {result.Conflict}");
+                await Console.Error.WriteLineAsync($"ledger: conflict: {Printer.Plain(result.Conflict)}");
                 return ExitCodes.Conflict;
             }
 
@@ -130,7 +130,7 @@ public static class ImportCommand
 
         foreach (var error in errors)
         {
-            Console.Error.WriteLine($"error: {error}");
+            Console.Error.WriteLine($"error: {Printer.Plain(error.ToString())}");
         }
 
         Console.Error.WriteLine(partial is { Documents.Count: > 0 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Ledger.Cli.Output;
 using Ledger.Importing;
 using Ledger.Projections;
+using Ledger.Projections.ReadModels;
 using Spectre.Console;
 
 namespace Ledger.Cli.Commands;
@@ -10,35 +11,39 @@ public static class QueryCommands
 {
     public static void AddMattersCommand(this RootCommand root)
     {
-        var command = new Command("matters", "List the matters in the ledger with their phase and overdue promises");
+        var (limit, after) = (CliOptions.Limit(), CliOptions.After());
+        var organization = new Option<string?>("--organization") { Description = "Only this organization's matters" };
+        var phase = new Option<string?>("--phase") { Description = "Only matters in this phase (e.g. under-review)" };
+        var overdue = new Option<bool>("--overdue") { Description = "Only matters with an overdue promise" };
+        var asOf = CliOptions.AsOf();
+        var knownAt = CliOptions.KnownAt();
+        var command = new Command("matters", "List the matters in the ledger, newest first, with their phase and overdue promises, a page at a time")
+        {
+            limit, after, organization, phase, overdue, asOf, knownAt,
+        };
         command.SetStoreAction(async (context, cancellationToken) =>
         {
-            var now = context.Clock.GetUtcNow();
-            var statuses = await context.Queries.AllStatusesAsync(now, null, cancellationToken);
-            var rows = statuses.Select(s => new
-            {
-                matter = s.Matter,
-                organization = s.Organization,
-                title = s.Title,
-                phase = s.Phase,
-                statements = s.Statements,
-                lastPublishedAt = s.LastPublishedAt,
-                overduePromises = s.Promises.Count(p => p.Status == PromiseStates.Overdue),
-            }).ToList();
+            var time = context.ReadTime(asOf, knownAt);
+            var page = await context.Queries.MattersAsync(
+                new MatterQuery(context.Limit(limit), context.Value(after), context.Value(organization), context.Value(phase), context.Value(overdue) ? time.Today : null),
+                time,
+                cancellationToken);
+            var rows = page.Items.Select(r => r.Render(time.Today)).ToList();
             if (context.Json)
             {
-                Printer.Json(rows);
+                Printer.Json(new { items = rows, next = page.Next, position = page.Position });
                 return ExitCodes.Ok;
             }
 
             var table = new Table().AddColumns("matter", "organization", "title", "phase", "statements", "last published", "overdue");
             foreach (var r in rows)
             {
-                table.AddRow(Markup.Escape(r.matter), Markup.Escape(r.organization), Markup.Escape(r.title), r.phase, r.statements.ToString(), Printer.Date(r.lastPublishedAt),
-                    r.overduePromises > 0 ? $"[bold red]{r.overduePromises}[/]" : "0");
+                table.AddRow(Printer.Cell(r.Matter), Printer.Cell(r.Organization), Printer.Cell(r.Title), r.Phase, r.Statements.ToString(), Printer.Date(r.LastPublishedAt),
+                    r.OverduePromises > 0 ? $"[bold red]{r.OverduePromises}[/]" : "0");
             }
 
             AnsiConsole.Write(table);
+            Printer.NextPage(page.Next);
             return ExitCodes.Ok;
         });
         root.Subcommands.Add(command);
@@ -52,9 +57,9 @@ public static class QueryCommands
         var command = new Command("status", "The status of a matter, as of a publication time and as known at a recording time") { matter, asOf, knownAt };
         command.SetStoreAction(async (context, cancellationToken) =>
         {
-            var (a, k) = context.Times(asOf, knownAt);
-            var timeline = await context.Queries.TimelineAsync(context.Value(matter)!, k, cancellationToken);
-            var status = MatterViews.Status(timeline, a);
+            var time = context.ReadTime(asOf, knownAt);
+            var a = time.AsOf;
+            var status = (await context.Queries.StatusAsync(context.Value(matter)!, time, cancellationToken)).Value;
             if (context.Json)
             {
                 Printer.Json(status);
@@ -143,25 +148,43 @@ public static class QueryCommands
 
     public static void AddPromisesCommand(this RootCommand root)
     {
+        var (limit, after) = (CliOptions.Limit(), CliOptions.After());
         var overdue = new Option<bool>("--overdue") { Description = "Only promises overdue at that time" };
+        var status = new Option<string?>("--status") { Description = "Only promises in this status: open, overdue, delivered or withdrawn" };
+        var organization = new Option<string?>("--organization") { Description = "Only this organization's promises" };
+        var matter = new Option<string?>("--matter") { Description = "Only this matter's promises" };
+        var dueBefore = new Option<string?>("--due-before") { Description = "Only promises due before this date (2025-12-31)" };
         var asOf = CliOptions.AsOf();
         var knownAt = CliOptions.KnownAt();
-        var command = new Command("promises", "Every promise across matters with its status, overdue first") { overdue, asOf, knownAt };
+        var command = new Command("promises", "Promises across matters with their status, by due date, a page at a time")
+        {
+            limit, after, overdue, status, organization, matter, dueBefore, asOf, knownAt,
+        };
         command.SetStoreAction(async (context, cancellationToken) =>
         {
-            var (a, k) = context.Times(asOf, knownAt);
-            var tracked = PromiseTracker.Track(await context.Queries.AllStatusesAsync(a, k, cancellationToken), a)
-                .Where(p => !context.Value(overdue) || p.Status == PromiseStates.Overdue)
-                .ToList();
-            if (context.Json)
+            var time = context.ReadTime(asOf, knownAt);
+            string[] states = [PromiseStates.Open, PromiseStates.Overdue, PromiseStates.Delivered, PromiseStates.Withdrawn];
+            var wanted = context.Value(overdue) ? PromiseStates.Overdue : context.Value(status);
+            if (wanted is not null && !states.Contains(wanted))
             {
-                Printer.Json(tracked);
-            }
-            else
-            {
-                Printer.Promises(tracked.Select(p => (p.Id, p.What, p.DueBy, p.DueText, p.Status, p.DeliveredAt)), tracked.Select(p => p.Matter).ToList());
+                throw new UsageException($"--status: \"{wanted}\" is not one of {string.Join(", ", states)}");
             }
 
+            DateOnly? before = context.Value(dueBefore) is { } text
+                ? DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day)
+                    ? day
+                    : throw new UsageException($"--due-before: \"{text}\" is not a date (2025-12-31)")
+                : null;
+            var page = await context.Queries.PromisesAsync(
+                new PromiseQuery(context.Limit(limit), time.Today, context.Value(after), context.Value(organization), context.Value(matter), wanted, before), time, cancellationToken);
+            if (context.Json)
+            {
+                Printer.Json(new { items = page.Items, next = page.Next, position = page.Position });
+                return ExitCodes.Ok;
+            }
+
+            Printer.Promises(page.Items.Select(p => (p.Id, p.What, p.DueBy, p.DueText, p.Status, p.DeliveredAt)), page.Items.Select(p => p.Matter).ToList());
+            Printer.NextPage(page.Next);
             return ExitCodes.Ok;
         });
         root.Subcommands.Add(command);
@@ -169,27 +192,29 @@ public static class QueryCommands
 
     public static void AddOrganizationsCommand(this RootCommand root)
     {
+        var (limit, after) = (CliOptions.Limit(), CliOptions.After());
         var asOf = CliOptions.AsOf();
         var knownAt = CliOptions.KnownAt();
-        var command = new Command("organizations", "Per organization: matters, and promises delivered on time, late, overdue or open") { asOf, knownAt };
+        var command = new Command("organizations", "Per organization: matters, and promises delivered on time, late, overdue or open, a page at a time") { limit, after, asOf, knownAt };
         command.SetStoreAction(async (context, cancellationToken) =>
         {
-            var (a, k) = context.Times(asOf, knownAt);
-            var summaries = OrganizationSummaries.Summarize(await context.Queries.AllStatusesAsync(a, k, cancellationToken));
+            var time = context.ReadTime(asOf, knownAt);
+            var page = await context.Queries.OrganizationsAsync(new OrganizationQuery(context.Limit(limit), time.Today, context.Value(after)), time, cancellationToken);
             if (context.Json)
             {
-                Printer.Json(summaries);
+                Printer.Json(new { items = page.Items, next = page.Next, position = page.Position });
                 return ExitCodes.Ok;
             }
 
             var table = new Table().AddColumns("organization", "matters", "promises", "on time", "late", "overdue", "open", "withdrawn");
-            foreach (var s in summaries)
+            foreach (var s in page.Items)
             {
-                table.AddRow(Markup.Escape(s.Organization), s.Matters.ToString(), s.Promises.ToString(), s.DeliveredOnTime.ToString(), s.DeliveredLate.ToString(),
+                table.AddRow(Printer.Cell(s.Organization), s.Matters.ToString(), s.Promises.ToString(), s.DeliveredOnTime.ToString(), s.DeliveredLate.ToString(),
                     s.Overdue > 0 ? $"[bold red]{s.Overdue}[/]" : "0", s.Open.ToString(), s.Withdrawn.ToString());
             }
 
             AnsiConsole.Write(table);
+            Printer.NextPage(page.Next);
             return ExitCodes.Ok;
         });
         root.Subcommands.Add(command);

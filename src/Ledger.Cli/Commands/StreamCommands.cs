@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using Ledger.Events;
 using Ledger.Importing;
 using Ledger.Serialization;
+using Ledger.Cli.Output;
 using Ledger.Storage;
 using Ledger.Verification;
 
@@ -96,7 +97,7 @@ public static class StreamCommands
             {
                 Console.WriteLine(context.Json
                     ? EventLine.From(e).ToJson()
-                    : $"{e.Position,8}  {Timestamps.Format(e.RecordedAt)}  {e.Stream}  {e.Type}  {e.StatementId ?? "-"}");
+                    : $"{e.Position,8}  {Timestamps.Format(e.RecordedAt)}  {Printer.Plain(e.Stream)}  {Printer.Plain(e.Type)}  {Printer.Plain(e.StatementId ?? "-")}");
 
                 // Saved after printing: a tail killed in between prints that one event again, never skips one.
                 saved?.Save(e.Position);
@@ -175,8 +176,20 @@ internal static class Csv
         s.Speaker?.Name, s.Speaker?.Role, s.Source.Url, s.Source.Title, s.Source.Publisher, s.Source.Note, s.Quote, s.QuoteSha256, s.Source.ArchiveSha256,
     }.Select(Quote));
 
-    private static string Quote(string? value) =>
-        value is null ? string.Empty
-        : value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\""
-        : value;
+    private static string Quote(string? value)
+    {
+        if (value is null)
+        {
+            return string.Empty;
+        }
+
+        // A spreadsheet runs a cell starting with one of these as a formula: the apostrophe makes it text (OWASP's advice).
+        value = ControlCharacters.Escape(value);
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@')
+        {
+            value = "'" + value;
+        }
+
+        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+    }
 }

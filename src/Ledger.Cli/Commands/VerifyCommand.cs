@@ -42,7 +42,7 @@ public static class VerifyCommand
                 });
                 var total = (await log.OpenTreeAsync(token)).Size;
                 var report = await ProgressBar.RunAsync("verifying", (int)Math.Min(total, int.MaxValue), context.Json, progress =>
-                    VerifyLog.RunAsync(log, verifier, context.Store.ReadAllAsync(1, null, token), Leaves(progress), token));
+                    VerifyLog.RunAsync(log, verifier, Leaves(progress), token));
                 return Report(report, context.Json, "the store");
             }, cancellationToken);
         });
@@ -152,7 +152,7 @@ public static class VerifyCommand
 
         foreach (var finding in report.Events)
         {
-            AnsiConsole.MarkupLineInterpolated($"{finding.Kind.ToUpperInvariant()}  {finding.Message}");
+            AnsiConsole.MarkupLineInterpolated($"{finding.Kind.ToUpperInvariant()}  {Printer.Plain(finding.Message)}");
         }
 
         foreach (var problem in report.Problems)

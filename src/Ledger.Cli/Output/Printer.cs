@@ -11,18 +11,24 @@ public static class Printer
 {
     public static void Json<T>(T value) => Console.WriteLine(JsonSerializer.Serialize(value, LedgerJson.Output));
 
+    /// <summary>Text from the ledger as a markup cell: control characters escaped, so that a document cannot move the terminal.</summary>
+    public static string Cell(string? text) => Markup.Escape(ControlCharacters.Escape(text));
+
+    /// <summary>Text from the ledger for plain output or interpolated markup (which escapes markup itself).</summary>
+    public static string Plain(string? text) => ControlCharacters.Escape(text);
+
     public static string Date(DateTimeOffset? at) => at is { } value
         ? value.TimeOfDay == TimeSpan.Zero && value.Offset == TimeSpan.Zero ? value.ToString("yyyy-MM-dd") : Timestamps.Format(value)
         : "-";
 
     public static void Status(MatterStatus s, DateTimeOffset asOf)
     {
-        AnsiConsole.Write(new Rule($"[bold]{Markup.Escape(s.Matter)}[/]").LeftJustified());
+        AnsiConsole.Write(new Rule($"[bold]{Cell(s.Matter)}[/]").LeftJustified());
         var facts = new Grid().AddColumn().AddColumn();
-        facts.AddRow("[grey]organization[/]", Markup.Escape(s.Organization));
-        facts.AddRow("[grey]title[/]", Markup.Escape(s.Title));
+        facts.AddRow("[grey]organization[/]", Cell(s.Organization));
+        facts.AddRow("[grey]title[/]", Cell(s.Title));
         facts.AddRow("[grey]phase[/]", $"[bold]{s.Phase}[/]");
-        facts.AddRow("[grey]review[/]", Markup.Escape($"{s.Review.Status}" + (s.Review.Reviewer is null ? string.Empty : $" ({s.Review.Reviewer})")
+        facts.AddRow("[grey]review[/]", Cell($"{s.Review.Status}" + (s.Review.Reviewer is null ? string.Empty : $" ({s.Review.Reviewer})")
             + (s.Review.LaunchedAt is null ? string.Empty : $", launched {Date(s.Review.LaunchedAt)}")
             + (s.Review.ConcludedAt is null ? string.Empty : $", concluded {Date(s.Review.ConcludedAt)}")));
         facts.AddRow("[grey]statements[/]", $"{s.Statements} (version {s.Version}, last published {Date(s.LastPublishedAt)})");
@@ -34,7 +40,7 @@ public static class Printer
             var table = new Table().Title("allegations").AddColumns("id", "assessment", "assessed", "summary");
             foreach (var a in s.Allegations)
             {
-                table.AddRow(Markup.Escape(a.Id), Markup.Escape(a.Assessment), Date(a.AssessedAt), Markup.Escape(a.Finding ?? a.Summary ?? string.Empty));
+                table.AddRow(Cell(a.Id), Cell(a.Assessment), Date(a.AssessedAt), Cell(a.Finding ?? a.Summary ?? string.Empty));
             }
 
             AnsiConsole.Write(table);
@@ -45,7 +51,7 @@ public static class Printer
             var table = new Table().Title("actions").AddColumns("taken", "action", "services", "counterparty", "exclusions");
             foreach (var a in s.Actions)
             {
-                table.AddRow(Date(a.TakenAt), a.Action, Markup.Escape(string.Join(", ", a.Services)), Markup.Escape(a.Counterparty ?? "-"), Markup.Escape(string.Join("; ", a.Exclusions)));
+                table.AddRow(Date(a.TakenAt), a.Action, Cell(string.Join(", ", a.Services)), Cell(a.Counterparty ?? "-"), Cell(string.Join("; ", a.Exclusions)));
             }
 
             AnsiConsole.Write(table);
@@ -70,10 +76,10 @@ public static class Printer
         foreach (var p in promises)
         {
             var status = p.Status == PromiseStates.Overdue ? "[bold red]OVERDUE[/]" : p.Status;
-            var cells = new List<string> { Markup.Escape(p.Id), status, p.DueBy.ToString("yyyy-MM-dd"), Markup.Escape(p.DueText ?? "-"), Date(p.DeliveredAt), Markup.Escape(p.What) };
+            var cells = new List<string> { Cell(p.Id), status, p.DueBy.ToString("yyyy-MM-dd"), Cell(p.DueText ?? "-"), Date(p.DeliveredAt), Cell(p.What) };
             if (matters is not null)
             {
-                cells.Insert(0, Markup.Escape(matters[index]));
+                cells.Insert(0, Cell(matters[index]));
             }
 
             table.AddRow(cells.ToArray());
@@ -83,25 +89,34 @@ public static class Printer
         AnsiConsole.Write(table);
     }
 
+    /// <summary>Where the next page starts, when there is one.</summary>
+    public static void NextPage(string? cursor)
+    {
+        if (cursor is not null)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[grey]more: add --after {cursor}[/]");
+        }
+    }
+
     public static void History(IEnumerable<HistoryEntry> entries)
     {
         foreach (var e in entries)
         {
             var speaker = e.Speaker is null ? string.Empty : $"  ({e.Speaker})";
-            AnsiConsole.MarkupLineInterpolated($"[bold]v{e.Version}[/]  {Date(e.PublishedAt)}  [blue]{e.Type}[/]  {e.StatementId}{speaker}");
+            AnsiConsole.MarkupLineInterpolated($"[bold]v{e.Version}[/]  {Date(e.PublishedAt)}  [blue]{e.Type}[/]  {Plain(e.StatementId + speaker)}");
             foreach (var line in e.Changes)
             {
-                AnsiConsole.MarkupLineInterpolated($"    - {line}");
+                AnsiConsole.MarkupLineInterpolated($"    - {Plain(line)}");
             }
         }
     }
 
     public static void Changes(HistoryComparison c)
     {
-        AnsiConsole.MarkupLineInterpolated($"[bold]{c.Matter}[/]: version {c.From.Version} -> {c.To.Version}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]{Plain(c.Matter)}[/]: version {c.From.Version} -> {c.To.Version}");
         foreach (var line in c.Changes)
         {
-            AnsiConsole.MarkupLineInterpolated($"    - {line}");
+            AnsiConsole.MarkupLineInterpolated($"    - {Plain(line)}");
         }
 
         if (c.Changes.Count == 0)
@@ -112,16 +127,16 @@ public static class Printer
 
     public static void Wording(WordingComparison w)
     {
-        AnsiConsole.MarkupLineInterpolated($"[bold]{w.From}[/] -> [bold]{w.To}[/]");
+        AnsiConsole.MarkupLineInterpolated($"[bold]{Plain(w.From)}[/] -> [bold]{Plain(w.To)}[/]");
         if (Console.IsOutputRedirected)
         {
-            Console.WriteLine(w.Rendered);
+            Console.WriteLine(Plain(w.Rendered));
             return;
         }
 
         foreach (var segment in w.Segments)
         {
-            var text = Markup.Escape(segment.Text);
+            var text = Cell(segment.Text);
             AnsiConsole.Markup(segment.Op switch
             {
                 Diffing.DiffOp.Delete => $"[red strikethrough]{text}[/]",

@@ -24,4 +24,29 @@ public static class ProgressBar
                 return result;
             });
     }
+
+    /// <summary>A bar for work that learns its total as it goes: it reports (done, total).</summary>
+    public static async Task RunAsync(string label, bool json, Func<IProgress<(int Done, int Total)>?, Task> work)
+    {
+        if (json || Console.IsErrorRedirected)
+        {
+            await work(null);
+            return;
+        }
+
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        await console.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask(label, maxValue: 1);
+                await work(new Progress<(int Done, int Total)>(p =>
+                {
+                    task.MaxValue = Math.Max(1, p.Total);
+                    task.Value = p.Done;
+                }));
+                task.Value = task.MaxValue;
+            });
+    }
 }

@@ -9,48 +9,47 @@ public sealed record RawDocument(InputLocation Location, JsonElement Json);
 /// <summary>Splits input into documents: one JSON document, a JSON array of them, or NDJSON (one per line).</summary>
 public static class DisclosureReader
 {
-    private static readonly JsonDocumentOptions Options = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 64 };
-
     public static IReadOnlyList<RawDocument> Read(string file, string text, List<InputError> errors) =>
         Read(file, Encoding.UTF8.GetBytes(text), errors);
 
     /// <summary>Parses UTF-8 input in place: the documents refer to <paramref name="utf8"/>, which must not change afterwards.</summary>
     public static IReadOnlyList<RawDocument> Read(string file, ReadOnlyMemory<byte> utf8, List<InputError> errors)
     {
+        var preamble = 0;
         if (utf8.Span.StartsWith(Encoding.UTF8.Preamble))
         {
-            utf8 = utf8[Encoding.UTF8.Preamble.Length..];
+            preamble = Encoding.UTF8.Preamble.Length;
+            utf8 = utf8[preamble..];
         }
 
         if (LooksLikeNdjson(utf8.Span))
         {
-            return ReadLines(file, utf8, errors);
+            return ReadLines(file, utf8, preamble, errors);
         }
 
-        try
+        // Not disposed on purpose: the returned elements live in this document.
+        var parsed = JsonInput.Parse(utf8, preamble, out var defect);
+        if (parsed is null)
         {
-            // Not disposed on purpose: the returned elements live in this document.
-            var root = JsonDocument.Parse(utf8, Options).RootElement;
-            if (root.ValueKind != JsonValueKind.Array)
-            {
-                return [new RawDocument(new InputLocation(file), root)];
-            }
-
-            var documents = new List<RawDocument>(root.GetArrayLength());
-            var index = 0;
-            foreach (var item in root.EnumerateArray())
-            {
-                documents.Add(new RawDocument(new InputLocation(file, $"document [{index}]"), item));
-                index++;
-            }
-
-            return documents;
-        }
-        catch (JsonException ex)
-        {
-            errors.Add(new InputError(new InputLocation(file, $"line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}"), null, $"not valid JSON: {FirstSentence(ex.Message)}"));
+            errors.Add(new InputError(new InputLocation(file, $"line {defect!.Line}, byte {defect.Byte}"), defect.Field, defect.Message));
             return [];
         }
+
+        var root = parsed.RootElement;
+        if (root.ValueKind != JsonValueKind.Array)
+        {
+            return [new RawDocument(new InputLocation(file), root)];
+        }
+
+        var documents = new List<RawDocument>(root.GetArrayLength());
+        var index = 0;
+        foreach (var item in root.EnumerateArray())
+        {
+            documents.Add(new RawDocument(new InputLocation(file, $"document [{index}]"), item));
+            index++;
+        }
+
+        return documents;
     }
 
     /// <summary>NDJSON: the first non-empty line is a whole object on its own, and another line follows.</summary>
@@ -77,7 +76,7 @@ public static class DisclosureReader
         return nonEmpty == 2;
     }
 
-    private static List<RawDocument> ReadLines(string file, ReadOnlyMemory<byte> utf8, List<InputError> errors)
+    private static List<RawDocument> ReadLines(string file, ReadOnlyMemory<byte> utf8, long offset, List<InputError> errors)
     {
         var documents = new List<RawDocument>();
         var number = 0;
@@ -87,28 +86,24 @@ public static class DisclosureReader
             var end = utf8.Span.IndexOf((byte)'\n');
             var line = end < 0 ? utf8 : utf8[..end];
             utf8 = end < 0 ? ReadOnlyMemory<byte>.Empty : utf8[(end + 1)..];
+            var start = offset;
+            offset += line.Length + 1;
             if (line.Span.Trim(" \t\r"u8).IsEmpty)
             {
                 continue;
             }
 
             var location = new InputLocation(file, $"line {number}");
-            try
+            if (JsonInput.Parse(line, start, out var defect) is { } parsed)
             {
-                documents.Add(new RawDocument(location, JsonDocument.Parse(line, Options).RootElement));
+                documents.Add(new RawDocument(location, parsed.RootElement));
             }
-            catch (JsonException ex)
+            else
             {
-                errors.Add(new InputError(location, null, $"not valid JSON at byte {ex.BytePositionInLine + 1}: {FirstSentence(ex.Message)}"));
+                errors.Add(new InputError(location, defect!.Field, $"byte {defect.Byte}: {defect.Message}"));
             }
         }
 
         return documents;
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var end = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return end > 0 ? message[..end] : message;
     }
 }

@@ -367,10 +367,10 @@ public sealed class ImportDocumentHandler(IEventStore store, TimeProvider clock)
             }
             catch (ConcurrencyConflictException ex)
             {
-                conflict = ex.Message;
+                conflict = $"{flight.Outcome.Location}: {ex.Message}";
                 return false;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OperationCanceledException and not StoreTamperedException)
             {
                 failure = StoreFailure(ex);
                 return false;
@@ -416,7 +416,7 @@ public sealed class ImportDocumentHandler(IEventStore store, TimeProvider clock)
 
             await SettleAsync();
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && ex is not ChannelClosedException)
+        catch (Exception ex) when (ex is not OperationCanceledException and not ChannelClosedException and not StoreTamperedException)
         {
             // The store failed while deciding (reads): what was appended before stays, the rest is not attempted.
             failure = StoreFailure(ex);

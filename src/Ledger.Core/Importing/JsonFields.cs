@@ -61,6 +61,12 @@ internal sealed class JsonFields
         }
 
         var text = value.GetString()!;
+        if (ControlCharacters.Refusal(text) is { } refused)
+        {
+            Error(name, refused);
+            return null;
+        }
+
         if (string.IsNullOrWhiteSpace(text))
         {
             if (required)
@@ -159,6 +165,10 @@ internal sealed class JsonFields
             if (item.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(item.GetString()))
             {
                 report($"{PathOf(name)}[{index}]", "must be a non-empty string");
+            }
+            else if (ControlCharacters.Refusal(item.GetString()!) is { } refused)
+            {
+                report($"{PathOf(name)}[{index}]", refused);
             }
             else
             {

@@ -22,6 +22,9 @@ public abstract class DelegatingEventStore(IEventStore inner) : IEventStore
     public virtual Task<IReadOnlyDictionary<string, StoredEvent>> FindStatementsAsync(IReadOnlyCollection<string> statementIds, CancellationToken cancellationToken = default) =>
         inner.FindStatementsAsync(statementIds, cancellationToken);
 
+    public virtual T? Feature<T>()
+        where T : class => this as T ?? inner.Feature<T>();
+
     public virtual Task<long> LastPositionAsync(CancellationToken cancellationToken = default) => inner.LastPositionAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()

@@ -25,6 +25,10 @@ public interface IEventStore : IAsyncDisposable
     /// <summary>The recorded events carrying these statement ids, in any stream, keyed by statement id.</summary>
     Task<IReadOnlyDictionary<string, StoredEvent>> FindStatementsAsync(IReadOnlyCollection<string> statementIds, CancellationToken cancellationToken = default);
 
+    /// <summary>What else the store offers beside the events (its read models, say): itself when it is a <typeparamref name="T"/>. Decorators pass the question on.</summary>
+    T? Feature<T>()
+        where T : class => this as T;
+
     /// <summary>The global position of the last event (0 when empty). Backends answer from an index; this default reads the log.</summary>
     async Task<long> LastPositionAsync(CancellationToken cancellationToken = default)
     {
@@ -68,7 +72,14 @@ public sealed record StoredEvent(
     DateTimeOffset? PublishedAt,
     DateTimeOffset RecordedAt,
     string RecordedBy,
-    string Data);
+    string Data)
+{
+    /// <summary>
+    /// Why the stored row no longer reads as an event (a timestamp that is not one), when a verifying read found it so;
+    /// the other members then hold what could be read. Only tampering leaves such a row.
+    /// </summary>
+    public string? Unreadable { get; init; }
+}
 
 public sealed record AppendResult(long NextExpectedVersion, long FirstPosition, long LastPosition);
 
@@ -110,4 +121,22 @@ public sealed class ConcurrencyConflictException : Exception
 
     public static ConcurrencyConflictException DuplicateStatement(string stream, Exception inner) =>
         new($"a statement of this document for matter {stream} was recorded by another writer meanwhile; nothing of this document was appended", inner);
+}
+
+/// <summary>The store holds rows its writer did not append; nothing more is appended or signed over them (exit code 5).</summary>
+public sealed class StoreTamperedException : Exception
+{
+    public StoreTamperedException()
+    {
+    }
+
+    public StoreTamperedException(string message)
+        : base(message)
+    {
+    }
+
+    public StoreTamperedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }

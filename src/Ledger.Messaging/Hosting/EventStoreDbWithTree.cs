@@ -5,10 +5,15 @@ namespace Ledger.Messaging.Hosting;
 
 /// <summary>
 /// An EventStoreDB ledger with the Merkle tree its state keeps: the events come from the node, the log (tree and signed
-/// checkpoints) from the state (a SQLite file beside it, or its PostgreSQL database), extended behind the appends by <see cref="Verifying.MerkleTreeProjection"/>.
+/// checkpoints) from the state (a SQLite file beside it, or its PostgreSQL database), extended behind the appends by <see cref="Verifying.MerkleTreeProjection"/>;
+/// the read models from the state too, kept by <see cref="ReadModels.ReadModelProjection"/>.
 /// </summary>
-public sealed class EventStoreDbWithTree(IEventStore ledger, IProjectedMerkleTree tree) : DelegatingEventStore(ledger), IVerifiableStore
+public sealed class EventStoreDbWithTree(IEventStore ledger, IProjectedMerkleTree tree, ReadModels.ProjectedReadModels? readModels) : DelegatingEventStore(ledger), IVerifiableStore
 {
+    /// <summary>The read models the state keeps, when it keeps them.</summary>
+    public override T? Feature<T>()
+        where T : class => readModels as T ?? base.Feature<T>();
+
     public IProjectedMerkleTree Tree => tree;
 
     public IMerkleLog Merkle => tree.Merkle;
@@ -45,6 +50,11 @@ public sealed class EventStoreDbWithTree(IEventStore ledger, IProjectedMerkleTre
     protected override async ValueTask DisposeCoreAsync()
     {
         await tree.DisposeAsync();
+        if (readModels is not null)
+        {
+            await readModels.DisposeAsync();
+        }
+
         await base.DisposeCoreAsync();
     }
 }

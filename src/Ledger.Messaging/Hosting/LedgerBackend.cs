@@ -192,7 +192,8 @@ public sealed record EventStoreDbBackend(string ConnectionString, LedgerBackend 
                 PostgresBackend postgres => await PostgresMerkleTree.OpenAsync(postgres.ConnectionString, PostgresBackend.Schema, events, cancellationToken),
                 _ => throw new InvalidOperationException($"no Merkle tree is kept in a {State} state"),
             };
-            return new EventStoreDbWithTree(events, new OriginCheckedTree(tree, async token => await origin.CheckAsync(await events.OriginAsync(token), token)));
+            var readModels = State is SqliteBackend state ? new ReadModels.ProjectedReadModels(events, await SqliteReadModelWriter.OpenAsync(state.FullPath, cancellationToken)) : null;
+            return new EventStoreDbWithTree(events, new OriginCheckedTree(tree, async token => await origin.CheckAsync(await events.OriginAsync(token), token)), readModels);
         }
         catch
         {

@@ -1,6 +1,7 @@
 using Ledger.Messaging.Hosting;
 using Ledger.Storage;
-using Ledger.Store.Marten.Projections;
+using Ledger.Projections;
+using Ledger.Projections.ReadModels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,18 +9,18 @@ using Microsoft.Extensions.Logging;
 namespace Ledger.Messaging.ReadModels;
 
 /// <summary>
-/// Keeps the cross-matter read models from the store's subscription: each batch of events refolds the matters it
-/// touches with the pure timeline and status fold (<see cref="MatterPromises.Of"/>), then saves their documents and the
-/// batch's last position in one transaction. Restarted, it resumes after that position; one process projects at a time.
+/// Keeps read models beside a store that keeps none of its own (an EventStoreDB ledger's, in its state): each batch of
+/// events refolds the matters it touches with the pure projection (<see cref="MatterReadModel.Of"/>), then saves their
+/// models and the batch's last position in one transaction. Restarted, it resumes after that position.
 /// </summary>
-public sealed class ProjectReadModels(IEventStore store, IMatterReadModels models)
+public sealed class ProjectReadModels(IEventStore store, IReadModelWriter models)
 {
     public const int BatchSize = 500;
 
-    /// <summary>Folds a batch into the documents and moves the position past it.</summary>
+    /// <summary>Folds a batch into the models and moves the position past it.</summary>
     public async Task ApplyAsync(IReadOnlyList<StoredEvent> batch, CancellationToken cancellationToken)
     {
-        var matters = new List<MatterPromises>();
+        var matters = new List<MatterReadModel>();
         foreach (var slice in batch.GroupBy(e => e.Stream, StringComparer.Ordinal))
         {
             var through = slice.Max(e => e.Version);
@@ -34,7 +35,7 @@ public sealed class ProjectReadModels(IEventStore store, IMatterReadModels model
                 events.Add(EventEnvelope.ToRecorded(e));
             }
 
-            if (MatterPromises.Of(events, through) is { } matter)
+            if (MatterReadModel.Of(events) is { } matter)
             {
                 matters.Add(matter);
             }
@@ -46,6 +47,36 @@ public sealed class ProjectReadModels(IEventStore store, IMatterReadModels model
     /// <summary>Follows the log from the saved position until cancelled, a batch at a time.</summary>
     public async Task RunAsync(CancellationToken cancellationToken) =>
         await LogBatches.FollowAsync(store, await models.PositionAsync(cancellationToken) + 1, BatchSize, ApplyAsync, cancellationToken);
+
+    /// <summary>Folds whatever the log holds past the saved position now (or one batch of it); the position reached.</summary>
+    public async Task<long> CatchUpAsync(CancellationToken cancellationToken, bool stopAfterOneBatch = false)
+    {
+        var position = await models.PositionAsync(cancellationToken);
+        while (true)
+        {
+            var batch = new List<StoredEvent>(BatchSize);
+            await foreach (var e in store.ReadAllAsync(position + 1, null, cancellationToken))
+            {
+                batch.Add(e);
+                if (batch.Count == BatchSize)
+                {
+                    break;
+                }
+            }
+
+            if (batch.Count == 0)
+            {
+                return position;
+            }
+
+            await ApplyAsync(batch, cancellationToken);
+            position = batch[^1].Position;
+            if (stopAfterOneBatch)
+            {
+                return position;
+            }
+        }
+    }
 }
 
 /// <summary>The projector in the worker, for EventStoreDB ledgers: while this process holds the read-model lock.</summary>
@@ -58,10 +89,82 @@ public sealed class ReadModelProjection(IEventStore store, LedgerBackend backend
 
     protected override async Task ProjectAsync(CancellationToken lead)
     {
-        await using var models = await MatterReadModels.OpenAsync(((EventStoreDbBackend)Backend).State, lead);
-        Logger.LogInformation("projecting the read models from position {Position}", await models.PositionAsync(lead) + 1);
-        await new ProjectReadModels(store, models).RunAsync(lead);
+        if (store.Feature<ProjectedReadModels>() is not { } projected)
+        {
+            Logger.LogInformation("no read models are kept in this state store; queries fold the events");
+            return;
+        }
+
+        Logger.LogInformation("projecting the read models from position {Position}", await projected.Writer.PositionAsync(lead) + 1);
+        await new ProjectReadModels(store, projected.Writer).RunAsync(lead);
     }
+}
+
+/// <summary>
+/// Read models a projector keeps beside a store's events. A read first folds what the log holds past the saved
+/// position, so a command reads its own writes even where no worker runs; where one does, nothing is left to fold.
+/// </summary>
+public sealed class ProjectedReadModels(IEventStore store, IReadModelWriter writer) : IReadModelSource, IReadModelStore, IRebuildsReadModels, IAsyncDisposable
+{
+    private readonly ProjectReadModels projector = new(store, writer);
+
+    /// <summary>Folds the log again from its start; progress in events. A worker's projector that saves meanwhile only repeats the same folds.</summary>
+    public async Task RebuildReadModelsAsync(IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken = default)
+    {
+        var end = (int)Math.Min(int.MaxValue, await store.LastPositionAsync(cancellationToken));
+        await writer.ResetAsync(cancellationToken);
+        progress?.Report((0, end));
+        var reached = 0L;
+        while (reached < end)
+        {
+            var next = await projector.CatchUpAsync(cancellationToken, stopAfterOneBatch: true);
+            if (next == reached)
+            {
+                break;
+            }
+
+            reached = next;
+            progress?.Report(((int)Math.Min(reached, end), end));
+        }
+    }
+
+    public IReadModelWriter Writer => writer;
+
+    public IReadModelStore ReadModels => this;
+
+    public async Task<long> PositionAsync(CancellationToken cancellationToken = default) => await projector.CatchUpAsync(cancellationToken);
+
+    public async Task<StoredMatter?> MatterAsync(string matter, CancellationToken cancellationToken = default)
+    {
+        await projector.CatchUpAsync(cancellationToken);
+        return await writer.Reader.MatterAsync(matter, cancellationToken);
+    }
+
+    public async Task<Page<MatterRow>> MattersAsync(MatterQuery query, CancellationToken cancellationToken = default)
+    {
+        await projector.CatchUpAsync(cancellationToken);
+        return await writer.Reader.MattersAsync(query, cancellationToken);
+    }
+
+    public async Task<Page<TrackedPromise>> PromisesAsync(PromiseQuery query, CancellationToken cancellationToken = default)
+    {
+        await projector.CatchUpAsync(cancellationToken);
+        return await writer.Reader.PromisesAsync(query, cancellationToken);
+    }
+
+    public async Task<Page<OrganizationSummary>> OrganizationsAsync(OrganizationQuery query, CancellationToken cancellationToken = default)
+    {
+        await projector.CatchUpAsync(cancellationToken);
+        return await writer.Reader.OrganizationsAsync(query, cancellationToken);
+    }
+
+    public async Task<LedgerCounts> CountsAsync(DateOnly today, CancellationToken cancellationToken = default)
+    {
+        await projector.CatchUpAsync(cancellationToken);
+        return await writer.Reader.CountsAsync(today, cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => writer.DisposeAsync();
 }
 
 /// <summary>

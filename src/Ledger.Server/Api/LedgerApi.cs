@@ -118,6 +118,7 @@ internal sealed class LedgerExceptionHandler : IExceptionHandler
         {
             NotFoundException => (StatusCodes.Status404NotFound, "Not found"),
             ArgumentException => (StatusCodes.Status400BadRequest, "Invalid request"),
+            FormatException => (StatusCodes.Status400BadRequest, "Invalid query parameter"),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request"),
             Ledger.Storage.ConcurrencyConflictException => (StatusCodes.Status409Conflict, "Conflict"),
             Ledger.Verification.LogIntegrityException => (StatusCodes.Status500InternalServerError, "The log does not verify"),

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Ledger.Events;
 using Ledger.Importing;
 using Ledger.Projections;
+using Ledger.Projections.ReadModels;
 using Ledger.Querying;
 using Ledger.Serialization;
 using Ledger.Server.Auth;
@@ -10,8 +11,11 @@ using Microsoft.Extensions.Options;
 
 namespace Ledger.Server.Api;
 
-/// <summary>A row of GET /api/matters: the same fields as `ledger matters --json`.</summary>
-public sealed record MatterSummary(string Matter, string Organization, string Title, string Phase, int Statements, DateTimeOffset? LastPublishedAt, int OverduePromises);
+/// <summary>
+/// A page of a list: its items, the address of the next page (null on the last), and the global log position the
+/// answer reflects. The same fields as the CLI's --json output of a list.
+/// </summary>
+public sealed record ListPage<T>(IReadOnlyList<T> Items, string? Next, long Position);
 
 /// <summary>A history without a comparison: the same fields as `ledger history --json`.</summary>
 public sealed record MatterHistoryView(string Matter, string Organization, string Title, IReadOnlyList<HistoryEntry> Entries);
@@ -32,8 +36,9 @@ internal static class ReadEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/matters", Matters).WithName("ListMatters").WithSummary("Every matter with phase, statement count and overdue promises")
-            .Produces<IReadOnlyList<MatterSummary>>();
+        api.MapGet("/matters", Matters).WithName("ListMatters")
+            .WithSummary("Matters with phase, statement count and overdue promises, newest first, a page at a time (limit, cursor); filters organization, phase, overdue")
+            .Produces<ListPage<MatterSummary>>().ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapGet("/matters/{**matter}", Status).WithName("GetMatterStatus")
             .WithSummary("A matter's status as of a publication time (asOf) and as known at a recording time (knownAt); the matter id may contain '/'")
             .Produces<MatterStatus>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
@@ -42,11 +47,12 @@ internal static class ReadEndpoints
             .Produces<MatterHistoryView>().Produces<HistoryComparison>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/diff", Diff).WithName("DiffStatements").WithSummary("A word-level diff of the wording of two statements (ids in from and to)")
             .Produces<WordingComparison>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/promises", Promises).WithName("ListPromises").WithSummary("Every promise across matters with its status, overdue first")
-            .Produces<IReadOnlyList<TrackedPromise>>().ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapGet("/promises", Promises).WithName("ListPromises")
+            .WithSummary("Promises across matters with their status, by due date, a page at a time (limit, cursor); filters organization, matter, status, overdue, dueBefore")
+            .Produces<ListPage<TrackedPromise>>().ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapGet("/organizations", Organizations).WithName("ListOrganizations")
-            .WithSummary("Per organization: matters, and promises delivered on time, late, overdue or open")
-            .Produces<IReadOnlyList<OrganizationSummary>>().ProducesProblem(StatusCodes.Status400BadRequest);
+            .WithSummary("Per organization: matters, and promises delivered on time, late, overdue or open, by name, a page at a time (limit, cursor)")
+            .Produces<ListPage<OrganizationSummary>>().ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapGet("/streams/{**matter}", StreamEvents).WithName("GetMatterEvents").WithSummary("The events of one matter's stream, from a version (1-based) on")
             .Produces<IReadOnlyList<EventView>>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/events", Events).WithName("ListEvents")
@@ -56,22 +62,28 @@ internal static class ReadEndpoints
 
     public static IResult Json<T>(T value) => TypedResults.Json(value, LedgerJson.Output);
 
-    private static async Task<IResult> Matters(LedgerQueries queries, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> Matters(HttpContext http, int? limit, string? cursor, string? organization, string? phase, bool? overdue, string? asOf, string? knownAt,
+        LedgerQueries queries, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var statuses = await queries.AllStatusesAsync(clock.GetUtcNow(), null, cancellationToken);
-        return Json(statuses.Select(s => new MatterSummary(s.Matter, s.Organization, s.Title, s.Phase, s.Statements, s.LastPublishedAt,
-            s.Promises.Count(p => p.Status == PromiseStates.Overdue))).ToList());
-    }
-
-    private static async Task<IResult> Status(string matter, string? asOf, string? knownAt, LedgerQueries queries, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        if (!QueryTimes.TryResolve(asOf, knownAt, clock.GetUtcNow(), out var a, out var k, out var problem))
+        if (!QueryTimes.TryResolve(asOf, knownAt, clock.GetUtcNow(), out var time, out var problem) || !Paging.TryLimit(limit, out var size, out problem))
         {
             return problem;
         }
 
-        var timeline = await queries.TimelineAsync(matter, k, cancellationToken);
-        return Json(MatterViews.Status(timeline, a));
+        var page = await queries.MattersAsync(new MatterQuery(size, cursor, organization, phase, overdue == true ? time.Today : null), time, cancellationToken);
+        return Paging.Result(http, new Page<MatterSummary>(page.Items.Select(r => r.Render(time.Today)).ToList(), page.Next, page.Position));
+    }
+
+    private static async Task<IResult> Status(HttpContext http, string matter, string? asOf, string? knownAt, LedgerQueries queries, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (!QueryTimes.TryResolve(asOf, knownAt, clock.GetUtcNow(), out var time, out var problem))
+        {
+            return problem;
+        }
+
+        var status = await queries.StatusAsync(matter, time, cancellationToken);
+        http.Response.Headers[Paging.PositionHeader] = status.Position.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Json(status.Value);
     }
 
     private static async Task<IResult> History(string matter, string? from, string? to, string? knownAt, LedgerQueries queries, CancellationToken cancellationToken)
@@ -133,27 +145,49 @@ internal static class ReadEndpoints
         return Json(MatterHistory.CompareWording(a, b));
     }
 
-    private static async Task<IResult> Promises(bool? overdue, string? asOf, string? knownAt, LedgerQueries queries, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> Promises(HttpContext http, int? limit, string? cursor, string? organization, string? matter, string? status, bool? overdue, string? dueBefore,
+        string? asOf, string? knownAt, LedgerQueries queries, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (!QueryTimes.TryResolve(asOf, knownAt, clock.GetUtcNow(), out var a, out var k, out var problem))
+        if (!QueryTimes.TryResolve(asOf, knownAt, clock.GetUtcNow(), out var time, out var problem) || !Paging.TryLimit(limit, out var size, out problem))
         {
             return problem;
         }
 
-        var tracked = PromiseTracker.Track(await queries.AllStatusesAsync(a, k, cancellationToken), a)
-            .Where(p => overdue != true || p.Status == PromiseStates.Overdue)
-            .ToList();
-        return Json(tracked);
+        string[] states = [PromiseStates.Open, PromiseStates.Overdue, PromiseStates.Delivered, PromiseStates.Withdrawn];
+        if (status is not null && !states.Contains(status))
+        {
+            return Paging.Invalid("status", $"status \"{status}\" is not one of {string.Join(", ", states)}");
+        }
+
+        if (overdue == true && status is not null && status != PromiseStates.Overdue)
+        {
+            return Paging.Invalid("overdue", "overdue=true asks for overdue promises; it cannot be combined with another status");
+        }
+
+        DateOnly? before = null;
+        if (dueBefore is not null)
+        {
+            if (!DateOnly.TryParseExact(dueBefore, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
+            {
+                return Paging.Invalid("dueBefore", $"dueBefore: \"{dueBefore}\" is not a date (2025-09-25)");
+            }
+
+            before = day;
+        }
+
+        var query = new PromiseQuery(size, time.Today, cursor, organization, matter, overdue == true ? PromiseStates.Overdue : status, before);
+        return Paging.Result(http, await queries.PromisesAsync(query, time, cancellationToken));
     }
 
-    private static async Task<IResult> Organizations(string? asOf, string? knownAt, LedgerQueries queries, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> Organizations(HttpContext http, int? limit, string? cursor, string? asOf, string? knownAt, LedgerQueries queries, TimeProvider clock,
+        CancellationToken cancellationToken)
     {
-        if (!QueryTimes.TryResolve(asOf, knownAt, clock.GetUtcNow(), out var a, out var k, out var problem))
+        if (!QueryTimes.TryResolve(asOf, knownAt, clock.GetUtcNow(), out var time, out var problem) || !Paging.TryLimit(limit, out var size, out problem))
         {
             return problem;
         }
 
-        return Json(OrganizationSummaries.Summarize(await queries.AllStatusesAsync(a, k, cancellationToken)));
+        return Paging.Result(http, await queries.OrganizationsAsync(new OrganizationQuery(size, time.Today, cursor), time, cancellationToken));
     }
 
     private static async Task<IResult> StreamEvents(string matter, long? fromVersion, IEventStore store, CancellationToken cancellationToken)
@@ -212,6 +246,13 @@ internal static class ReadEndpoints
 /// <summary>The CLI's --as-of / --known-at rules: a date means the end of that day (UTC); known-at alone also sets as-of.</summary>
 internal static class QueryTimes
 {
+    public static bool TryResolve(string? asOfText, string? knownAtText, DateTimeOffset now, out ReadTime time, out IResult problem)
+    {
+        var ok = TryResolve(asOfText, knownAtText, now, out DateTimeOffset asOf, out DateTimeOffset? knownAt, out problem);
+        time = new ReadTime(asOf, knownAt, now);
+        return ok;
+    }
+
     public static bool TryResolve(string? asOfText, string? knownAtText, DateTimeOffset now, out DateTimeOffset asOf, out DateTimeOffset? knownAt, out IResult problem)
     {
         asOf = now;
@@ -247,4 +288,44 @@ internal static class QueryTimes
         Problems.Result(StatusCodes.Status400BadRequest, "Invalid query parameter",
             $"{parameter}: \"{text}\" is not a date (2025-09-25) or a timestamp with an offset (2025-09-25T14:00:00Z)",
             new Dictionary<string, object?> { ["parameter"] = parameter });
+}
+
+/// <summary>
+/// Paging of the list routes: limit (default 50, at most 500) and an opaque cursor; the next page's address in a
+/// Link header and the next field, and the position the answer reflects in X-Ledger-Position and the position field.
+/// </summary>
+internal static class Paging
+{
+    public const string PositionHeader = "X-Ledger-Position";
+
+    public static bool TryLimit(int? limit, out int size, out IResult problem)
+    {
+        size = limit ?? PageCursor.DefaultLimit;
+        problem = TypedResults.Ok();
+        if (size is >= 1 and <= PageCursor.MaxLimit)
+        {
+            return true;
+        }
+
+        problem = Invalid("limit", $"limit must be between 1 and {PageCursor.MaxLimit}");
+        return false;
+    }
+
+    public static IResult Invalid(string parameter, string detail) =>
+        Problems.Result(StatusCodes.Status400BadRequest, "Invalid query parameter", detail, new Dictionary<string, object?> { ["parameter"] = parameter });
+
+    public static IResult Result<T>(HttpContext http, Page<T> page)
+    {
+        string? next = null;
+        if (page.Next is { } cursor)
+        {
+            var query = http.Request.Query.Where(q => q.Key != "cursor")
+                .SelectMany(q => q.Value.Select(v => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(v ?? string.Empty)}"));
+            next = $"{http.Request.PathBase}{http.Request.Path}?{string.Join("&", query.Append($"cursor={Uri.EscapeDataString(cursor)}"))}";
+            http.Response.Headers.Link = $"<{next}>; rel=\"next\"";
+        }
+
+        http.Response.Headers[PositionHeader] = page.Position.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return ReadEndpoints.Json(new ListPage<T>(page.Items, next, page.Position));
+    }
 }

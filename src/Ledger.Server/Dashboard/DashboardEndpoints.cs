@@ -1,7 +1,7 @@
 using Ledger.Importing;
 using Ledger.Projections;
+using Ledger.Projections.ReadModels;
 using Ledger.Querying;
-using Ledger.Storage;
 using Microsoft.Extensions.Primitives;
 
 namespace Ledger.Server.Dashboard;
@@ -22,20 +22,34 @@ public static class DashboardEndpoints
     {
         app.MapGet(DashboardAssets.CssPath, (HttpContext http) => DashboardAssets.Serve(http, DashboardAssets.Css, "text/css; charset=utf-8"));
         app.MapGet(DashboardAssets.ScriptPath, (HttpContext http) => DashboardAssets.Serve(http, DashboardAssets.Script, "text/javascript; charset=utf-8"));
-        app.MapGet("/", (HttpContext http, IEventStore store, TimeProvider clock, CancellationToken ct) =>
-            Render(http, clock, async times => Pages.Board(await new LedgerQueries(store).AllStatusesAsync(times.AsOf, times.KnownAt, ct), times)));
-        app.MapGet("/matters/{**matter}", (string matter, HttpContext http, IEventStore store, TimeProvider clock, CancellationToken ct) =>
-            Render(http, clock, times => MatterAsync(new LedgerQueries(store), Ids.FromPath(matter), http.Request.Query, times, ct)));
-        app.MapGet("/organizations/{**name}", (string name, HttpContext http, IEventStore store, TimeProvider clock, CancellationToken ct) =>
+        app.MapGet("/", (HttpContext http, LedgerQueries queries, TimeProvider clock, CancellationToken ct) =>
+            Render(http, clock, async times =>
+            {
+                var time = new ReadTime(times.AsOf, times.KnownAt, clock.GetUtcNow());
+                var matters = await queries.MattersAsync(new MatterQuery(PageCursor.DefaultLimit, Text(http.Request.Query["cursor"])), time, ct);
+                return Pages.Board(new BoardModel(matters, await queries.CountsAsync(time, ct), await OpenPromisesAsync(queries, time, null, ct), times));
+            }));
+        app.MapGet("/matters/{**matter}", (string matter, HttpContext http, LedgerQueries queries, TimeProvider clock, CancellationToken ct) =>
+            Render(http, clock, times => MatterAsync(queries, Ids.FromPath(matter), http.Request.Query, times, ct)));
+        app.MapGet("/organizations/{**name}", (string name, HttpContext http, LedgerQueries queries, TimeProvider clock, CancellationToken ct) =>
             Render(http, clock, async times =>
             {
                 name = Ids.FromPath(name);
-                var statuses = (await new LedgerQueries(store).AllStatusesAsync(times.AsOf, times.KnownAt, ct)).Where(s => s.Organization == name).ToList();
-                return statuses.Count == 0
-                    ? throw new NotFoundException($"no organization \"{name}\" in the ledger")
-                    : Pages.Organization(name, statuses, times);
+                var time = new ReadTime(times.AsOf, times.KnownAt, clock.GetUtcNow());
+                var summary = (await queries.OrganizationsAsync(new OrganizationQuery(1, time.Today, Name: name), time, ct)).Items.SingleOrDefault()
+                    ?? throw new NotFoundException($"no organization \"{name}\" in the ledger");
+                var matters = await queries.MattersAsync(new MatterQuery(PageCursor.DefaultLimit, Text(http.Request.Query["cursor"]), name), time, ct);
+                return Pages.Organization(new OrganizationPageModel(summary, matters, await OpenPromisesAsync(queries, time, name, ct), times));
             }));
         return app;
+    }
+
+    /// <summary>The first overdue promises, then the first open ones, of the ledger or of one organization.</summary>
+    private static async Task<IReadOnlyList<TrackedPromise>> OpenPromisesAsync(LedgerQueries queries, ReadTime time, string? organization, CancellationToken ct)
+    {
+        var overdue = await queries.PromisesAsync(new PromiseQuery(PageCursor.DefaultLimit, time.Today, Organization: organization, Status: PromiseStates.Overdue), time, ct);
+        var open = await queries.PromisesAsync(new PromiseQuery(PageCursor.DefaultLimit, time.Today, Organization: organization, Status: PromiseStates.Open), time, ct);
+        return [.. overdue.Items, .. open.Items];
     }
 
     /// <summary>The matter page: status as of / known at, history (and a comparison of two versions), the wording diff of two statements.</summary>

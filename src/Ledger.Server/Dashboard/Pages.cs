@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Ledger.Diffing;
 using Ledger.Events;
 using Ledger.Projections;
+using Ledger.Projections.ReadModels;
 
 namespace Ledger.Server.Dashboard;
 
@@ -23,6 +24,12 @@ public static class DashboardQuery
         return parts.Count == 0 ? string.Empty : "?" + string.Join('&', parts);
     }
 }
+
+/// <summary>What the board shows: a page of matters, the counts, and the first overdue and open promises.</summary>
+public sealed record BoardModel(Page<MatterRow> Matters, LedgerCounts Counts, IReadOnlyList<TrackedPromise> Promises, PageTimes Times);
+
+/// <summary>What an organization's page shows: its summary, a page of its matters, its first overdue and open promises.</summary>
+public sealed record OrganizationPageModel(OrganizationSummary Summary, Page<MatterRow> Matters, IReadOnlyList<TrackedPromise> Promises, PageTimes Times);
 
 /// <summary>What the matter page shows; built by the endpoint from the pure projections.</summary>
 public sealed record MatterPageModel(
@@ -77,51 +84,26 @@ public static class Pages
 
     // ---------------------------------------------------------------- board
 
-    public static Html Board(IReadOnlyList<MatterStatus> statuses, PageTimes times)
+    public static Html Board(BoardModel m)
     {
-        var tracked = PromiseTracker.Track(statuses, times.AsOf);
-        var overdue = tracked.Count(p => p.Status == PromiseStates.Overdue);
-        var rows = statuses
-            .OrderByDescending(s => s.Promises.Count(p => p.Status == PromiseStates.Overdue))
-            .ThenByDescending(s => s.LastPublishedAt)
-            .Select(s => Html.Of($"""
-                <tr class="matter-row" data-matter="{s.Matter}">
-                  <td><a class="matter-link" href="{Ids.MatterPath(s.Matter) + times.Query()}">{s.Title}</a><div class="muted mono">{s.Matter}</div></td>
-                  <td><a href="{Ids.OrganizationPath(s.Organization) + times.Query()}">{s.Organization}</a></td>
-                  <td>{PhaseBadge(s.Phase)}</td>
-                  <td>{ReviewText(s.Review)}</td>
-                  <td class="num">{s.Statements}</td>
-                  <td class="nowrap">{Dates.Short(s.LastPublishedAt)}</td>
-                  <td>{PromiseBadges(s.Promises)}</td>
-                </tr>
-                """));
-        var promiseRows = tracked.Where(p => p.Status is PromiseStates.Overdue or PromiseStates.Open).Select(p => Html.Of($"""
-            <tr data-promise="{p.Id}">
-              <td>{StatusBadge(p.Status, p.DaysOverdue)}</td>
-              <td><a href="{Ids.MatterPath(p.Matter) + times.Query() + "#promises"}">{p.Matter}</a></td>
-              <td class="mono">{p.Id}</td>
-              <td>{p.What}</td>
-              <td class="due"><span class="nowrap">{Dates.Day(p.DueBy)}</span>{DueText(p.DueText)}</td>
-            </tr>
-            """));
+        var times = m.Times;
+        var today = DateOnly.FromDateTime(times.AsOf.UtcDateTime);
         var main = Html.Of($"""
             <div class="page-head">
               <div>
                 <h1>Matters</h1>
-                <p class="muted">{statuses.Count} matters · {tracked.Count} promises · {overdue} overdue · {TimesText(times)}</p>
+                <p class="muted">{Count(m.Counts.Matters, "matter")} · {m.Counts.OpenPromises + m.Counts.OverduePromises} open promises · {m.Counts.OverduePromises} overdue · {TimesText(times)}</p>
               </div>
               {TimesForm("/", times, Html.Empty)}
             </div>
             <section class="card">
-              <table class="grid-table board">
-                <thead><tr><th>Matter</th><th>Organization</th><th>Phase</th><th>Review</th><th class="num">Statements</th><th>Last published</th><th>Promises</th></tr></thead>
-                <tbody>{Html.Join(rows)}</tbody>
-              </table>
-              {Html.When(statuses.Count == 0, Html.Of($"<p class=\"muted\">The ledger holds no matter yet. Import documents with <code>ledger import</code>.</p>"))}
+              {MattersTable(m.Matters.Items, times, today, showOrganization: true)}
+              {Html.When(m.Counts.Matters == 0, Html.Of($"<p class=\"muted\">The ledger holds no matter yet. Import documents with <code>ledger import</code>.</p>"))}
+              {NextLink("/", m.Matters.Next, times)}
             </section>
             <section class="card">
               <h2>Open and overdue promises</h2>
-              {(promiseRows.Any() ? Html.Of($"<table class=\"grid-table\"><thead><tr><th>Status</th><th>Matter</th><th>Promise</th><th>What</th><th>Due by</th></tr></thead><tbody>{Html.Join(promiseRows)}</tbody></table>") : Html.Of($"<p class=\"muted\">None.</p>"))}
+              {PromiseList(m.Promises, times)}
             </section>
             """);
         return Layout("Matters", main, "/api/stream", Html.Of($"<a href=\"/\">Matters</a>"), feed: "/feeds/all");
@@ -129,31 +111,12 @@ public static class Pages
 
     // ---------------------------------------------------------------- organization
 
-    public static Html Organization(string organization, IReadOnlyList<MatterStatus> statuses, PageTimes times)
+    public static Html Organization(OrganizationPageModel m)
     {
-        var summary = OrganizationSummaries.Summarize(statuses).Single();
-        var tracked = PromiseTracker.Track(statuses, times.AsOf);
-        var matters = statuses.Select(s => Html.Of($"""
-            <tr class="matter-row" data-matter="{s.Matter}">
-              <td><a class="matter-link" href="{Ids.MatterPath(s.Matter) + times.Query()}">{s.Title}</a><div class="muted mono">{s.Matter}</div></td>
-              <td>{PhaseBadge(s.Phase)}</td>
-              <td>{ReviewText(s.Review)}</td>
-              <td class="num">{s.Statements}</td>
-              <td class="nowrap">{Dates.Short(s.LastPublishedAt)}</td>
-              <td>{PromiseBadges(s.Promises)}</td>
-            </tr>
-            """));
-        var promises = tracked.Select(p => Html.Of($"""
-            <tr data-promise="{p.Id}">
-              <td>{StatusBadge(p.Status, p.DaysOverdue)}</td>
-              <td><a href="{Ids.MatterPath(p.Matter) + times.Query() + "#promises"}">{p.Matter}</a></td>
-              <td class="mono">{p.Id}</td>
-              <td>{p.What}</td>
-              <td class="nowrap">{Dates.Short(p.PromisedAt)}</td>
-              <td class="due"><span class="nowrap">{Dates.Day(p.DueBy)}</span>{DueText(p.DueText)}</td>
-              <td class="nowrap">{Dates.Short(p.DeliveredAt)}</td>
-            </tr>
-            """));
+        var times = m.Times;
+        var summary = m.Summary;
+        var today = DateOnly.FromDateTime(times.AsOf.UtcDateTime);
+        var organization = summary.Organization;
         var main = Html.Of($"""
             <div class="page-head">
               <div>
@@ -174,16 +137,61 @@ public static class Pages
             </section>
             <section class="card">
               <h2>Matters</h2>
-              <table class="grid-table"><thead><tr><th>Matter</th><th>Phase</th><th>Review</th><th class="num">Statements</th><th>Last published</th><th>Promises</th></tr></thead><tbody>{Html.Join(matters)}</tbody></table>
+              {MattersTable(m.Matters.Items, times, today, showOrganization: false)}
+              {NextLink(Ids.OrganizationPath(organization), m.Matters.Next, times)}
             </section>
             <section class="card">
               <h2>Promises</h2>
-              {(promises.Any() ? Html.Of($"<table class=\"grid-table\"><thead><tr><th>Status</th><th>Matter</th><th>Promise</th><th>What</th><th>Promised</th><th>Due by</th><th>Delivered</th></tr></thead><tbody>{Html.Join(promises)}</tbody></table>") : Html.Of($"<p class=\"muted\">No promises.</p>"))}
+              {PromiseList(m.Promises, times)}
             </section>
             """);
         return Layout(organization, main, "/api/stream" + DashboardQuery.Build([("organization", organization)]),
             Html.Of($"<a href=\"/\">Matters</a><span>›</span><span>{organization}</span>"), feed: "/feeds/organizations/" + Uri.EscapeDataString(organization));
     }
+
+    private static Html MattersTable(IReadOnlyList<MatterRow> rows, PageTimes times, DateOnly today, bool showOrganization)
+    {
+        var body = rows.Select(r => Html.Of($"""
+            <tr class="matter-row" data-matter="{r.Matter}">
+              <td><a class="matter-link" href="{Ids.MatterPath(r.Matter) + times.Query()}">{r.Title}</a><div class="muted mono">{r.Matter}</div></td>
+              {Html.When(showOrganization, Html.Of($"<td><a href=\"{Ids.OrganizationPath(r.Organization) + times.Query()}\">{r.Organization}</a></td>"))}
+              <td>{PhaseBadge(r.Phase)}</td>
+              <td>{ReviewText(r.Review)}</td>
+              <td class="num">{r.Statements}</td>
+              <td class="nowrap">{Dates.Short(r.LastPublishedAt)}</td>
+              <td>{PromiseBadges(r.OverdueOn(today), r.Promises.Open - r.OverdueOn(today), r.Promises.DeliveredOnTime + r.Promises.DeliveredLate, r.Promises.Promises)}</td>
+            </tr>
+            """));
+        var head = showOrganization
+            ? Html.Of($"<tr><th>Matter</th><th>Organization</th><th>Phase</th><th>Review</th><th class=\"num\">Statements</th><th>Last published</th><th>Promises</th></tr>")
+            : Html.Of($"<tr><th>Matter</th><th>Phase</th><th>Review</th><th class=\"num\">Statements</th><th>Last published</th><th>Promises</th></tr>");
+        return Html.Of($"<table class=\"grid-table board\"><thead>{head}</thead><tbody>{Html.Join(body)}</tbody></table>");
+    }
+
+    private static Html PromiseList(IReadOnlyList<TrackedPromise> promises, PageTimes times)
+    {
+        if (promises.Count == 0)
+        {
+            return Html.Of($"<p class=\"muted\">None.</p>");
+        }
+
+        var rows = promises.Select(p => Html.Of($"""
+            <tr data-promise="{p.Id}">
+              <td>{StatusBadge(p.Status, p.DaysOverdue)}</td>
+              <td><a href="{Ids.MatterPath(p.Matter) + times.Query() + "#promises"}">{p.Matter}</a></td>
+              <td class="mono">{p.Id}</td>
+              <td>{p.What}</td>
+              <td class="due"><span class="nowrap">{Dates.Day(p.DueBy)}</span>{DueText(p.DueText)}</td>
+              <td class="nowrap">{Dates.Short(p.DeliveredAt)}</td>
+            </tr>
+            """));
+        return Html.Of($"<table class=\"grid-table\"><thead><tr><th>Status</th><th>Matter</th><th>Promise</th><th>What</th><th>Due by</th><th>Delivered</th></tr></thead><tbody>{Html.Join(rows)}</tbody></table>");
+    }
+
+    private static Html NextLink(string path, string? cursor, PageTimes times) =>
+        cursor is null ? Html.Empty : Html.Of($"<p class=\"pager\"><a rel=\"next\" href=\"{path + times.Query(("cursor", cursor))}\">Next page →</a></p>");
+
+    private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
     // ---------------------------------------------------------------- matter
 
@@ -413,13 +421,15 @@ public static class Pages
         ? Html.Of($"<span class=\"badge status-overdue\" title=\"{daysOverdue} days past the due date\">overdue{(daysOverdue is { } d ? $" · {d} d" : string.Empty)}</span>")
         : Html.Of($"<span class=\"badge status-{Ids.Css(status)}\">{status}</span>");
 
-    private static Html PromiseBadges(IReadOnlyList<PromiseStatus> promises)
-    {
-        var overdue = promises.Count(p => p.Status == PromiseStates.Overdue);
-        var open = promises.Count(p => p.Status == PromiseStates.Open);
-        var delivered = promises.Count(p => p.Status == PromiseStates.Delivered);
-        return Html.Of($"""{Html.When(overdue > 0, Html.Of($"<span class=\"badge status-overdue overdue-count\">{overdue} overdue</span> "))}{Html.When(open > 0, Html.Of($"<span class=\"badge status-open\">{open} open</span> "))}{Html.When(delivered > 0, Html.Of($"<span class=\"badge status-delivered\">{delivered} delivered</span>"))}{Html.When(promises.Count == 0, Html.Of($"<span class=\"muted\">none</span>"))}""");
-    }
+    private static Html PromiseBadges(IReadOnlyList<PromiseStatus> promises) =>
+        PromiseBadges(
+            promises.Count(p => p.Status == PromiseStates.Overdue),
+            promises.Count(p => p.Status == PromiseStates.Open),
+            promises.Count(p => p.Status == PromiseStates.Delivered),
+            promises.Count);
+
+    private static Html PromiseBadges(int overdue, int open, int delivered, int all) =>
+        Html.Of($"""{Html.When(overdue > 0, Html.Of($"<span class=\"badge status-overdue overdue-count\">{overdue} overdue</span> "))}{Html.When(open > 0, Html.Of($"<span class=\"badge status-open\">{open} open</span> "))}{Html.When(delivered > 0, Html.Of($"<span class=\"badge status-delivered\">{delivered} delivered</span>"))}{Html.When(all == 0, Html.Of($"<span class=\"muted\">none</span>"))}""");
 
     private static Html ReviewText(ReviewStatus r) => Html.Of($"<span class=\"review review-{Ids.Css(r.Status)}\">{r.Status.Replace('-', ' ')}</span>{Html.When(r.Reviewer is not null, Html.Of($"<div class=\"muted\">{r.Reviewer}</div>"))}");
 

@@ -7,7 +7,12 @@ using Npgsql;
 namespace Ledger.Store.Marten.Merkle;
 
 /// <summary>The Merkle log of a Marten ledger: reads of the tables the daemon extends, and the signed checkpoints.</summary>
-internal sealed class MartenMerkleLog(NpgsqlDataSource dataSource, string schema, Func<IReadOnlyCollection<long>, CancellationToken, Task<List<StoredEvent>>> eventsAt) : IMerkleLog
+/// <remarks><paramref name="uncovered"/>: the events no leaf covers, given the sequence of the last leaf (0 for none).</remarks>
+internal sealed class MartenMerkleLog(
+    NpgsqlDataSource dataSource,
+    string schema,
+    Func<IReadOnlyCollection<long>, CancellationToken, Task<List<StoredEvent>>> eventsAt,
+    Func<long, CancellationToken, IAsyncEnumerable<UncoveredEvent>> uncovered) : IMerkleLog
 {
     private const int LeavesPerRead = 1000;
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
@@ -46,6 +51,20 @@ internal sealed class MartenMerkleLog(NpgsqlDataSource dataSource, string schema
             {
                 yield return new MerkleLeaf(index, position, hash, events.GetValueOrDefault(position));
             }
+        }
+    }
+
+    public async IAsyncEnumerable<UncoveredEvent> ReadUncoveredAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        long last;
+        await using (var command = dataSource.CreateCommand($"SELECT coalesce(max(seq_id), 0) FROM {tables.Leaves}"))
+        {
+            last = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        await foreach (var e in uncovered(last, cancellationToken))
+        {
+            yield return e;
         }
     }
 

@@ -16,6 +16,9 @@ internal sealed class MerkleTables(string schema)
 
     public string Checkpoints { get; } = $"{schema}.ledger_checkpoints";
 
+    /// <summary>The leaf hash each Marten append committed to for its events, keyed by matter and version: what proves a row after the last leaf genuine.</summary>
+    public string Receipts { get; } = $"{schema}.ledger_merkle_receipts";
+
     /// <summary>The tables, append-only: triggers refuse updates, deletes and truncation.</summary>
     public string Schema => $"""
         CREATE TABLE IF NOT EXISTS {Leaves} (
@@ -35,11 +38,19 @@ internal sealed class MerkleTables(string schema)
             note text NOT NULL,
             signed_at text NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS {Receipts} (
+            stream_id text NOT NULL,
+            version bigint NOT NULL,
+            hash bytea NOT NULL,
+            PRIMARY KEY (stream_id, version)
+        );
         CREATE OR REPLACE FUNCTION {schema}.ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN RAISE EXCEPTION '% is append-only: rows are never changed or removed', TG_TABLE_NAME; END $$;
         CREATE OR REPLACE TRIGGER ledger_merkle_leaves_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {Leaves}
             FOR EACH STATEMENT EXECUTE FUNCTION {schema}.ledger_refuse_change();
         CREATE OR REPLACE TRIGGER ledger_merkle_nodes_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {Nodes}
+            FOR EACH STATEMENT EXECUTE FUNCTION {schema}.ledger_refuse_change();
+        CREATE OR REPLACE TRIGGER ledger_merkle_receipts_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {Receipts}
             FOR EACH STATEMENT EXECUTE FUNCTION {schema}.ledger_refuse_change();
         CREATE OR REPLACE TRIGGER ledger_checkpoints_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {Checkpoints}
             FOR EACH STATEMENT EXECUTE FUNCTION {schema}.ledger_refuse_change();

@@ -43,6 +43,10 @@ internal sealed class MerkleTreeProjection(string schema) : IProjection
             lastSequence = last;
         }
 
+        var fresh = events.Where(e => MartenEventStore.IsLedgerEvent(e) && e.Sequence > lastSequence).OrderBy(e => e.Sequence).ToList();
+        var receipts = await operations.QueryAsync<string>('^',
+            $"SELECT encode(r.hash, 'hex') FROM unnest(^::text[], ^::bigint[]) WITH ORDINALITY AS q(s, v, ord) LEFT JOIN {tables.Receipts} r ON r.stream_id = q.s AND r.version = q.v ORDER BY q.ord",
+            cancellation, fresh.Select(e => e.StreamKey!).ToArray(), fresh.Select(e => e.Version).ToArray());
         var leafIndexes = new List<long>();
         var sequences = new List<long>();
         var leafHashes = new List<string>();
@@ -52,11 +56,20 @@ internal sealed class MerkleTreeProjection(string schema) : IProjection
         try
         {
             // Events a replay or a retried batch hands over again are in the tree already.
-            foreach (var e in events.Where(e => MartenEventStore.IsLedgerEvent(e) && e.Sequence > lastSequence).OrderBy(e => e.Sequence))
+            for (var i = 0; i < fresh.Count; i++)
             {
+                var e = fresh[i];
+                var leaf = CanonicalEvent.LeafHash(MartenEventStore.ToStored(e));
+
+                // A row no append committed to (inserted with SQL) is never taken: verify names it.
+                if (!string.Equals(receipts[i], Convert.ToHexString(leaf), StringComparison.OrdinalIgnoreCase))
+                {
+                    lastSequence = e.Sequence;
+                    continue;
+                }
+
                 leafIndexes.Add(frontier.Size);
                 sequences.Add(e.Sequence);
-                var leaf = CanonicalEvent.LeafHash(MartenEventStore.ToStored(e));
                 leafHashes.Add(Convert.ToHexString(leaf));
                 foreach (var (node, hash) in frontier.Append(leaf))
                 {

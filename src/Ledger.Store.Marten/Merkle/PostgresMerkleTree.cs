@@ -19,7 +19,7 @@ public sealed class PostgresMerkleTree : IProjectedMerkleTree
     {
         this.dataSource = dataSource;
         tables = new MerkleTables(schema);
-        Merkle = new MartenMerkleLog(dataSource, schema, (positions, cancellationToken) => EventsAtAsync(events, positions, cancellationToken));
+        Merkle = new MartenMerkleLog(dataSource, schema, (positions, cancellationToken) => EventsAtAsync(events, positions, cancellationToken), (last, cancellationToken) => TrailingAsync(events, last, cancellationToken));
     }
 
     public IMerkleLog Merkle { get; }
@@ -118,6 +118,15 @@ public sealed class PostgresMerkleTree : IProjectedMerkleTree
     public ValueTask DisposeAsync() => dataSource.DisposeAsync();
 
     /// <summary>The other store's events at these positions, read as they are now.</summary>
+    /// <summary>The node's events after the last leaf: it appended them, and the projection has yet to hash them in.</summary>
+    private static async IAsyncEnumerable<UncoveredEvent> TrailingAsync(IEventStore events, long last, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var e in events.ReadAllAsync(last + 1, null, cancellationToken))
+        {
+            yield return new UncoveredEvent(e, null);
+        }
+    }
+
     private static async Task<List<StoredEvent>> EventsAtAsync(IEventStore events, IReadOnlyCollection<long> positions, CancellationToken cancellationToken)
     {
         var wanted = positions.ToHashSet();

@@ -21,6 +21,13 @@ public interface IMerkleLog
     /// </summary>
     IAsyncEnumerable<MerkleLeaf> ReadLeavesAsync(long fromIndex = 0, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The events stored that no leaf covers, in position order, read as stored (a row that no longer reads as an event
+    /// carries <see cref="StoredEvent.Unreadable"/>), each with why it is not one the ledger's writer appended; none for
+    /// an append the tree has yet to take, which only a tree that trails the appends has.
+    /// </summary>
+    IAsyncEnumerable<UncoveredEvent> ReadUncoveredAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The signed checkpoint of the largest tree size; null before the first is signed.</summary>
     Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default);
 
@@ -54,6 +61,9 @@ public interface IProjectedMerkleTree : IVerifiableStore, IAsyncDisposable
     /// <exception cref="InvalidOperationException">The events leave a gap after the tree's last leaf.</exception>
     Task<long> ExtendAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken = default);
 }
+
+/// <summary>An event no leaf covers; <paramref name="Forged"/> says why it is tampering, null when it waits for the tree.</summary>
+public sealed record UncoveredEvent(StoredEvent Event, string? Forged);
 
 /// <summary>Leaf <paramref name="Index"/> of the log: the hash the tree holds, and the event stored at its position now.</summary>
 public sealed record MerkleLeaf(long Index, long Position, byte[] StoredHash, StoredEvent? Event);

@@ -100,6 +100,19 @@ public sealed class MemoryMerkleLog : IMerkleLog
         }
     }
 
+    /// <summary>Events stored without a leaf: inside the tree's range (or before position 1) they are forged; after it, they wait for the tree.</summary>
+    public async IAsyncEnumerable<UncoveredEvent> ReadUncoveredAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        foreach (var e in beyondTree.OrderBy(e => e.Position))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new UncoveredEvent(e, e.Position < 1 ? "is stored outside the log's positions (1 and up): it was inserted behind the log's back"
+                : positions.Count > 0 && e.Position < positions[^1] ? "is stored inside the tree's range but no leaf covers it: it was inserted behind the log's back"
+                : null);
+        }
+    }
+
     public Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(checkpoints.Count == 0 ? null : checkpoints[^1]);
 

@@ -10,7 +10,7 @@ public sealed record SignCheckpointResult(StoredCheckpoint Checkpoint, bool Sign
 /// </summary>
 public static class SignCheckpoint
 {
-    /// <exception cref="LogIntegrityException">The tree shrank, or no longer extends the latest signed checkpoint.</exception>
+    /// <exception cref="LogIntegrityException">The tree shrank, no longer extends the latest signed checkpoint, or the store holds a forged event.</exception>
     public static async Task<SignCheckpointResult> RunAsync(IMerkleLog log, NoteSigner signer, TimeProvider clock, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(log);
@@ -22,6 +22,14 @@ public static class SignCheckpoint
         if (latest is not null && size < latest.TreeSize)
         {
             throw new LogIntegrityException($"the tree holds {size} leaves, fewer than the {latest.TreeSize} of the latest signed checkpoint: refusing to sign");
+        }
+
+        await foreach (var uncovered in log.ReadUncoveredAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (uncovered.Forged is not null)
+            {
+                throw new LogIntegrityException($"{ProveInclusion.Describe(uncovered.Event)} {uncovered.Forged}; refusing to sign (run ledger verify)");
+            }
         }
 
         var root = await MerkleProofs.RootAsync(tree, size, cancellationToken).ConfigureAwait(false);

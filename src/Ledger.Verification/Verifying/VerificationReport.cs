@@ -15,6 +15,9 @@ public static class FindingKinds
     /// <summary>An event is stored at a position inside the tree that no leaf covers.</summary>
     public const string NotInTree = "notInTree";
 
+    /// <summary>An event the ledger's writer did not append: stored outside the log's positions, or after the last leaf without proof of its append.</summary>
+    public const string Forged = "forged";
+
     /// <summary>An export line's position does not follow the line before it.</summary>
     public const string OutOfOrder = "outOfOrder";
 }

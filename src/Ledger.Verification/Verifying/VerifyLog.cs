@@ -11,13 +11,12 @@ namespace Ledger.Verification;
 public static class VerifyLog
 {
     /// <summary>
-    /// Verifies <paramref name="log"/> with the log's public key. <paramref name="storeEvents"/>: the store's events in
-    /// global order, to find events no leaf covers (null skips that); <paramref name="progress"/>: leaves read so far.
+    /// Verifies <paramref name="log"/> with the log's public key. Events no leaf covers come from the log itself
+    /// (<see cref="IMerkleLog.ReadUncoveredAsync"/>); <paramref name="progress"/>: leaves read so far.
     /// </summary>
     public static async Task<VerificationReport> RunAsync(
         IMerkleLog log,
         NoteVerifier verifier,
-        IAsyncEnumerable<StoredEvent>? storeEvents = null,
         IProgress<long>? progress = null,
         CancellationToken cancellationToken = default)
     {
@@ -78,23 +77,17 @@ public static class VerifyLog
 
         var checkpointFindings = await CheckCheckpointsAsync(tree, checkpoints, recomputedRoots, verifier, cancellationToken).ConfigureAwait(false);
         var notYetInTree = 0L;
-        if (storeEvents is not null)
+        await foreach (var uncovered in log.ReadUncoveredAsync(cancellationToken).ConfigureAwait(false))
         {
-            await foreach (var e in storeEvents.WithCancellation(cancellationToken).ConfigureAwait(false))
+            var e = uncovered.Event;
+            if (uncovered.Forged is null)
             {
-                if (positions.BinarySearch(e.Position) >= 0)
-                {
-                    continue;
-                }
-
-                if (positions.Count == 0 || e.Position > positions[^1])
-                {
-                    notYetInTree++;
-                }
-                else
-                {
-                    findings.Add(Finding(FindingKinds.NotInTree, null, e, $"{ProveInclusion.Describe(e)} is stored inside the tree's range but no leaf covers it: it was inserted behind the log's back"));
-                }
+                notYetInTree++;
+            }
+            else
+            {
+                var inside = e.Position >= 1 && positions.Count > 0 && e.Position < positions[^1];
+                findings.Add(Finding(inside ? FindingKinds.NotInTree : FindingKinds.Forged, null, e, $"{ProveInclusion.Describe(e)} {uncovered.Forged}"));
             }
         }
 
@@ -110,6 +103,12 @@ public static class VerifyLog
             findings.Add(new EventFinding(FindingKinds.Missing, leaf.Index, null, leaf.Position, null, null, null, $"leaf {leaf.Index}: no event is stored at position {leaf.Position} any more"));
 
             // Nothing stored can give the committed hash: a placeholder makes every root over it differ from the signed one.
+            return MerkleHashes.Leaf([]);
+        }
+
+        if (e.Unreadable is not null)
+        {
+            findings.Add(Finding(FindingKinds.Changed, leaf.Index, e, $"{ProveInclusion.Describe(e)}, leaf {leaf.Index}: {e.Unreadable}"));
             return MerkleHashes.Leaf([]);
         }
 

@@ -94,6 +94,51 @@ public sealed class MartenMerkleLogTests(PostgresCluster cluster) : MerkleLogCon
         await AssertTreeAsync(second);
     }
 
+    [Fact]
+    public async Task A_row_inserted_with_sql_has_no_receipt_so_verify_names_it_and_the_tree_never_takes_it()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync();
+        await using var store = await WithDaemon.OpenAsync(connectionString);
+        using var signer = NoteSigner.Generate("test.example/log");
+        await store.AppendAsync("a/one", 0, [Event("p1"), Event("p2")]);
+        await store.CatchUpAsync();
+        await using (var dataSource = NpgsqlDataSource.Create(connectionString))
+        {
+            await using var forge = dataSource.CreateCommand(
+                "CREATE TEMP TABLE forged AS SELECT * FROM ledger.mt_events WHERE seq_id = (SELECT max(seq_id) FROM ledger.mt_events); " +
+                "UPDATE forged SET seq_id = nextval('ledger.mt_events_sequence'), id = gen_random_uuid(), version = 3, data = jsonb_set(data, '{statementId}', '\"forged\"'); " +
+                "INSERT INTO ledger.mt_events SELECT * FROM forged; UPDATE ledger.mt_streams SET version = 3 WHERE id = 'a/one'");
+            await forge.ExecuteNonQueryAsync();
+        }
+
+        var trailing = await VerifyLog.RunAsync(Log(store), signer.Verifier);
+        await store.AppendAsync("b/two", 0, [Event("p4", "b/two")]);
+        await store.CatchUpAsync();
+        var behind = await VerifyLog.RunAsync(Log(store), signer.Verifier);
+
+        var before = Assert.Single(trailing.Events);
+        Assert.Equal((FindingKinds.Forged, "forged"), (before.Kind, before.StatementId));
+        Assert.Equal(3, (await Log(store).OpenTreeAsync()).Size);
+        var after = Assert.Single(behind.Events);
+        Assert.Equal((FindingKinds.NotInTree, "forged"), (after.Kind, after.StatementId));
+        Assert.Equal(0, behind.NotYetInTree);
+    }
+
+    [Fact]
+    public async Task Appends_the_daemon_has_yet_to_take_are_proven_genuine_by_their_receipts()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync();
+        var store = await MartenEventStore.OpenAsync(connectionString);
+        await using var disposing = store;
+        using var signer = NoteSigner.Generate("test.example/log");
+
+        await store.AppendAsync("a/one", 0, [Event("r1"), Event("r2")]);
+        var report = await VerifyLog.RunAsync(store.Merkle, signer.Verifier);
+
+        Assert.True(report.Ok, string.Join("; ", report.Events.Select(e => e.Message)));
+        Assert.Equal(2, report.NotYetInTree);
+    }
+
     /// <summary>A Marten store with its async daemon running, stopped before the store is disposed.</summary>
     private sealed class WithDaemon(MartenEventStore store, MartenProjectionDaemon daemon) : DelegatingEventStore(store), IVerifiableStore
     {

@@ -28,9 +28,13 @@ internal static class LedgerImport
         RunAsync(path, documents, merkleTree: true, cancellationToken);
 
     /// <summary>Into the SQLite ledger file at <paramref name="path"/>, with or without the Merkle tree written by each append.</summary>
-    public static async Task<ImportTiming> RunAsync(string path, DocumentSet documents, bool merkleTree, CancellationToken cancellationToken)
+    public static Task<ImportTiming> RunAsync(string path, DocumentSet documents, bool merkleTree, CancellationToken cancellationToken) =>
+        RunAsync(path, documents, new SqliteStoreOptions { MerkleTree = merkleTree }, cancellationToken);
+
+    /// <summary>Into the SQLite ledger file at <paramref name="path"/>, opened with these options.</summary>
+    public static async Task<ImportTiming> RunAsync(string path, DocumentSet documents, SqliteStoreOptions options, CancellationToken cancellationToken)
     {
-        await using var store = await SqliteEventStore.OpenAsync(path, new SqliteStoreOptions { MerkleTree = merkleTree }, cancellationToken);
+        await using var store = await SqliteEventStore.OpenAsync(path, options, cancellationToken);
         return await RunAsync(store, new SqliteBackend(path), documents, cancellationToken);
     }
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Ledger.Bench.Corpus;
 using Ledger.Bench.Imports;
 using Ledger.Importing;
@@ -18,8 +16,6 @@ namespace Ledger.Bench.Scenarios;
 /// </summary>
 internal sealed class ServerScenario : IScenario
 {
-    private const int Concurrency = 16;
-
     public string Name => "http-server";
 
     public async Task<ScenarioResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
@@ -28,7 +24,7 @@ internal sealed class ServerScenario : IScenario
         var ledger = context.NewFile("server");
         var matter = new DisclosureGenerator(DisclosureGenerator.DefaultSeed + 2).SingleMatter(200, documents: 4);
         await LedgerImport.RunAsync(ledger, matter, cancellationToken);
-        var port = FreePort();
+        var port = HttpLoad.FreePort();
         await using var app = await LedgerServer.BuildAsync([$"--Ledger:Store=sqlite:{ledger}", "--Ledger:LoadSample=false", "--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning"]);
         await app.StartAsync(cancellationToken);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2000, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
@@ -38,15 +34,15 @@ internal sealed class ServerScenario : IScenario
         };
 
         var statusPath = $"api/matters/{matter.Matters.Single()}";
-        await WarmUpAsync(http, ["health/live", statusPath], cancellationToken);
+        await HttpLoad.WarmUpAsync(http, ["health/live", statusPath], cancellationToken);
         BenchContext.Settle();
         var budget = TimeSpan.FromSeconds(quick ? 3 : 10);
-        var trivial = new List<Load>();
-        var status = new List<Load>();
+        var trivial = new List<HttpLoad.Load>();
+        var status = new List<HttpLoad.Load>();
         for (var run = 0; run < (quick ? 1 : 3); run++)
         {
-            trivial.Add(await LoadAsync(http, "health/live", budget, cancellationToken));
-            status.Add(await LoadAsync(http, statusPath, budget, cancellationToken));
+            trivial.Add(await HttpLoad.RunAsync(http, "health/live", budget, cancellationToken));
+            status.Add(await HttpLoad.RunAsync(http, statusPath, budget, cancellationToken));
             BenchContext.Progress($"run {run + 1}: trivial {trivial[^1].PerSecond:N0} req/s, status {status[^1].PerSecond:N0} req/s");
         }
 
@@ -60,7 +56,7 @@ internal sealed class ServerScenario : IScenario
         return new ScenarioResult(
             Name,
             $"The server (Kestrel, the worker embedded) in this process on a fresh SQLite ledger holding one matter of {matter.Statements} statements. "
-                + $"Reads: {Concurrency} concurrent client loops on loopback for {budget.TotalSeconds:F0} s per run, alternating GET /health/live (the trivial endpoint) "
+                + $"Reads: {HttpLoad.Concurrency} concurrent client loops on loopback for {budget.TotalSeconds:F0} s per run, alternating GET /health/live (the trivial endpoint) "
                 + $"and GET /{statusPath} (the matter's status, rebuilt from its events). Live: SSE subscribers on /api/stream, then one-statement documents "
                 + "posted through the import command every 50 ms; latency is from the start of the append to the arrival of the event at each subscriber. "
                 + "Client and server share the machine's cores.",
@@ -76,41 +72,7 @@ internal sealed class ServerScenario : IScenario
             []);
     }
 
-    private sealed record Load(int Count, double PerSecond, double P50, double P99);
-
     private sealed record Latency(int Events, double P50, double P99, double Max);
-
-    private static async Task WarmUpAsync(HttpClient http, string[] paths, CancellationToken cancellationToken)
-    {
-        foreach (var path in paths)
-        {
-            for (var i = 0; i < 50; i++)
-            {
-                using var response = await http.GetAsync(path, cancellationToken);
-                response.EnsureSuccessStatusCode();
-            }
-        }
-    }
-
-    private static async Task<Load> LoadAsync(HttpClient http, string path, TimeSpan budget, CancellationToken cancellationToken)
-    {
-        var samples = new List<double>[Concurrency];
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(async worker =>
-        {
-            var mine = samples[worker] = [];
-            while (clock.Elapsed < budget)
-            {
-                var started = Stopwatch.GetTimestamp();
-                using var response = await http.GetAsync(path, HttpCompletionOption.ResponseContentRead, cancellationToken);
-                response.EnsureSuccessStatusCode();
-                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            }
-        }));
-        var elapsed = clock.Elapsed;
-        var all = samples.SelectMany(s => s).Order().ToList();
-        return new Load(all.Count, all.Count / elapsed.TotalSeconds, Percentile(all, 50), Percentile(all, 99));
-    }
 
     private static async Task<Latency> SseLatencyAsync(WebApplication app, HttpClient http, int subscribers, int events, CancellationToken cancellationToken)
     {
@@ -190,16 +152,7 @@ internal sealed class ServerScenario : IScenario
         }
 
         var latencies = arrivals.SelectMany(a => Enumerable.Range(1, events).Select(n => Stopwatch.GetElapsedTime(sent[n], a[n]).TotalMilliseconds)).Order().ToList();
-        return new Latency(events, Percentile(latencies, 50), Percentile(latencies, 99), latencies[^1]);
+        return new Latency(events, HttpLoad.Percentile(latencies, 50), HttpLoad.Percentile(latencies, 99), latencies[^1]);
     }
 
-    private static double Percentile(List<double> sorted, int percent) =>
-        sorted[Math.Clamp((int)Math.Ceiling(percent / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

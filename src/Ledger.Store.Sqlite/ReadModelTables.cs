@@ -1,0 +1,189 @@
+using System.Globalization;
+using Ledger.Projections.ReadModels;
+using Ledger.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Ledger.Store.Sqlite;
+
+/// <summary>
+/// The read models in the ledger's file, written on one connection inside the caller's transaction: the append's, so
+/// a reader sees an append's events and its read models together, or neither. A matter's models are refolded from
+/// its events by the pure projection; its organization's row moves by the difference of the matter's rows.
+/// </summary>
+internal sealed class ReadModelTables : IDisposable
+{
+    /// <summary>Projections, not records: unlike the events they are rewritten, and rebuilt from the events at will.</summary>
+    public const string Schema = """
+        CREATE TABLE IF NOT EXISTS read_matters (
+            matter TEXT PRIMARY KEY,
+            organization TEXT NOT NULL,
+            phase TEXT NOT NULL,
+            opened INTEGER NOT NULL,
+            earliest_open_due TEXT,
+            row TEXT NOT NULL,
+            status TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE UNIQUE INDEX IF NOT EXISTS read_matters_opened ON read_matters (opened);
+        CREATE INDEX IF NOT EXISTS read_matters_organization ON read_matters (organization, opened);
+        CREATE INDEX IF NOT EXISTS read_matters_phase ON read_matters (phase, opened);
+        CREATE INDEX IF NOT EXISTS read_matters_due ON read_matters (earliest_open_due) WHERE earliest_open_due IS NOT NULL;
+        CREATE TABLE IF NOT EXISTS read_promises (
+            matter TEXT NOT NULL,
+            id TEXT NOT NULL,
+            organization TEXT NOT NULL,
+            state TEXT NOT NULL,
+            due_by TEXT NOT NULL,
+            row TEXT NOT NULL,
+            PRIMARY KEY (matter, id)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS read_promises_due ON read_promises (due_by, matter, id);
+        CREATE INDEX IF NOT EXISTS read_promises_state ON read_promises (state, due_by, matter, id);
+        CREATE INDEX IF NOT EXISTS read_promises_organization ON read_promises (organization, state, due_by, matter, id);
+        CREATE TABLE IF NOT EXISTS read_organizations (
+            organization TEXT PRIMARY KEY,
+            row TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS read_model_state (
+            name TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            rebuild_after TEXT
+        ) WITHOUT ROWID;
+        """;
+
+    public const string StateName = "ledger";
+
+    private readonly List<SqliteCommand> commands = [];
+    private readonly SqliteCommand readEvents;
+    private readonly SqliteCommand readMatter;
+    private readonly SqliteCommand upsertMatter;
+    private readonly SqliteCommand deletePromises;
+    private readonly SqliteCommand insertPromise;
+    private readonly SqliteCommand readOrganization;
+    private readonly SqliteCommand upsertOrganization;
+    private readonly SqliteCommand movePosition;
+
+    public ReadModelTables(SqliteConnection connection)
+    {
+        readEvents = Add(connection.Prepare($"SELECT {SqliteEventStore.Columns} FROM events WHERE stream_id = $stream ORDER BY stream_version", "$stream"));
+        readMatter = Add(connection.Prepare("SELECT row FROM read_matters WHERE matter = $matter", "$matter"));
+        upsertMatter = Add(connection.Prepare(
+            """
+            INSERT INTO read_matters (matter, organization, phase, opened, earliest_open_due, row, status)
+            VALUES ($matter, $organization, $phase, $opened, $due, $row, $status)
+            ON CONFLICT (matter) DO UPDATE SET phase = excluded.phase, earliest_open_due = excluded.earliest_open_due, row = excluded.row, status = excluded.status
+            """,
+            "$matter", "$organization", "$phase", "$opened", "$due", "$row", "$status"));
+        deletePromises = Add(connection.Prepare("DELETE FROM read_promises WHERE matter = $matter", "$matter"));
+        insertPromise = Add(connection.Prepare(
+            "INSERT INTO read_promises (matter, id, organization, state, due_by, row) VALUES ($matter, $id, $organization, $state, $due, $row)",
+            "$matter", "$id", "$organization", "$state", "$due", "$row"));
+        readOrganization = Add(connection.Prepare("SELECT row FROM read_organizations WHERE organization = $organization", "$organization"));
+        upsertOrganization = Add(connection.Prepare(
+            "INSERT INTO read_organizations (organization, row) VALUES ($organization, $row) ON CONFLICT (organization) DO UPDATE SET row = excluded.row",
+            "$organization", "$row"));
+        movePosition = Add(connection.Prepare(
+            $"""
+            INSERT INTO read_model_state (name, version, position) VALUES ('{StateName}', {ReadModelJson.ProjectionVersion}, $position)
+            ON CONFLICT (name) DO UPDATE SET position = max(position, excluded.position)
+            """,
+            "$position"));
+    }
+
+    public SqliteTransaction? Transaction
+    {
+        set
+        {
+            foreach (var command in commands)
+            {
+                command.Transaction = value;
+            }
+        }
+    }
+
+    /// <summary>Refolds a matter from its events as this transaction sees them and stores its models.</summary>
+    public void Project(string matter)
+    {
+        readEvents.Parameters[0].Value = matter;
+        var events = new List<Recorded>();
+        using (var reader = readEvents.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                events.Add(EventEnvelope.ToRecorded(SqliteEventStore.ToStored(reader)));
+            }
+        }
+
+        Project(events);
+    }
+
+    /// <summary>Stores the models of a matter folded from all its events; nothing before the matter is opened.</summary>
+    public void Project(IReadOnlyCollection<Recorded> events)
+    {
+        if (MatterReadModel.Of(events) is { } model)
+        {
+            Store(model);
+        }
+    }
+
+    /// <summary>Moves the position the read models reflect; never back, since a rebuild batch may run behind an append.</summary>
+    public void MoveTo(long position)
+    {
+        movePosition.Parameters[0].Value = position;
+        movePosition.ExecuteNonQuery();
+    }
+
+    /// <summary>Stores a matter's models, its organization's row moved by the difference from the row it replaces.</summary>
+    public void Store(MatterReadModel model)
+    {
+        var row = model.Row;
+        readMatter.Parameters[0].Value = row.Matter;
+        var before = readMatter.ExecuteScalar() is string json ? ReadModelJson.MatterRow(json) : null;
+
+        var p = upsertMatter.Parameters;
+        p[0].Value = row.Matter;
+        p[1].Value = row.Organization;
+        p[2].Value = row.Phase;
+        p[3].Value = row.Opened;
+        p[4].Value = row.OpenDueDates.Count > 0 ? Day(row.OpenDueDates[0]) : DBNull.Value;
+        p[5].Value = ReadModelJson.Serialize(row);
+        p[6].Value = ReadModelJson.Serialize(model.Status);
+        upsertMatter.ExecuteNonQuery();
+
+        deletePromises.Parameters[0].Value = row.Matter;
+        deletePromises.ExecuteNonQuery();
+        foreach (var promise in model.Promises)
+        {
+            var q = insertPromise.Parameters;
+            q[0].Value = promise.Matter;
+            q[1].Value = promise.Id;
+            q[2].Value = promise.Organization;
+            q[3].Value = promise.State;
+            q[4].Value = Day(promise.DueBy);
+            q[5].Value = ReadModelJson.Serialize(promise);
+            insertPromise.ExecuteNonQuery();
+        }
+
+        readOrganization.Parameters[0].Value = row.Organization;
+        var organization = readOrganization.ExecuteScalar() is string o ? ReadModelJson.OrganizationRow(o) : null;
+        upsertOrganization.Parameters[0].Value = row.Organization;
+        upsertOrganization.Parameters[1].Value = ReadModelJson.Serialize(OrganizationRow.Evolve(organization, before, row));
+        upsertOrganization.ExecuteNonQuery();
+    }
+
+    internal static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    public void Dispose()
+    {
+        foreach (var command in commands)
+        {
+            command.Dispose();
+        }
+    }
+
+    private SqliteCommand Add(SqliteCommand command)
+    {
+        commands.Add(command);
+        return command;
+    }
+}
