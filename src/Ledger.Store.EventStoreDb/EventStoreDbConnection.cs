@@ -116,11 +116,11 @@ internal sealed class EventStoreDbConnection : IDisposable
             cancellationToken);
 
     /// <summary>Whether the call ended because its caller cancelled it.</summary>
-    public static bool IsCancelled(RpcException error, CancellationToken cancellationToken) =>
+    private static bool IsCancelled(RpcException error, CancellationToken cancellationToken) =>
         error.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested;
 
     /// <summary>The caller's cancellation as every other backend reports it, not as RpcException(Cancelled).</summary>
-    public static OperationCanceledException Cancelled(RpcException error, CancellationToken cancellationToken) =>
+    private static OperationCanceledException Cancelled(RpcException error, CancellationToken cancellationToken) =>
         new(error.Status.Detail, error, cancellationToken);
 
     /// <summary>The next message of a read, or the caller's cancellation.</summary>
