@@ -79,6 +79,11 @@ public static class CommandRunner
             await Console.Error.WriteLineAsync($"ledger: the store failed: {ex.InnerException?.Message ?? ex.Message}");
             return ExitCodes.StoreFailure;
         }
+        catch (StateOfAnotherLogException ex)
+        {
+            await Console.Error.WriteLineAsync($"ledger: the store failed: {ex.Message}");
+            return ExitCodes.StoreFailure;
+        }
         catch (ConcurrencyConflictException ex)
         {
             await Console.Error.WriteLineAsync($"ledger: conflict: {ex.Message}");

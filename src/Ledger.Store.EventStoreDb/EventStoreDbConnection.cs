@@ -26,7 +26,7 @@ internal sealed class EventStoreDbConnection : IDisposable
     private EventStoreDbConnection(EventStoreDbConnectionString settings)
     {
         this.settings = settings;
-        if (settings.UserName is not null)
+        if (settings.SendsCredentials)
         {
             var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.UserName}:{settings.Password}"));
             headers.Add("authorization", "Basic " + credentials);
@@ -76,13 +76,17 @@ internal sealed class EventStoreDbConnection : IDisposable
         new(headers, withDeadline && settings.DefaultDeadline is { } deadline ? DateTime.UtcNow + deadline : null, cancellationToken);
 
     /// <summary>Runs a call; on not-leader it reconnects to the named leader, on an unreachable node to the next seed, and tries again.</summary>
-    public async Task<T> RunAsync<T>(Func<Streams.StreamsClient, Task<T>> call)
+    public async Task<T> RunAsync<T>(Func<Streams.StreamsClient, Task<T>> call, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
                 return await call(Streams);
+            }
+            catch (RpcException error) when (IsCancelled(error, cancellationToken))
+            {
+                throw Cancelled(error, cancellationToken);
             }
             catch (RpcException error) when (attempt < Math.Max(3, settings.Hosts.Count + 1))
             {
@@ -91,6 +95,44 @@ internal sealed class EventStoreDbConnection : IDisposable
                     throw;
                 }
             }
+        }
+    }
+
+    /// <summary>One classic Append: options, events, half-close; a wrong expected version is the server's answer, not an error.</summary>
+    public Task<AppendResp> AppendAsync(AppendReq.Types.Options options, IReadOnlyList<AppendReq.Types.ProposedMessage> proposed, CancellationToken cancellationToken) =>
+        RunAsync(
+            async client =>
+            {
+                using var call = client.Append(Options(cancellationToken));
+                await call.RequestStream.WriteAsync(new AppendReq { Options = options }, cancellationToken);
+                foreach (var message in proposed)
+                {
+                    await call.RequestStream.WriteAsync(new AppendReq { ProposedMessage = message }, cancellationToken);
+                }
+
+                await call.RequestStream.CompleteAsync();
+                return await call.ResponseAsync;
+            },
+            cancellationToken);
+
+    /// <summary>Whether the call ended because its caller cancelled it.</summary>
+    private static bool IsCancelled(RpcException error, CancellationToken cancellationToken) =>
+        error.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested;
+
+    /// <summary>The caller's cancellation as every other backend reports it, not as RpcException(Cancelled).</summary>
+    private static OperationCanceledException Cancelled(RpcException error, CancellationToken cancellationToken) =>
+        new(error.Status.Detail, error, cancellationToken);
+
+    /// <summary>The next message of a read, or the caller's cancellation.</summary>
+    public static async Task<bool> MoveNextAsync<T>(IAsyncStreamReader<T> responses, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await responses.MoveNext(cancellationToken);
+        }
+        catch (RpcException error) when (IsCancelled(error, cancellationToken))
+        {
+            throw Cancelled(error, cancellationToken);
         }
     }
 

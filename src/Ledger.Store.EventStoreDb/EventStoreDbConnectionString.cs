@@ -40,6 +40,12 @@ public sealed record EventStoreDbConnectionString
 
     public string? TlsCaFile { get; init; }
 
+    /// <summary>Send user:password@ even over tls=false, where anyone on the path can read them: only when the string says so.</summary>
+    public bool AllowCredentialsWithoutTls { get; init; }
+
+    /// <summary>Whether calls carry the basic-auth header: credentials given, and TLS or the explicit allowance.</summary>
+    public bool SendsCredentials => UserName is not null && (Tls || AllowCredentialsWithoutTls);
+
     public string? ConnectionName { get; init; }
 
     public NodePreference NodePreference { get; init; } = NodePreference.Leader;
@@ -115,8 +121,13 @@ public sealed record EventStoreDbConnectionString
 
         var hosts = rest.Split(',').Select(h => ParseHost(connectionString, h)).ToList();
         var result = new EventStoreDbConnectionString { Hosts = hosts, UserName = user, Password = password, Discover = discoverScheme || hosts.Count > 1 };
-        return query is null ? result : ApplySettings(connectionString, result, query);
+        result = query is null ? result : ApplySettings(connectionString, result, query);
+        return result.UserName is null || result.SendsCredentials
+            ? result
+            : throw Invalid(connectionString, $"with tls=false the credentials would travel in plain text; use TLS, or add {AllowCredentialsWithoutTlsKey}=true to send them anyway");
     }
+
+    public const string AllowCredentialsWithoutTlsKey = "allowCredentialsWithoutTls";
 
     private static EventStoreDbHost ParseHost(string connectionString, string text)
     {
@@ -181,6 +192,7 @@ public sealed record EventStoreDbConnectionString
                 "tls" => result with { Tls = Bool(connectionString, key, value) },
                 "tlsverifycert" => result with { TlsVerifyCert = Bool(connectionString, key, value) },
                 "tlscafile" => result with { TlsCaFile = NonEmpty(connectionString, key, value) },
+                "allowcredentialswithouttls" => result with { AllowCredentialsWithoutTls = Bool(connectionString, key, value) },
                 "connectionname" => result with { ConnectionName = NonEmpty(connectionString, key, value) },
                 "nodepreference" => result with { NodePreference = Preference(connectionString, value) },
                 "maxdiscoverattempts" => result with { MaxDiscoverAttempts = Positive(connectionString, key, value) },
@@ -190,7 +202,7 @@ public sealed record EventStoreDbConnectionString
                 "keepaliveinterval" => result with { KeepAliveInterval = Milliseconds(connectionString, key, value) },
                 "keepalivetimeout" => result with { KeepAliveTimeout = Milliseconds(connectionString, key, value) },
                 "usercertfile" or "userkeyfile" => throw Invalid(connectionString, $"'{key}': client certificate authentication is not supported; use user:password@"),
-                _ => throw Invalid(connectionString, $"unknown setting '{key}'; known: tls, tlsVerifyCert, tlsCAFile, connectionName, nodePreference, maxDiscoverAttempts, discoveryInterval, gossipTimeout, defaultDeadline, keepAliveInterval, keepAliveTimeout"),
+                _ => throw Invalid(connectionString, $"unknown setting '{key}'; known: tls, tlsVerifyCert, tlsCAFile, allowCredentialsWithoutTls, connectionName, nodePreference, maxDiscoverAttempts, discoveryInterval, gossipTimeout, defaultDeadline, keepAliveInterval, keepAliveTimeout"),
             };
         }
 

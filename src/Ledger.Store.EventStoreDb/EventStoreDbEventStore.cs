@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Ledger.Storage;
-using Ledger.Store.EventStoreDb.Protocol;
 using Ledger.Store.EventStoreDb.Protocol.Streams;
 
 namespace Ledger.Store.EventStoreDb;
@@ -9,9 +8,9 @@ namespace Ledger.Store.EventStoreDb;
 /// <summary>
 /// The ledger on EventStoreDB / KurrentDB over its gRPC v1 protocol. Each matter is the stream <c>prefix + matter</c>;
 /// a ledger is the set of streams with its prefix. Positions are ordinals of the ledger's events in $all (see <see cref="LedgerCatalog"/>).
-/// Statement ids are unique per ledger as far as this client sees: it checks its catalog before appending, but the v1 protocol
-/// has no atomic write across streams, so two clients appending the same new statement id to different matters at the same
-/// instant can both succeed.
+/// Statement ids are unique across the ledger's matters: before a matter's append, each new statement id is reserved by
+/// appending to its own stream (see <see cref="StatementReservations"/>) with expected state "no stream", which the node
+/// grants to one writer only.
 /// </summary>
 public sealed class EventStoreDbEventStore : IEventStore
 {
@@ -20,10 +19,13 @@ public sealed class EventStoreDbEventStore : IEventStore
     private readonly EventStoreDbConnection connection;
     private readonly LedgerCatalog catalog;
 
+    private readonly StatementReservations reservations;
+
     private EventStoreDbEventStore(EventStoreDbConnection connection, string streamPrefix)
     {
         this.connection = connection;
         catalog = new LedgerCatalog(connection, streamPrefix);
+        reservations = new StatementReservations(connection, streamPrefix);
     }
 
     public string StreamPrefix => catalog.Prefix;
@@ -52,6 +54,22 @@ public sealed class EventStoreDbEventStore : IEventStore
         }
     }
 
+    /// <summary>The ledger's first event, which identifies the log it is in; null while the ledger is empty.</summary>
+    public async Task<LedgerOrigin?> OriginAsync(CancellationToken cancellationToken = default)
+    {
+        var request = Requests.All(null, Requests.StreamPrefixes([catalog.Prefix]));
+        request.Options.Count = 1;
+        await foreach (var response in ReadAsync(request, cancellationToken))
+        {
+            if (response.Event?.Event is { } e)
+            {
+                return new LedgerOrigin(e.Id.String, e.CommitPosition, e.PreparePosition);
+            }
+        }
+
+        return null;
+    }
+
     public async Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
@@ -70,30 +88,12 @@ public sealed class EventStoreDbEventStore : IEventStore
             }
         }
 
-        var options = new AppendReq.Types.Options { StreamIdentifier = EventEncoding.Identifier(catalog.Prefix + stream) };
-        if (expectedVersion == 0)
-        {
-            options.NoStream = new Empty();
-        }
-        else
-        {
-            options.Revision = (ulong)expectedVersion - 1;
-        }
+        await Task.WhenAll(events.Where(e => e.StatementId is not null).Select(e => reservations.ReserveAsync(stream, e, cancellationToken)));
 
         // Proposed once, so a retry after a lost answer repeats the same event ids, which the server treats as idempotent.
         var proposed = events.Select(EventEncoding.Propose).ToList();
-        var response = await connection.RunAsync(async client =>
-        {
-            using var call = client.Append(connection.Options(cancellationToken));
-            await call.RequestStream.WriteAsync(new AppendReq { Options = options }, cancellationToken);
-            foreach (var message in proposed)
-            {
-                await call.RequestStream.WriteAsync(new AppendReq { ProposedMessage = message }, cancellationToken);
-            }
-
-            await call.RequestStream.CompleteAsync();
-            return await call.ResponseAsync;
-        });
+        var response = await connection.AppendAsync(
+            Requests.Append(catalog.Prefix + stream, expectedVersion == 0 ? null : (ulong)expectedVersion - 1), proposed, cancellationToken);
 
         if (response.ResultCase == AppendResp.ResultOneofCase.WrongExpectedVersion)
         {
@@ -139,6 +139,7 @@ public sealed class EventStoreDbEventStore : IEventStore
         }
 
         var from = catalog.At(fromPosition);
+        var last = catalog.At(end);
         var request = Requests.All(Requests.At(from.Commit, from.Prepare), ServerFilter(filter));
         request.Options.Count = Requests.Unbounded;
         await foreach (var response in ReadAsync(request, cancellationToken))
@@ -148,14 +149,15 @@ public sealed class EventStoreDbEventStore : IEventStore
                 continue;
             }
 
-            var position = catalog.Find(e.CommitPosition, e.PreparePosition);
-            if (position is null || position > end)
+            if (LedgerCatalog.IsAfter(e, last))
             {
                 // Appended after this read began: "up to the end as it is now".
                 yield break;
             }
 
-            if (ToStored(e, position.Value) is { } stored && (filter ?? EventFilter.All).Matches(stored))
+            // A type filter also lets through other ledgers' events of those types: they have no position here.
+            if (IsOurs(e) && catalog.Find(e.CommitPosition, e.PreparePosition) is { } position
+                && ToStored(e, position) is { } stored && (filter ?? EventFilter.All).Matches(stored))
             {
                 yield return stored;
             }
@@ -193,7 +195,7 @@ public sealed class EventStoreDbEventStore : IEventStore
                         continue;
                     }
 
-                    if (responses.Current.Event?.Event is not { } e)
+                    if (responses.Current.Event?.Event is not { } e || !IsOurs(e))
                     {
                         continue;
                     }
@@ -281,13 +283,12 @@ public sealed class EventStoreDbEventStore : IEventStore
         return ValueTask.CompletedTask;
     }
 
-    private StoredEvent? ToStored(ReadResp.Types.ReadEvent.Types.RecordedEvent e, long position)
-    {
-        var name = EventEncoding.StreamName(e);
-        return name.StartsWith(catalog.Prefix, StringComparison.Ordinal) && EventEncoding.EnvelopeOf(e) is not null
-            ? EventEncoding.ToStored(e, name[catalog.Prefix.Length..], position)
+    private bool IsOurs(ReadResp.Types.ReadEvent.Types.RecordedEvent e) => EventEncoding.StreamName(e).StartsWith(catalog.Prefix, StringComparison.Ordinal);
+
+    private StoredEvent? ToStored(ReadResp.Types.ReadEvent.Types.RecordedEvent e, long position) =>
+        IsOurs(e) && EventEncoding.EnvelopeOf(e) is not null
+            ? EventEncoding.ToStored(e, EventEncoding.StreamName(e)[catalog.Prefix.Length..], position)
             : null;
-    }
 
     private async Task<long> PositionAsync(ReadResp.Types.ReadEvent.Types.RecordedEvent e, CancellationToken cancellationToken) =>
         await catalog.PositionOfAsync(e.CommitPosition, e.PreparePosition, cancellationToken)
@@ -310,7 +311,7 @@ public sealed class EventStoreDbEventStore : IEventStore
             bool any;
             try
             {
-                any = await call.ResponseStream.MoveNext(cancellationToken);
+                any = await EventStoreDbConnection.MoveNextAsync(call.ResponseStream, cancellationToken);
             }
             catch (RpcException error) when (attempt < 3)
             {
@@ -333,7 +334,7 @@ public sealed class EventStoreDbEventStore : IEventStore
                 while (any)
                 {
                     yield return call.ResponseStream.Current;
-                    any = await call.ResponseStream.MoveNext(cancellationToken);
+                    any = await EventStoreDbConnection.MoveNextAsync(call.ResponseStream, cancellationToken);
                 }
             }
 

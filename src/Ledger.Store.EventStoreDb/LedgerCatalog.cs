@@ -120,7 +120,7 @@ internal sealed class LedgerCatalog(EventStoreDbConnection connection, string pr
                     last = entries.Count > 0 ? entries[^1] : null;
                 }
 
-                var page = await connection.RunAsync(client => ReadPageAsync(client, last, cancellationToken));
+                var page = await connection.RunAsync(client => ReadPageAsync(client, last, cancellationToken), cancellationToken);
                 lock (state)
                 {
                     foreach (var e in page)
@@ -182,6 +182,10 @@ internal sealed class LedgerCatalog(EventStoreDbConnection connection, string pr
             statements.TryAdd(envelope.StatementId, entries.Count - 1);
         }
     }
+
+    /// <summary>Whether the event comes after the entry in $all.</summary>
+    public static bool IsAfter(ReadResp.Types.ReadEvent.Types.RecordedEvent e, Entry entry) =>
+        EntryOrder.Instance.Compare(new Entry(e.CommitPosition, e.PreparePosition, string.Empty, 0), entry) > 0;
 
     public void Dispose() => catchingUp.Dispose();
 

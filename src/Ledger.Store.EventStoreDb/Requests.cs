@@ -11,6 +11,22 @@ internal static class Requests
 
     public static ReadReq.Types.Options.Types.Position At(ulong commit, ulong prepare) => new() { CommitPosition = commit, PreparePosition = prepare };
 
+    /// <summary>An append's options: after the stream's event at <paramref name="lastRevision"/>, or to a stream that must not exist yet (null).</summary>
+    public static AppendReq.Types.Options Append(string stream, ulong? lastRevision)
+    {
+        var options = new AppendReq.Types.Options { StreamIdentifier = EventEncoding.Identifier(stream) };
+        if (lastRevision is { } revision)
+        {
+            options.Revision = revision;
+        }
+        else
+        {
+            options.NoStream = new Empty();
+        }
+
+        return options;
+    }
+
     public static ReadReq Stream(string name, ulong revision, ulong count) =>
         new()
         {

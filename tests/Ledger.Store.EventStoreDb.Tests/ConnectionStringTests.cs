@@ -84,6 +84,22 @@ public sealed class ConnectionStringTests
     }
 
     [Theory]
+    [InlineData("esdb://admin:secret@host?tls=false&allowCredentialsWithoutTls=true", true)]
+    [InlineData("esdb://admin:secret@host?allowCredentialsWithoutTls=false", true)]
+    [InlineData("esdb://host?tls=false", false)]
+    public void Credentials_go_over_plain_text_only_when_the_string_allows_it(string text, bool sends) =>
+        Assert.Equal(sends, EventStoreDbConnectionString.Parse(text).SendsCredentials);
+
+    [Fact]
+    public void Credentials_without_tls_are_refused_naming_the_option_and_not_the_password()
+    {
+        var error = Assert.Throws<FormatException>(() => EventStoreDbConnectionString.Parse("esdb://admin:secret@host?tls=false"));
+
+        Assert.Contains("allowCredentialsWithoutTls=true", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("esdb://h", true)]
     [InlineData("KurrentDB+discover://h", true)]
     [InlineData("kdb://h", true)]

@@ -13,21 +13,21 @@ public sealed class EventStoreDbCliTests : IDisposable
 
     private readonly string directory = Directory.CreateTempSubdirectory("ledger-esdb-cli-").FullName;
 
-    private static Process StartLedger(params string[] args) => Process.Start(StartInfo(args))!;
+    private Process StartLedger(params string[] args) => Process.Start(StartInfo(args))!;
 
-    private static Process StartLedgerWithState(string state, params string[] args)
+    private Process StartLedgerWithState(string state, params string[] args)
     {
         var info = StartInfo(args);
         info.Environment["LEDGER_STATE"] = state;
         return Process.Start(info)!;
     }
 
-    private static Task<(int ExitCode, string Output)> LedgerWithStateAsync(string state, params string[] args) =>
+    private Task<(int ExitCode, string Output)> LedgerWithStateAsync(string state, params string[] args) =>
         LedgerWithAsync(new Dictionary<string, string> { ["LEDGER_STATE"] = state }, args);
 
-    private static Task<(int ExitCode, string Output)> LedgerAsync(params string[] args) => LedgerWithAsync([], args);
+    private Task<(int ExitCode, string Output)> LedgerAsync(params string[] args) => LedgerWithAsync([], args);
 
-    private static ProcessStartInfo StartInfo(string[] args)
+    private ProcessStartInfo StartInfo(string[] args)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
         {
@@ -43,6 +43,9 @@ public sealed class EventStoreDbCliTests : IDisposable
         }
 
         info.Environment.Remove("LEDGER_STORE");
+
+        // A state of the test's own: a state store belongs to one log, and every fake node is another one.
+        info.Environment["LEDGER_STATE"] = "sqlite:" + Path.Combine(directory, "default-state.db");
         info.Environment["LEDGER_ACTOR"] = "esdb-tests";
         info.Environment["NO_COLOR"] = "1";
         return info;
@@ -112,7 +115,76 @@ public sealed class EventStoreDbCliTests : IDisposable
         Assert.Contains(reviewId, tampered.Output, StringComparison.Ordinal);
     }
 
-    private static async Task<(int ExitCode, string Output)> LedgerWithAsync(Dictionary<string, string> environment, params string[] args)
+    [Fact]
+    public async Task A_node_restarted_empty_is_another_log_to_its_state_a_store_failure_never_tampering()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var esdb = fake.ConnectionString;
+        var environment = new Dictionary<string, string>
+        {
+            ["LEDGER_STATE"] = "sqlite:" + Path.Combine(directory, "state.db"),
+            ["Ledger__Log__KeyFile"] = Path.Combine(directory, "log.key"),
+        };
+        Assert.Equal(0, (await LedgerWithAsync(environment, "--store", esdb, "log", "key", "create", "--name", "ledger.example.org/esdb")).ExitCode);
+        var import = await LedgerWithAsync(environment, "--store", esdb, "import", Checkout.SampleFile);
+        Assert.Contains("signed the checkpoint of tree size 8", import.Output, StringComparison.Ordinal);
+
+        await fake.RestartEmptyAsync();
+        var reimport = await LedgerWithAsync(environment, "--store", esdb, "import", Checkout.SampleFile);
+        var proof = await LedgerWithAsync(environment, "--store", esdb, "prove", "msft-2025-05-15-findings");
+
+        Assert.Equal((4, 4), (reimport.ExitCode, proof.ExitCode));
+        Assert.Contains("it is another log", proof.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("no longer matches", proof.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_refuses_a_state_store_of_another_log_with_exit_code_4_and_says_why()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        Assert.Equal(0, (await LedgerAsync("--store", fake.ConnectionString, "import", Checkout.SampleFile)).ExitCode);
+        Assert.Equal(0, (await LedgerAsync("--store", fake.ConnectionString, "matters")).ExitCode);
+
+        await fake.RestartEmptyAsync();
+        using var serve = StartLedger("--store", fake.ConnectionString, "serve", "--urls", "http://127.0.0.1:0");
+        var output = serve.StandardOutput.ReadToEndAsync();
+        var errors = serve.StandardError.ReadToEndAsync();
+        using (var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            await serve.WaitForExitAsync(cancel.Token);
+        }
+
+        Assert.True(serve.ExitCode == 4, await output + await errors);
+        Assert.Contains("this node's ledger is empty: it is another log", await errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Two_imports_racing_for_a_statement_id_in_different_matters_record_it_once_and_the_loser_exits_3()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var hold = new FakeAppendHold("ledger/acme/one");
+        fake.Node.Hold = hold;
+        string Document(string matter) => $$"""
+            {"matter":"{{matter}}","organization":"Acme","title":"Acme {{matter}}","statements":[
+              {"id":"acme-shared","type":"ReviewLaunched","publishedAt":"2025-01-02","speaker":{"name":"Acme"},"source":{"url":"https://acme.example/{{matter}}"},"quote":"We are reviewing {{matter}}."}]}
+            """;
+        var one = Path.Combine(directory, "one.json");
+        var two = Path.Combine(directory, "two.json");
+        await File.WriteAllTextAsync(one, Document("acme/one"));
+        await File.WriteAllTextAsync(two, Document("acme/two"));
+
+        var slow = LedgerAsync("--store", fake.ConnectionString, "import", one);
+        await hold.Reached.WaitAsync(TimeSpan.FromSeconds(60));
+        var fast = await LedgerAsync("--store", fake.ConnectionString, "import", two);
+        hold.Release();
+        var slowDone = await slow;
+
+        Assert.True((slowDone.ExitCode, fast.ExitCode) == (0, 3), slowDone.Output + fast.Output);
+        Assert.Contains("statement acme-shared is held by matter acme/one", fast.Output, StringComparison.Ordinal);
+        Assert.Null(fake.Log.Stream("ledger/acme/two"));
+    }
+
+    private async Task<(int ExitCode, string Output)> LedgerWithAsync(Dictionary<string, string> environment, params string[] args)
     {
         var info = StartInfo(args);
         foreach (var (name, value) in environment)
@@ -165,6 +237,58 @@ public sealed class EventStoreDbCliTests : IDisposable
         var positions = first.Concat(second).Select(l => long.Parse(Position(l), System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(Enumerable.Range(1, 10).Select(p => (long)p), positions);
         Assert.Equal("10", File.ReadAllText(checkpoint).Trim());
+    }
+
+    [Fact]
+    public async Task Ctrl_c_ends_a_following_tail_with_exit_code_0()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var printed = new List<string>();
+        using var tail = StartLedger("--store", fake.ConnectionString, "tail", "--follow", "--json");
+        var lines = CollectLines(tail, printed);
+        var errors = tail.StandardError.ReadToEndAsync();
+        Assert.Equal(0, (await LedgerAsync("--store", fake.ConnectionString, "import", Checkout.SampleFile)).ExitCode);
+        await WaitForAsync(() => Count(printed) >= 8, tail);
+
+        await InterruptAsync(tail);
+        await lines;
+
+        Assert.True(tail.ExitCode == 0, await errors);
+        Assert.DoesNotContain("RpcException", await errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ctrl_c_stops_serve_on_an_esdb_store_without_a_failed_background_service()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var printed = new List<string>();
+        using var serve = StartLedgerWithState("sqlite:" + Path.Combine(directory, "state.db"), "--store", fake.ConnectionString, "serve", "--urls", "http://127.0.0.1:0");
+        var lines = CollectLines(serve, printed);
+        var errors = serve.StandardError.ReadToEndAsync();
+        await WaitForAsync(() => Url(printed) is not null, serve);
+
+        // The worker's projection has subscribed once the tree holds the sample's events.
+        using var http = new HttpClient { BaseAddress = new Uri(Url(printed)!) };
+        await WaitForAsync(() => (long)System.Text.Json.Nodes.JsonNode.Parse(http.GetStringAsync("/api/log").GetAwaiter().GetResult())!["treeSize"]! == 8, serve);
+        await InterruptAsync(serve);
+        await lines;
+
+        var output = string.Join('\n', printed) + await errors;
+        Assert.True(serve.ExitCode == 0, output);
+        Assert.DoesNotContain("BackgroundService failed", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("RpcException", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Ctrl+C: SIGINT to the process, then a bounded wait for it to end.</summary>
+    private static async Task InterruptAsync(Process process)
+    {
+        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(cancel.Token);
     }
 
     [Fact]
@@ -287,6 +411,26 @@ public sealed class EventStoreDbCliTests : IDisposable
         Assert.Equal((4, 1), (unreachable.ExitCode, invalid.ExitCode));
         Assert.Contains("cannot open EventStoreDB", unreachable.Output, StringComparison.Ordinal);
         Assert.Contains("'tls' must be true or false, not 'maybe'", invalid.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Credentials_never_show_in_output_whether_refused_unreachable_or_rejected()
+    {
+        const string Password = "pw-that-must-not-show";
+        await using var fake = await EventStoreDbProtocolFake.StartAsync(new FakeNodeOptions { Credentials = ("admin", "another") });
+        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes($"admin:{Password}"));
+
+        var refused = await LedgerAsync("--store", $"esdb://admin:{Password}@127.0.0.1:{fake.Port}?tls=false", "tail");
+        var unreachable = await LedgerAsync("--store", $"esdb://admin:{Password}@127.0.0.1:1?tls=false&allowCredentialsWithoutTls=true", "tail");
+        var rejected = await LedgerAsync("--store", $"esdb://admin:{Password}@127.0.0.1:{fake.Port}?tls=false&allowCredentialsWithoutTls=true", "tail");
+
+        Assert.Equal((1, 4, 1), (refused.ExitCode, unreachable.ExitCode, rejected.ExitCode));
+        Assert.Contains("allowCredentialsWithoutTls=true", refused.Output, StringComparison.Ordinal);
+        Assert.All([refused.Output, unreachable.Output, rejected.Output], output =>
+        {
+            Assert.DoesNotContain(Password, output, StringComparison.Ordinal);
+            Assert.DoesNotContain(encoded, output, StringComparison.Ordinal);
+        });
     }
 
     public void Dispose() => Directory.Delete(directory, recursive: true);

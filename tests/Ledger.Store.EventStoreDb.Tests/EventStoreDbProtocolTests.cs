@@ -11,20 +11,9 @@ namespace Ledger.Store.EventStoreDb.Tests;
 /// <summary>The client's protocol handling, checked against the protocol fake: what goes on the wire, headers, redirects.</summary>
 public sealed class EventStoreDbProtocolTests
 {
-    private static readonly DateTimeOffset Now = new(2026, 1, 10, 12, 0, 0, TimeSpan.Zero);
+    private static EventToAppend Event(string id) => TestEvents.Event(id);
 
-    private static EventToAppend Event(string id) => new("PositionStated", id, "Acme", Now.AddDays(-1), Now, "spec", """{"quote":"Q."}""");
-
-    private static async Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> items)
-    {
-        var list = new List<T>();
-        await foreach (var item in items)
-        {
-            list.Add(item);
-        }
-
-        return list;
-    }
+    private static Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> items) => TestEvents.ListAsync(items);
 
     [Fact]
     public async Task An_append_carries_type_json_content_type_data_and_the_envelope_as_custom_metadata()
@@ -99,7 +88,7 @@ public sealed class EventStoreDbProtocolTests
     public async Task Every_call_carries_basic_auth_requires_leader_and_the_connection_name()
     {
         await using var fake = await EventStoreDbProtocolFake.StartAsync(new FakeNodeOptions { Credentials = ("admin", "p@ss") });
-        await using var store = await EventStoreDbEventStore.OpenAsync($"esdb://admin:p%40ss@127.0.0.1:{fake.Port}?tls=false&connectionName=ledger-cli", "p/");
+        await using var store = await EventStoreDbEventStore.OpenAsync($"esdb://admin:p%40ss@127.0.0.1:{fake.Port}?tls=false&allowCredentialsWithoutTls=true&connectionName=ledger-cli", "p/");
 
         await store.AppendAsync("a/one", 0, [Event("s1")]);
 
@@ -115,7 +104,7 @@ public sealed class EventStoreDbProtocolTests
     {
         await using var fake = await EventStoreDbProtocolFake.StartAsync(new FakeNodeOptions { Credentials = ("admin", "changeit") });
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => EventStoreDbEventStore.OpenAsync($"esdb://admin:wrong@127.0.0.1:{fake.Port}?tls=false", "p/"));
+        var error = await Assert.ThrowsAsync<RpcException>(() => EventStoreDbEventStore.OpenAsync($"esdb://admin:wrong@127.0.0.1:{fake.Port}?tls=false&allowCredentialsWithoutTls=true", "p/"));
 
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
     }

@@ -174,12 +174,18 @@ public sealed record EventStoreDbBackend(string ConnectionString, LedgerBackend 
     /// <summary>The Merkle tree's file beside a SQLite state file (a file of its own: the state's may be anything).</summary>
     public string? TreePath => State is SqliteBackend sqlite ? System.IO.Path.ChangeExtension(sqlite.FullPath, null) + ".merkle.db" : null;
 
+    /// <summary>The ledger's streams: "ledger/" on every node; other prefixes let several ledgers share one node.</summary>
+    public string StreamPrefix { get; init; } = EventStoreDbEventStore.DefaultStreamPrefix;
+
     /// <summary>The node's events, with the Merkle tree the state keeps (the worker extends it).</summary>
+    /// <exception cref="StateOfAnotherLogException">The state belongs to another log than this node's.</exception>
     public override async Task<IEventStore> OpenStoreAsync(CancellationToken cancellationToken)
     {
-        var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, EventStoreDbEventStore.DefaultStreamPrefix, cancellationToken);
+        var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, StreamPrefix, cancellationToken);
         try
         {
+            var origin = StateLogOrigin.For(State);
+            await origin.CheckAsync(await events.OriginAsync(cancellationToken), cancellationToken);
             IProjectedMerkleTree tree = State switch
             {
                 SqliteBackend => await SqliteMerkleTree.OpenAsync(TreePath!, events, cancellationToken),
@@ -187,7 +193,7 @@ public sealed record EventStoreDbBackend(string ConnectionString, LedgerBackend 
                 _ => throw new InvalidOperationException($"no Merkle tree is kept in a {State} state"),
             };
             var readModels = State is SqliteBackend state ? new ReadModels.ProjectedReadModels(events, await SqliteReadModelWriter.OpenAsync(state.FullPath, cancellationToken)) : null;
-            return new EventStoreDbWithTree(events, tree, readModels);
+            return new EventStoreDbWithTree(events, new OriginCheckedTree(tree, async token => await origin.CheckAsync(await events.OriginAsync(token), token)), readModels);
         }
         catch
         {

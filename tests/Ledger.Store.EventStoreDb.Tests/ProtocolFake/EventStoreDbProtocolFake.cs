@@ -29,6 +29,21 @@ internal sealed class FakeNodeOptions
 
     public int DroppedSubscriptions { get; set; }
 
+    /// <summary>Appends to this stream wait, once their events have arrived, until the hold is released: a slow writer.</summary>
+    public FakeAppendHold? Hold { get; set; }
+
+    private int cancelledCalls;
+
+    /// <summary>Calls the caller cancelled while the node was serving them.</summary>
+    public int CancelledCalls => Volatile.Read(ref cancelledCalls);
+
+    /// <summary>A call its caller cancelled ends as the node ends it: status Cancelled.</summary>
+    public RpcException Cancelled()
+    {
+        Interlocked.Increment(ref cancelledCalls);
+        return new RpcException(new Status(StatusCode.Cancelled, "Call canceled by the client."));
+    }
+
     /// <summary>Serve TLS with this certificate instead of cleartext HTTP/2.</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
 
@@ -55,6 +70,26 @@ internal sealed class FakeNodeOptions
     }
 }
 
+/// <summary>Holds appends to one stream, to make a race between writers happen in a known order.</summary>
+internal sealed class FakeAppendHold(string stream)
+{
+    private readonly TaskCompletionSource reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public string Stream => stream;
+
+    /// <summary>Completes when an append to the stream is being held.</summary>
+    public Task Reached => reached.Task;
+
+    public async Task WaitAsync(CancellationToken cancellationToken)
+    {
+        reached.TrySetResult();
+        await released.Task.WaitAsync(cancellationToken);
+    }
+
+    public void Release() => released.TrySetResult();
+}
+
 /// <summary>
 /// The protocol fake: an in-process gRPC server (Kestrel on the loopback, HTTP/2 cleartext) serving the Streams service
 /// generated from the same .proto files as the client, over an in-memory log. It tests the client's protocol handling in CI;
@@ -62,21 +97,20 @@ internal sealed class FakeNodeOptions
 /// </summary>
 internal sealed class EventStoreDbProtocolFake : IAsyncDisposable
 {
-    private readonly WebApplication app;
+    private WebApplication app;
 
-    private EventStoreDbProtocolFake(WebApplication app, FakeLog log, FakeNodeOptions node, int port)
+    private EventStoreDbProtocolFake(WebApplication app, FakeLog log, FakeNodeOptions node)
     {
         this.app = app;
         Log = log;
         Node = node;
-        Port = port;
     }
 
-    public FakeLog Log { get; }
+    public FakeLog Log { get; private set; }
 
     public FakeNodeOptions Node { get; }
 
-    public int Port { get; }
+    public int Port => Node.Port;
 
     public string ConnectionString => $"esdb://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}?tls=false";
 
@@ -84,9 +118,25 @@ internal sealed class EventStoreDbProtocolFake : IAsyncDisposable
     {
         node ??= new FakeNodeOptions();
         var log = new FakeLog();
+        var app = await ServeAsync(log, node, 0);
+        node.Port = new Uri(app.Urls.First()).Port;
+        return new EventStoreDbProtocolFake(app, log, node);
+    }
+
+    /// <summary>Stops the node and starts it again on the same port with an empty log, as an in-memory node restarts.</summary>
+    public async Task RestartEmptyAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        Log = new FakeLog();
+        app = await ServeAsync(Log, Node, Port);
+    }
+
+    private static async Task<WebApplication> ServeAsync(FakeLog log, FakeNodeOptions node, int port)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
         {
             listen.Protocols = HttpProtocols.Http2;
             if (node.Certificate is not null)
@@ -101,8 +151,7 @@ internal sealed class EventStoreDbProtocolFake : IAsyncDisposable
         app.MapGrpcService<FakeStreamsService>();
         app.MapGrpcService<FakeGossipService>();
         await app.StartAsync();
-        node.Port = new Uri(app.Urls.First()).Port;
-        return new EventStoreDbProtocolFake(app, log, node, node.Port);
+        return app;
     }
 
     public async ValueTask DisposeAsync()

@@ -28,6 +28,12 @@ internal sealed class FakeLog
         Append("$settings", new AppendReq.Types.Options { Any = new Empty() }, [settings]);
     }
 
+    /// <summary>
+    /// Another ledger on the same node: each append outside it is followed by the neighbour's own copy under this prefix
+    /// (same types and envelopes, fresh ids), so that $all interleaves foreign events as a shared node does.
+    /// </summary>
+    public string? Neighbour { get; set; }
+
     public IReadOnlyList<FakeRecord> All
     {
         get
@@ -80,28 +86,44 @@ internal sealed class FakeLog
             }
 
             records ??= streams[stream] = [];
-            foreach (var message in proposed)
+            Write(records, stream, proposed);
+            response = Success(records);
+            if (Neighbour is { } neighbour && !stream.StartsWith(neighbour, StringComparison.Ordinal) && !stream.StartsWith('$'))
             {
-                var record = new FakeRecord(
-                    Guid.Parse(message.Id.String),
-                    stream,
-                    (ulong)records.Count,
-                    nextPosition,
-                    new Dictionary<string, string>(message.Metadata) { ["created"] = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks.ToString(CultureInfo.InvariantCulture) },
-                    message.CustomMetadata,
-                    message.Data);
-                nextPosition += 64UL + (ulong)message.Data.Length + (ulong)message.CustomMetadata.Length;
-                records.Add(record);
-                all.Add(record);
+                Write(streams.TryGetValue(neighbour + stream, out var copies) ? copies : streams[neighbour + stream] = [], neighbour + stream, proposed.Select(Copy));
             }
 
-            response = Success(records);
             wake = changed;
             changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         wake.TrySetResult();
         return response;
+    }
+
+    private void Write(List<FakeRecord> records, string stream, IEnumerable<AppendReq.Types.ProposedMessage> proposed)
+    {
+        foreach (var message in proposed)
+        {
+            var record = new FakeRecord(
+                Guid.Parse(message.Id.String),
+                stream,
+                (ulong)records.Count,
+                nextPosition,
+                new Dictionary<string, string>(message.Metadata) { ["created"] = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks.ToString(CultureInfo.InvariantCulture) },
+                message.CustomMetadata,
+                message.Data);
+            nextPosition += 64UL + (ulong)message.Data.Length + (ulong)message.CustomMetadata.Length;
+            records.Add(record);
+            all.Add(record);
+        }
+    }
+
+    private static AppendReq.Types.ProposedMessage Copy(AppendReq.Types.ProposedMessage message)
+    {
+        var copy = message.Clone();
+        copy.Id = new UUID { String = Guid.NewGuid().ToString() };
+        return copy;
     }
 
     /// <summary>The server's idempotency: the same event ids at the same expected revision succeed without writing again.</summary>

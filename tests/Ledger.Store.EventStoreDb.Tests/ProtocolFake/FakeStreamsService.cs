@@ -36,7 +36,13 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
             proposed.Add(message);
         }
 
-        return log.Append(options.StreamIdentifier.StreamName.ToStringUtf8(), options, proposed);
+        var stream = options.StreamIdentifier.StreamName.ToStringUtf8();
+        if (node.Hold is { } hold && hold.Stream == stream)
+        {
+            await hold.WaitAsync(context.CancellationToken);
+        }
+
+        return log.Append(stream, options, proposed);
     }
 
     public override async Task Read(ReadReq request, IServerStreamWriter<ReadResp> responseStream, ServerCallContext context)
@@ -55,21 +61,28 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
 
         var forwards = options.ReadDirection == Types.ReadDirection.Forwards;
         var filtered = options.FilterOptionCase == FilterOptionOneofCase.Filter;
-        switch (options.StreamOptionCase, options.CountOptionCase)
+        try
         {
-            case (StreamOptionOneofCase.Stream, CountOptionOneofCase.Count) when !filtered:
-                await ReadStreamAsync(options, forwards, responseStream, context.CancellationToken);
-                break;
-            case (StreamOptionOneofCase.All, CountOptionOneofCase.Count):
-                await ReadAllAsync(options, forwards, responseStream, context.CancellationToken);
-                break;
-            case (StreamOptionOneofCase.All, CountOptionOneofCase.Subscription) when forwards:
-                await SubscribeAllAsync(options, responseStream, context.CancellationToken);
-                break;
-            case (StreamOptionOneofCase.Stream, CountOptionOneofCase.Subscription):
-                throw new RpcException(new Status(StatusCode.Unimplemented, "stream subscriptions are not in the protocol fake"));
-            default:
-                throw Invalid("invalid combination");
+            switch (options.StreamOptionCase, options.CountOptionCase)
+            {
+                case (StreamOptionOneofCase.Stream, CountOptionOneofCase.Count) when !filtered:
+                    await ReadStreamAsync(options, forwards, responseStream, context.CancellationToken);
+                    break;
+                case (StreamOptionOneofCase.All, CountOptionOneofCase.Count):
+                    await ReadAllAsync(options, forwards, responseStream, context.CancellationToken);
+                    break;
+                case (StreamOptionOneofCase.All, CountOptionOneofCase.Subscription) when forwards:
+                    await SubscribeAllAsync(options, responseStream, context.CancellationToken);
+                    break;
+                case (StreamOptionOneofCase.Stream, CountOptionOneofCase.Subscription):
+                    throw new RpcException(new Status(StatusCode.Unimplemented, "stream subscriptions are not in the protocol fake"));
+                default:
+                    throw Invalid("invalid combination");
+            }
+        }
+        catch (Exception ex) when (context.CancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            throw node.Cancelled();
         }
     }
 

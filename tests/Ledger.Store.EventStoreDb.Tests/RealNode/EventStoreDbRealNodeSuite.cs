@@ -17,14 +17,12 @@ public abstract class EventStoreDbRealNodeSuite : EventStoreConformance
 {
     public const string Variable = "LEDGER_TEST_ESDB";
 
-    protected override async Task<IEventStore> OpenFreshAsync()
-    {
-        var connectionString = Environment.GetEnvironmentVariable(Variable);
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException($"{Variable} was set when these tests were built but is not set now");
-        }
+    /// <summary>The node's connection string, from the environment of the test run.</summary>
+    public static string ConnectionString =>
+        Environment.GetEnvironmentVariable(Variable) is { } connectionString && !string.IsNullOrWhiteSpace(connectionString)
+            ? connectionString
+            : throw new InvalidOperationException($"{Variable} was set when these tests were built but is not set now");
 
-        return await EventStoreDbEventStore.OpenAsync(connectionString, $"ledger-test-{Guid.NewGuid():N}/");
-    }
+    protected override async Task<IEventStore> OpenFreshAsync() =>
+        await EventStoreDbEventStore.OpenAsync(ConnectionString, $"ledger-test-{Guid.NewGuid():N}/");
 }
