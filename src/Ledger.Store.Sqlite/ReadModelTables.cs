@@ -65,7 +65,7 @@ internal sealed class ReadModelTables : IDisposable
 
     public ReadModelTables(SqliteConnection connection)
     {
-        readEvents = Add(connection.Prepare($"SELECT {SqliteEventStore.Columns} FROM events WHERE stream_id = $stream ORDER BY stream_version", "$stream"));
+        readEvents = Add(connection.Prepare($"SELECT {SqliteEventStore.Columns} FROM events WHERE stream_id = $stream AND stream_version <= $through ORDER BY stream_version", "$stream", "$through"));
         readMatter = Add(connection.Prepare("SELECT row FROM read_matters WHERE matter = $matter", "$matter"));
         upsertMatter = Add(connection.Prepare(
             """
@@ -102,18 +102,27 @@ internal sealed class ReadModelTables : IDisposable
     }
 
     /// <summary>Refolds a matter from its events as this transaction sees them and stores its models.</summary>
-    public void Project(string matter)
+    public void Project(string matter) => Project(matter, long.MaxValue, []);
+
+    /// <summary>
+    /// Refolds a matter from its stored events up to <paramref name="through"/> and those an append adds, decoded
+    /// already (off the writer's thread), and stores its models. A new matter reads nothing.
+    /// </summary>
+    public void Project(string matter, long through, IEnumerable<Recorded> appended)
     {
-        readEvents.Parameters[0].Value = matter;
         var events = new List<Recorded>();
-        using (var reader = readEvents.ExecuteReader())
+        if (through > 0)
         {
+            readEvents.Parameters[0].Value = matter;
+            readEvents.Parameters[1].Value = through;
+            using var reader = readEvents.ExecuteReader();
             while (reader.Read())
             {
                 events.Add(EventEnvelope.ToRecorded(SqliteEventStore.ToStored(reader)));
             }
         }
 
+        events.AddRange(appended);
         Project(events);
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Ledger.Projections.ReadModels;
+using Ledger.Serialization;
 using Ledger.Storage;
 using Ledger.Verification;
 using Microsoft.Data.Sqlite;
@@ -188,11 +189,14 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         // Leaf hashes leave out the position: they are computed on another core, announced ahead or while the writer inserts the events.
         var leafHashes = merkleTree ? Prepared(stream, expectedVersion, events) ?? Hash(stream, expectedVersion, events) : null;
 
+        // The read models fold the appended events: decoded on another core while the writer waits for its lock and inserts them.
+        var decoded = readModels ? Task.Run(() => events.Select(e => LedgerJson.Deserialize(e.Type, e.Data)).ToList(), CancellationToken.None) : null;
+
         await writeLock.WaitAsync(cancellationToken);
         try
         {
             writer ??= new Writer(await ConnectAsync(cancellationToken, write: true), readModels);
-            var result = writer.Append(stream, expectedVersion, events, leafHashes);
+            var result = writer.Append(stream, expectedVersion, events, leafHashes, decoded);
             Wake();
             return result;
         }
@@ -646,7 +650,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
 
         private SqliteCommand Command(string sql, params string[] parameters) => connection.Prepare(sql, parameters);
 
-        public AppendResult Append(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, LeafHashes? leafHashes)
+        public AppendResult Append(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, LeafHashes? leafHashes, Task<List<Events.ILedgerEvent>>? decoded)
         {
             // Immediate: this transaction holds the write lock from here on, so the tree read now is the one the events extend.
             using var transaction = connection.BeginTransaction(deferred: false);
@@ -681,9 +685,10 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
                 upsert.Parameters[1].Value = events[0].Organization;
                 upsert.Parameters[2].Value = version;
                 upsert.ExecuteNonQuery();
-                if (readModels is not null)
+                if (readModels is not null && decoded is not null)
                 {
-                    readModels.Project(stream);
+                    var first = last - events.Count + 1;
+                    readModels.Project(stream, expectedVersion, decoded.GetAwaiter().GetResult().Select((e, i) => new Recorded(first + i, e)));
                     readModels.MoveTo(last);
                 }
 
