@@ -25,7 +25,6 @@ internal sealed class ReadModelTables : IDisposable
         ) WITHOUT ROWID;
         CREATE UNIQUE INDEX IF NOT EXISTS read_matters_opened ON read_matters (opened);
         CREATE INDEX IF NOT EXISTS read_matters_organization ON read_matters (organization, opened);
-        CREATE INDEX IF NOT EXISTS read_matters_phase ON read_matters (phase, opened);
         CREATE INDEX IF NOT EXISTS read_matters_due ON read_matters (earliest_open_due) WHERE earliest_open_due IS NOT NULL;
         CREATE TABLE IF NOT EXISTS read_promises (
             matter TEXT NOT NULL,

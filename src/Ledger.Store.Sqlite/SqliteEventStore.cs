@@ -63,7 +63,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         merkle = new SqliteMerkleLog((write, cancellationToken) => ConnectAsync(cancellationToken, write));
         Path = System.IO.Path.GetFullPath(path);
         connectionString = ConnectionString(Path);
-        ReadModels = new SqliteReadModels(Path);
+        ReadModels = new SqliteReadModels(Path, besideEvents: true);
     }
 
     /// <summary>A ledger file's pooled connections: created when missing, waiting up to 30 s for another writer.</summary>
@@ -190,7 +190,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         var leafHashes = merkleTree ? Prepared(stream, expectedVersion, events) ?? Hash(stream, expectedVersion, events) : null;
 
         // The read models fold the appended events: decoded on another core while the writer waits for its lock and inserts them.
-        var decoded = readModels ? Task.Run(() => events.Select(e => LedgerJson.Deserialize(e.Type, e.Data)).ToList(), CancellationToken.None) : null;
+        var decoded = readModels ? OffThread<List<Events.ILedgerEvent>>.Start(() => events.Select(e => LedgerJson.Deserialize(e.Type, e.Data)).ToList()) : null;
 
         await writeLock.WaitAsync(cancellationToken);
         try
@@ -559,18 +559,23 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
     }
 
     /// <summary>
-    /// The rows that extend the tree by one append's leaves, computed from the frontier by a pool thread while the writer
-    /// inserts the events; the writer computes them itself if no thread has started yet.
+    /// Work for the writer done by a pool thread meanwhile (the rows that extend the tree, the appended events decoded for
+    /// the read models); the writer does it itself when no thread has started it yet, so it never waits on a busy pool.
     /// </summary>
-    private sealed class TreeExtension(MerkleFrontier frontier, LeafHashes leafHashes)
+    private sealed class OffThread<T>(Func<T> work)
+        where T : class
     {
         private readonly TaskCompletionSource done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int claimed;
-        private List<MerkleTables.TreeRow>? rows;
+        private T? result;
         private Exception? error;
 
-        /// <summary>The tree size the rows start at.</summary>
-        public long Start { get; } = frontier.Size;
+        public static OffThread<T> Start(Func<T> work)
+        {
+            var started = new OffThread<T>(work);
+            ThreadPool.UnsafeQueueUserWorkItem(static w => w.Run(), started, preferLocal: false);
+            return started;
+        }
 
         public void Run()
         {
@@ -581,7 +586,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
 
             try
             {
-                rows = MerkleTables.Extend(frontier, leafHashes.Result());
+                result = work();
             }
             catch (Exception ex)
             {
@@ -592,7 +597,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         }
 
         /// <exception cref="System.Text.Json.JsonException">An event's data is not I-JSON.</exception>
-        public List<MerkleTables.TreeRow> Result()
+        public T Result()
         {
             Run();
             done.Task.GetAwaiter().GetResult();
@@ -601,7 +606,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
                 ExceptionDispatchInfo.Throw(error);
             }
 
-            return rows!;
+            return result!;
         }
     }
 
@@ -650,7 +655,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
 
         private SqliteCommand Command(string sql, params string[] parameters) => connection.Prepare(sql, parameters);
 
-        public AppendResult Append(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, LeafHashes? leafHashes, Task<List<Events.ILedgerEvent>>? decoded)
+        public AppendResult Append(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, LeafHashes? leafHashes, OffThread<List<Events.ILedgerEvent>>? decoded)
         {
             // Immediate: this transaction holds the write lock from here on, so the tree read now is the one the events extend.
             using var transaction = connection.BeginTransaction(deferred: false);
@@ -664,21 +669,21 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
                 throw ConcurrencyConflictException.WrongVersion(stream, expectedVersion, actual);
             }
 
-            var extension = leafHashes is null ? null : ExtendTree(leafHashes);
+            (long Start, OffThread<List<MerkleTables.TreeRow>> Rows)? extension = leafHashes is null ? null : ExtendTree(leafHashes);
             try
             {
                 var version = InsertEvents(stream, expectedVersion, events);
 
                 // Positions are rowids, and this transaction holds the write lock: the events got consecutive positions.
                 var last = (long)lastPosition.ExecuteScalar()!;
-                if (extension is not null)
+                if (extension is { } extended)
                 {
-                    if (extension.Start != last - events.Count)
+                    if (extended.Start != last - events.Count)
                     {
-                        throw new InvalidOperationException($"the Merkle tree holds {extension.Start} leaves, but the events before this append end at position {last - events.Count}");
+                        throw new InvalidOperationException($"the Merkle tree holds {extended.Start} leaves, but the events before this append end at position {last - events.Count}");
                     }
 
-                    tree.Insert(extension.Result());
+                    tree.Insert(extended.Rows.Result());
                 }
 
                 upsert.Parameters[0].Value = stream;
@@ -688,8 +693,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
                 if (readModels is not null && decoded is not null)
                 {
                     var first = last - events.Count + 1;
-                    readModels.Project(stream, expectedVersion, decoded.GetAwaiter().GetResult().Select((e, i) => new Recorded(first + i, e)));
-                    readModels.MoveTo(last);
+                    readModels.Project(stream, expectedVersion, decoded.Result().Select((e, i) => new Recorded(first + i, e)));
                 }
 
                 transaction.Commit();
@@ -849,7 +853,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         /// Starts extending the tree by this append's leaves on another core, from the tree as this transaction finds
         /// it; the writer inserts the events meanwhile and takes the rows to store when it has.
         /// </summary>
-        private TreeExtension ExtendTree(LeafHashes leafHashes)
+        private (long Start, OffThread<List<MerkleTables.TreeRow>> Rows) ExtendTree(LeafHashes leafHashes)
         {
             try
             {
@@ -879,9 +883,8 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
                 throw;
             }
 
-            var extension = new TreeExtension(frontier, leafHashes);
-            ThreadPool.UnsafeQueueUserWorkItem(static e => e.Run(), extension, preferLocal: false);
-            return extension;
+            var from = frontier;
+            return (from.Size, OffThread<List<MerkleTables.TreeRow>>.Start(() => MerkleTables.Extend(from, leafHashes.Result())));
         }
 
         public async ValueTask DisposeAsync()

@@ -21,7 +21,7 @@ public sealed class SqliteReadModelWriter : IReadModelWriter
     private SqliteReadModelWriter(string path)
     {
         this.path = path;
-        Reader = new SqliteReadModels(path);
+        Reader = new SqliteReadModels(path, besideEvents: false);
     }
 
     public IReadModelStore Reader { get; }

@@ -11,10 +11,19 @@ namespace Ledger.Store.Sqlite;
 public sealed class SqliteReadModels : IReadModelStore
 {
     private readonly string connectionString;
+    private readonly string position;
 
-    internal SqliteReadModels(string path)
+    /// <param name="path">The file.</param>
+    /// <param name="besideEvents">
+    /// Whether the file holds the events too, kept in the same transactions: then the read models reflect the last
+    /// event's position (but while a rebuild runs), and no append has to write it down.
+    /// </param>
+    internal SqliteReadModels(string path, bool besideEvents)
     {
         connectionString = SqliteEventStore.ConnectionString(path);
+        position = besideEvents
+            ? $"SELECT CASE WHEN rebuild_after IS NULL THEN (SELECT coalesce(max(position), 0) FROM events) ELSE position END FROM read_model_state WHERE name = '{ReadModelTables.StateName}'"
+            : $"SELECT position FROM read_model_state WHERE name = '{ReadModelTables.StateName}'";
     }
 
     public async Task<long> PositionAsync(CancellationToken cancellationToken = default)
@@ -142,22 +151,20 @@ public sealed class SqliteReadModels : IReadModelStore
         command.CommandText = """
             SELECT (SELECT count(*) FROM read_matters),
                    (SELECT count(*) FROM read_promises WHERE state = 'open' AND due_by >= $today),
-                   (SELECT count(*) FROM read_promises WHERE state = 'open' AND due_by < $today),
-                   coalesce((SELECT position FROM read_model_state WHERE name = $name), 0)
+                   (SELECT count(*) FROM read_promises WHERE state = 'open' AND due_by < $today)
             """;
         command.Parameters.AddWithValue("$today", ReadModelTables.Day(today));
-        command.Parameters.AddWithValue("$name", ReadModelTables.StateName);
+        var at = await PositionAsync(connection, cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return new LedgerCounts(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt64(3));
+        return new LedgerCounts(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), at);
     }
 
-    private static async Task<long> PositionAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    private async Task<long> PositionAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT position FROM read_model_state WHERE name = $name";
-        command.Parameters.AddWithValue("$name", ReadModelTables.StateName);
-        return await command.ExecuteScalarAsync(cancellationToken) is long position ? position : 0;
+        command.CommandText = position;
+        return await command.ExecuteScalarAsync(cancellationToken) is long at ? at : 0;
     }
 
     private static void Filter(SqliteCommand command, List<string> where, string column, string? value)
