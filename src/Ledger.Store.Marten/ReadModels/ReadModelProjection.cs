@@ -1,11 +1,9 @@
 using JasperFx.Events;
-using JasperFx.Events.Projections;
 using Ledger.Events;
 using Ledger.Projections.ReadModels;
 using Ledger.Storage;
+using Ledger.Store.Marten.Projections;
 using Marten;
-using Marten.Events.Projections;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Store.Marten.ReadModels;
 
@@ -14,18 +12,9 @@ namespace Ledger.Store.Marten.ReadModels;
 /// pure projection from its earlier events (read in that transaction) and the appended ones, which Marten hands over
 /// with their global sequence already taken, and its documents are queued beside the events.
 /// </summary>
-internal sealed class ReadModelProjection : IProjection
+internal sealed class ReadModelProjection : ConfiguredProjection
 {
-    public static void Register<TConcrete>(IServiceCollection collection, ProjectionLifecycle lifecycle, ServiceLifetime lifetime, Action<ProjectionBase>? configure)
-        where TConcrete : class =>
-        throw new NotSupportedException("the read model projection is added by MartenEventStore.Configure");
-
-    public static void Register<TConcrete, TStore>(IServiceCollection collection, ProjectionLifecycle lifecycle, ServiceLifetime lifetime, Action<ProjectionBase>? configure)
-        where TConcrete : class
-        where TStore : IDocumentStore =>
-        throw new NotSupportedException("the read model projection is added by MartenEventStore.Configure");
-
-    public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
+    public override async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(operations);
         ArgumentNullException.ThrowIfNull(events);

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using Ledger.Events;
 using Ledger.Importing;
@@ -266,6 +267,17 @@ public sealed class MartenReadModelTests(PostgresCluster cluster) : IDisposable
         {
             Assert.Equal(expected, await StoredAsync(documents));
         }
+    }
+
+    [Fact]
+    public async Task The_read_models_are_kept_without_runtime_code_compilation()
+    {
+        await using var store = await MartenEventStore.OpenAsync(await cluster.CreateDatabaseAsync());
+        await ImportAsync(store, Now, File.ReadAllText(Ledger.Testing.Checkout.SampleFile));
+
+        Assert.Equal(Phases.ActionTaken, (await store.ReadModels.MatterAsync(Matter))!.Row.Phase);
+        Assert.DoesNotContain(AppDomain.CurrentDomain.GetAssemblies(), a => a.GetName().Name == "JasperFx.RuntimeCompiler");
+        Assert.Throws<FileNotFoundException>(() => Assembly.Load("JasperFx.RuntimeCompiler"));
     }
 
     [Fact]
