@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Ledger.Projections;
 using Ledger.Projections.ReadModels;
 using Marten;
@@ -97,6 +98,7 @@ public sealed class ReadModelStamp
     /// <summary>The last matter a running rebuild refolded ("" when it has just begun); null when no rebuild runs.</summary>
     public string? RebuildAfter { get; set; }
 
+    [JsonIgnore]
     public bool Current => Version == ReadModelJson.ProjectionVersion && RebuildAfter is null;
 }
 

@@ -17,13 +17,17 @@ internal static class ReadModelWriter
             return;
         }
 
+        // What the documents replace, read in one round trip.
         var matters = models.Select(m => m.Row.Matter).ToArray();
-        var before = (await session.LoadManyAsync<MatterDocument>(cancellationToken, matters)).ToDictionary(m => m.Id, m => m.Row, StringComparer.Ordinal);
-        var organizations = (await session.LoadManyAsync<OrganizationDocument>(cancellationToken, models.Select(m => m.Row.Organization).Distinct().ToArray()))
-            .ToDictionary(o => o.Id, o => o.Row, StringComparer.Ordinal);
-        var keptPromises = models.SelectMany(m => m.Promises).Select(p => PromiseDocument.IdOf(p.Matter, p.Id)).ToHashSet(StringComparer.Ordinal);
-        var storedPromises = await session.Query<PromiseDocument>().Where(p => matters.Contains(p.Matter)).Select(p => p.Id).ToListAsync(cancellationToken);
+        var batch = session.CreateBatchQuery();
+        var storedMatters = batch.LoadMany<MatterDocument>().ById(matters);
+        var storedOrganizations = batch.LoadMany<OrganizationDocument>().ById(models.Select(m => m.Row.Organization).Distinct().ToArray());
+        var storedPromises = batch.Query<PromiseDocument>().Where(p => matters.Contains(p.Matter)).Select(p => p.Id).ToList();
+        await batch.Execute(cancellationToken);
 
+        var before = (await storedMatters).ToDictionary(m => m.Id, m => m.Row, StringComparer.Ordinal);
+        var organizations = (await storedOrganizations).ToDictionary(o => o.Id, o => o.Row, StringComparer.Ordinal);
+        var keptPromises = models.SelectMany(m => m.Promises).Select(p => PromiseDocument.IdOf(p.Matter, p.Id)).ToHashSet(StringComparer.Ordinal);
         foreach (var model in models)
         {
             var row = model.Row;
@@ -31,7 +35,7 @@ internal static class ReadModelWriter
             before[row.Matter] = row;
         }
 
-        foreach (var gone in storedPromises.Where(id => !keptPromises.Contains(id)))
+        foreach (var gone in (await storedPromises).Where(id => !keptPromises.Contains(id)))
         {
             session.Delete<PromiseDocument>(gone);
         }
