@@ -199,6 +199,47 @@ public sealed class MartenReadModelTests(PostgresCluster cluster) : IDisposable
     }
 
     [Fact]
+    public async Task Pages_read_while_matters_and_promises_are_appended_hold_every_earlier_item_once()
+    {
+        await using var store = await MartenEventStore.OpenAsync(await cluster.CreateDatabaseAsync());
+        var today = new DateOnly(2025, 11, 20);
+        for (var i = 0; i < 5; i++)
+        {
+            await ImportAsync(store, Now, Document($"acme/m{i}", Promise($"p{i}", "2025-08-01", "report", $"2025-10-0{i + 1}")));
+        }
+
+        var matters = (await store.ReadModels.MattersAsync(new MatterQuery(PageCursor.MaxLimit))).Items.Select(m => m.Matter).ToList();
+        var promises = (await store.ReadModels.PromisesAsync(new PromiseQuery(PageCursor.MaxLimit, today))).Items.Select(p => p.StatementId).ToList();
+        var pagedMatters = new List<string>();
+        var pagedPromises = new List<string>();
+        Page<MatterRow>? matterPage = null;
+        Page<TrackedPromise>? promisePage = null;
+        for (var appended = 0; matterPage?.Next is not null || promisePage?.Next is not null || appended == 0; appended++)
+        {
+            if (appended == 0 || matterPage!.Next is not null)
+            {
+                matterPage = await store.ReadModels.MattersAsync(new MatterQuery(2, matterPage?.Next));
+                pagedMatters.AddRange(matterPage.Items.Select(m => m.Matter));
+            }
+
+            if (appended == 0 || promisePage!.Next is not null)
+            {
+                promisePage = await store.ReadModels.PromisesAsync(new PromiseQuery(2, today, promisePage?.Next));
+                pagedPromises.AddRange(promisePage.Items.Select(p => p.StatementId));
+            }
+
+            // A new matter (listed first) and a promise due before and after every one listed so far.
+            await ImportAsync(store, Now, Document($"acme/new{appended}", Promise($"early{appended}", "2025-08-01", "a", "2025-01-01"), Promise($"late{appended}", "2025-08-01", "b", "2026-12-31")));
+        }
+
+        Assert.Equal(matters, pagedMatters.Where(matters.Contains));
+        Assert.Equal(pagedMatters.Count, pagedMatters.Distinct().Count());
+        Assert.Equal(promises, pagedPromises.Where(promises.Contains));
+        Assert.Equal(pagedPromises.Count, pagedPromises.Distinct().Count());
+        Assert.Contains(pagedPromises, p => p.StartsWith("late", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_rebuild_gives_the_same_documents_and_reports_its_progress()
     {
         var connectionString = await cluster.CreateDatabaseAsync();
