@@ -4,13 +4,15 @@ using JasperFx.Events;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Ledger.Events;
-using Ledger.Projections;
+using Ledger.Projections.ReadModels;
 using Ledger.Serialization;
 using Ledger.Storage;
 using Ledger.Store.Marten.Merkle;
 using Ledger.Store.Marten.Projections;
+using Ledger.Store.Marten.ReadModels;
 using Ledger.Verification;
 using Marten;
+using Marten.Services;
 using Npgsql;
 using Weasel.Core;
 
@@ -20,25 +22,28 @@ namespace Ledger.Store.Marten;
 /// The event-store contract on Marten and PostgreSQL. Matters are string-keyed Marten streams; event types carry the
 /// same stable names as every other backend. A unique expression index on Marten's events table makes statement ids
 /// unique in the ledger; each event's headers carry its matter's organization for filters and listings.
-/// The pure projections run inside Marten too: each matter's status as an inline snapshot, the promise tracker and the
-/// organization summaries as async projections; their queries answer as the pure projections over the events do.
+/// The read models are Marten documents kept inline, in the append's transaction (see <see cref="ReadModelProjection"/>),
+/// and read with LoadAsync and LINQ (see <see cref="MartenReadModels"/>).
 /// The Merkle tree over the events is an async projection too (see <see cref="MerkleTreeProjection"/>): it lags the
 /// appends by the daemon's delay.
 /// </summary>
-public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableStore
+public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableStore, IReadModelSource, IRebuildsReadModels
 {
-    private const string OrganizationHeader = "organization";
+    internal const string OrganizationHeader = "organization";
     private const string StatementIndex = "ledger_statement_id";
     private readonly DocumentStore store;
     private readonly NpgsqlDataSource dataSource;
     private readonly string events;
     private readonly string streams;
     private readonly MerkleTables tables;
+    private readonly ReadModelRebuild rebuild;
 
     private MartenEventStore(DocumentStore store, NpgsqlDataSource dataSource, string schema)
     {
         this.store = store;
         this.dataSource = dataSource;
+        rebuild = new ReadModelRebuild(store, dataSource, schema);
+        ReadModels = new MartenReadModels(store);
         events = $"{schema}.mt_events";
         streams = $"{schema}.mt_streams";
         tables = new MerkleTables(schema);
@@ -46,6 +51,8 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
     }
 
     public IMerkleLog Merkle { get; }
+
+    public IReadModelStore ReadModels { get; }
 
     /// <summary>How long a subscriber waits for a gap in the global sequence to fill before taking it as a rolled-back append.</summary>
     public TimeSpan GapTimeout { get; init; } = TimeSpan.FromSeconds(2);
@@ -59,7 +66,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
         options.DatabaseSchemaName = schema;
 
         // The same field names as the ledger's own JSON, so that SQL over mt_events reads like the exports.
-        options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, json => json.Converters.Add(new StatementJsonConverter()));
+        options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         options.Events.StreamIdentity = StreamIdentity.AsString;
         options.Events.MetadataConfig.HeadersEnabled = true;
@@ -69,9 +76,10 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
         }
 
         // Here rather than in OpenAsync, so that every Marten user of the ledger (a hosted daemon, the bench) has them.
-        options.Projections.Add(new MatterStatusProjection(), ProjectionLifecycle.Inline);
-        options.Projections.Add(new PromiseTrackerProjection(), ProjectionLifecycle.Async);
-        options.Projections.Add(new OrganizationSummaryProjection(), ProjectionLifecycle.Async);
+        // Rich appends take the global sequence before the inline projections run: the read models' rows hold positions.
+        options.Events.AppendMode = EventAppendMode.Rich;
+        ReadModelSchema.Register(options);
+        options.Projections.Add(new ReadModelProjection(), ProjectionLifecycle.Inline);
         options.Projections.Add(new MerkleTreeProjection(schema), ProjectionLifecycle.Async, MerkleTreeProjection.Name);
 
         // The daemon runs where it is started (StartProjectionDaemonAsync, or a host's AddAsyncDaemon, whose mode stands).
@@ -86,8 +94,19 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
     {
         var store = DocumentStore.For(options => Configure(options, connectionString, schema));
         var dataSource = NpgsqlDataSource.Create(connectionString);
-        await PrepareDatabaseAsync(store, dataSource, schema, cancellationToken);
-        return new MartenEventStore(store, dataSource, schema);
+        var opened = new MartenEventStore(store, dataSource, schema);
+        try
+        {
+            await PrepareDatabaseAsync(store, dataSource, schema, cancellationToken);
+            await opened.rebuild.PrepareAsync(cancellationToken);
+        }
+        catch
+        {
+            await opened.DisposeAsync();
+            throw;
+        }
+
+        return opened;
     }
 
     /// <summary>Marten's tables, then the ledger's unique index on statement ids; public so that baselines write into the same schema.</summary>
@@ -112,7 +131,11 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
             throw new ArgumentException("nothing to append", nameof(events));
         }
 
-        await using var session = store.LightweightSession();
+        // The read models are kept in this transaction, under the locks they need (see ReadModelLocks).
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ReadModelLocks.WriteAsync(connection, [events[0].Organization], cancellationToken);
+        await using var session = store.LightweightSession(SessionOptions.ForTransaction(transaction, false));
         session.SetHeader(OrganizationHeader, events[0].Organization);
         var data = events.Select(e => (object)LedgerJson.Deserialize(e.Type, e.Data)).ToArray();
         var action = expectedVersion == 0
@@ -130,6 +153,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
         try
         {
             await session.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (Exception ex) when (IsUniqueViolation(ex, StatementIndex))
         {
@@ -325,7 +349,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
         }
     }
 
-    /// <summary>Starts Marten's async daemon on this store's database, which keeps the promise tracker and organization summaries.</summary>
+    /// <summary>Starts Marten's async daemon on this store's database, which keeps the Merkle tree.</summary>
     public async Task<MartenProjectionDaemon> StartProjectionDaemonAsync()
     {
         var daemon = await store.BuildProjectionDaemonAsync();
@@ -333,87 +357,17 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
         return new MartenProjectionDaemon(daemon);
     }
 
-    /// <summary>The matter's inline snapshot as stored; null for an unknown matter.</summary>
-    public async Task<MatterStatusSnapshot?> LoadSnapshotAsync(string matter, CancellationToken cancellationToken = default)
-    {
-        await using var session = store.QuerySession();
-        return await session.LoadAsync<MatterStatusSnapshot>(matter, cancellationToken);
-    }
-
-    /// <summary>An async view's documents as stored, one per organization, ordered by organization.</summary>
-    public async Task<IReadOnlyList<TView>> LoadViewsAsync<TView>(CancellationToken cancellationToken = default)
-        where TView : OrganizationMatters
-    {
-        await using var session = store.QuerySession();
-        return (await session.Query<TView>().ToListAsync(cancellationToken)).OrderBy(v => v.Id, StringComparer.Ordinal).ToList();
-    }
-
     /// <summary>
-    /// A matter's status as of a publication time, known at a recording time (now when null), from the inline snapshot.
-    /// Null when the matter is unknown or was not yet recorded at <paramref name="knownAt"/>.
+    /// Rebuilds the read models from the events, a batch of matters per transaction, reporting (matters done, matters).
+    /// Appends go on meanwhile and keep the matters they touch. A rebuild that stopped half-way is resumed by the next.
     /// </summary>
-    public async Task<MatterStatus?> StatusAsync(string matter, DateTimeOffset asOf, DateTimeOffset? knownAt = null, CancellationToken cancellationToken = default)
-    {
-        var snapshot = await LoadSnapshotAsync(matter, cancellationToken);
-        return snapshot is not null && Covers(knownAt, snapshot.KnownThrough)
-            ? snapshot.Render(asOf)
-            : MatterViews.Status(await RecordedAsync(matter, cancellationToken), asOf, knownAt);
-    }
-
-    /// <summary>Every promise as of a time, known at a recording time (now when null), from the async promise tracker view.</summary>
-    public async Task<IReadOnlyList<TrackedPromise>> PromiseTrackerAsync(DateTimeOffset asOf, DateTimeOffset? knownAt = null, CancellationToken cancellationToken = default) =>
-        PromiseTracker.Track(await ViewStatusesAsync<PromiseTrackerView>(asOf, knownAt, cancellationToken), asOf);
-
-    /// <summary>Every organization's summary as of a time, known at a recording time (now when null), from the async summary view.</summary>
-    public async Task<IReadOnlyList<OrganizationSummary>> OrganizationSummariesAsync(DateTimeOffset asOf, DateTimeOffset? knownAt = null, CancellationToken cancellationToken = default) =>
-        OrganizationSummaries.Summarize(await ViewStatusesAsync<OrganizationSummaryView>(asOf, knownAt, cancellationToken));
+    public Task RebuildReadModelsAsync(IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken = default) =>
+        rebuild.RunAsync(progress, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
         store.Dispose();
         await dataSource.DisposeAsync();
-    }
-
-    /// <summary>The organization an event's matter belongs to: every append stamps it on its events' headers.</summary>
-    internal static string OrganizationOf(IEvent e) =>
-        e.Data is MatterOpened opened ? opened.Organization
-            : e.Headers?.TryGetValue(OrganizationHeader, out var value) == true ? value?.ToString() ?? string.Empty
-            : string.Empty;
-
-    /// <summary>A projection holds what the ledger knew through its events' latest recording; an earlier known-at needs the events.</summary>
-    private static bool Covers(DateTimeOffset? knownAt, DateTimeOffset knownThrough) => knownAt is not { } at || at >= knownThrough;
-
-    private async Task<List<Recorded>> RecordedAsync(string matter, CancellationToken cancellationToken)
-    {
-        var events = new List<Recorded>();
-        await foreach (var e in ReadStreamAsync(matter, 1, cancellationToken))
-        {
-            events.Add(EventEnvelope.ToRecorded(e));
-        }
-
-        return events;
-    }
-
-    /// <summary>
-    /// The statuses a cross-matter view holds, rendered at the query's time. A matter with events recorded after
-    /// <paramref name="knownAt"/> is folded from its events as the ledger knew them then.
-    /// </summary>
-    private async Task<List<MatterStatus>> ViewStatusesAsync<TView>(DateTimeOffset asOf, DateTimeOffset? knownAt, CancellationToken cancellationToken)
-        where TView : OrganizationMatters
-    {
-        var statuses = new List<MatterStatus>();
-        foreach (var matter in (await LoadViewsAsync<TView>(cancellationToken)).SelectMany(v => v.Matters))
-        {
-            var status = Covers(knownAt, matter.KnownThrough)
-                ? matter.StatusAt(asOf)
-                : MatterViews.Status(await RecordedAsync(matter.Matter, cancellationToken), asOf, knownAt);
-            if (status is not null)
-            {
-                statuses.Add(status);
-            }
-        }
-
-        return statuses;
     }
 
     /// <summary>Ledger events of a page, and every position the page covered (Marten fills failed appends' positions with tombstones).</summary>

@@ -48,7 +48,7 @@ public sealed class PostgresWorkerTests(PostgresCluster cluster) : IDisposable
         Assert.Equal(events, positions);
         var overdue = feed.Where(n => (string)n["kind"]! == "promise-overdue").Select(n => (string)n["id"]!).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(["promise-overdue:acme/overdue/audit@2025-02-01", "promise-overdue:microsoft/imod-azure/lessons-learned@2025-11-06"], overdue);
-        // The surviving worker's Marten daemon also took the cross-matter projections up to the last event.
+        // The surviving worker's Marten daemon also took its projection, the Merkle tree, up to the last event.
         Assert.Equal(events[^1], await ProjectionsCaughtUpAsync(connectionString, events[^1]));
         foreach (var id in feed.Select(n => (string)n["id"]!))
         {
@@ -64,7 +64,7 @@ public sealed class PostgresWorkerTests(PostgresCluster cluster) : IDisposable
         while (true)
         {
             await using var command = dataSource.CreateCommand(
-                "SELECT coalesce(min(last_seq_id), 0) FROM ledger.mt_event_progression WHERE name IN ('PromiseTrackerView:All', 'OrganizationSummaryView:All') HAVING count(*) = 2");
+                "SELECT coalesce(max(last_seq_id), 0) FROM ledger.mt_event_progression WHERE name = 'LedgerMerkleTree:All'");
             var reached = await command.ExecuteScalarAsync() is long value ? value : 0;
             if (reached >= last || DateTime.UtcNow > deadline)
             {

@@ -138,7 +138,7 @@ public sealed record PostgresBackend(string ConnectionString) : LedgerBackend
 
     public override void PersistMessages(WolverineOptions options) => options.PersistMessagesWithPostgresql(ConnectionString, MessagesSchema);
 
-    /// <summary>Marten's async daemon keeps the cross-matter projections; in hot/cold mode one worker runs it, the others stand by.</summary>
+    /// <summary>Marten's async daemon keeps the Merkle tree (the read models are inline); in hot/cold mode one worker runs it, the others stand by.</summary>
     public override void AddWorkerServices(IServiceCollection services) =>
         services.AddMarten(options => MartenEventStore.Configure(options, ConnectionString, Schema)).AddAsyncDaemon(DaemonMode.HotCold);
 

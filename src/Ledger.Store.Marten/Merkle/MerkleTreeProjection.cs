@@ -1,9 +1,7 @@
 using JasperFx.Events;
-using JasperFx.Events.Projections;
+using Ledger.Store.Marten.Projections;
 using Ledger.Verification;
 using Marten;
-using Marten.Events.Projections;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Store.Marten.Merkle;
 
@@ -14,7 +12,7 @@ namespace Ledger.Store.Marten.Merkle;
 /// kept between batches and re-read whenever the stored tree is not where this instance left it (a restart, a failed
 /// batch, another node taking over).
 /// </summary>
-internal sealed class MerkleTreeProjection(string schema) : IProjection
+internal sealed class MerkleTreeProjection(string schema) : ConfiguredProjection
 {
     public const string Name = "LedgerMerkleTree";
 
@@ -22,16 +20,7 @@ internal sealed class MerkleTreeProjection(string schema) : IProjection
     private MerkleFrontier? frontier;
     private long lastSequence;
 
-    public static void Register<TConcrete>(IServiceCollection collection, ProjectionLifecycle lifecycle, ServiceLifetime lifetime, Action<ProjectionBase>? configure)
-        where TConcrete : class =>
-        throw new NotSupportedException("the Merkle tree projection is added by MartenEventStore.Configure");
-
-    public static void Register<TConcrete, TStore>(IServiceCollection collection, ProjectionLifecycle lifecycle, ServiceLifetime lifetime, Action<ProjectionBase>? configure)
-        where TConcrete : class
-        where TStore : IDocumentStore =>
-        throw new NotSupportedException("the Merkle tree projection is added by MartenEventStore.Configure");
-
-    public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
+    public override async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(operations);
         ArgumentNullException.ThrowIfNull(events);

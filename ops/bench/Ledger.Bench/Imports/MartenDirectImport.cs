@@ -13,7 +13,7 @@ internal sealed record MartenAppend(string Stream, long ExpectedVersion, string 
 /// <summary>
 /// Marten on its own: the ledger's events appended with session.Events.StartStream/Append, one session and one
 /// SaveChangesAsync per document. Configured as MartenEventStore configures Marten (serializer, string stream keys, the
-/// same stable event type names, the organization header, the inline status snapshot) into the same schema, so both write
+/// same stable event type names, the organization header, the inline read models) into the same schema, so both write
 /// the same rows and maintain the same indexes.
 /// <see cref="SampleAsync"/> lets the scenario check that, since the two configurations must be kept in step by hand.
 /// </summary>

@@ -1,0 +1,38 @@
+using Npgsql;
+
+namespace Ledger.Store.Marten.ReadModels;
+
+/// <summary>
+/// Transaction-scoped advisory locks that keep the read models consistent under concurrent writers. Marten's upsert is
+/// last-writer-wins, and an organization row is read, moved by a matter's difference and written back: two appends to
+/// matters of one organization must not both read the old row. A lock per organization, taken before the row is read,
+/// serializes exactly those appends (appends to other organizations run on), with no retry loop as optimistic
+/// concurrency would need. The same lock keeps a rebuild batch from refolding a matter an append is changing. A shared
+/// lock held by every writer lets a rebuild empty the read models with nobody writing.
+/// </summary>
+internal static class ReadModelLocks
+{
+    private const string Prefix = "ledger_read_models:";
+
+    /// <summary>Locks for an append or a rebuild batch: the shared one, then the organizations' in one order, so writers never deadlock.</summary>
+    public static async Task WriteAsync(NpgsqlConnection connection, IEnumerable<string> organizations, CancellationToken cancellationToken)
+    {
+        await using var batch = connection.CreateBatch();
+        var shared = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))");
+        shared.Parameters.Add(new NpgsqlParameter { Value = Prefix });
+        var each = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended(o, 0)) FROM unnest($1::text[]) o");
+        each.Parameters.Add(new NpgsqlParameter { Value = organizations.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(o => Prefix + o).ToArray() });
+        batch.BatchCommands.Add(shared);
+        batch.BatchCommands.Add(each);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The lock that waits for every writer's transaction to end and keeps new ones out until this one ends.</summary>
+    public static async Task ExclusiveAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+        command.Parameters.Add(new NpgsqlParameter { Value = Prefix });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,47 @@
+using Ledger.Projections.ReadModels;
+using Marten;
+
+namespace Ledger.Store.Marten.ReadModels;
+
+/// <summary>
+/// Queues the documents of matters folded anew into the caller's session, so they commit with whatever else it saves
+/// (the append's events, a rebuild batch's progress). Each organization row moves by the difference of its matters'
+/// rows, read in the same transaction: the caller holds the organizations' locks (see <see cref="ReadModelLocks"/>).
+/// </summary>
+internal static class ReadModelWriter
+{
+    public static async Task StoreAsync(IDocumentOperations session, IReadOnlyList<MatterReadModel> models, CancellationToken cancellationToken)
+    {
+        if (models.Count == 0)
+        {
+            return;
+        }
+
+        // What the documents replace, read in one round trip.
+        var matters = models.Select(m => m.Row.Matter).ToArray();
+        var batch = session.CreateBatchQuery();
+        var storedMatters = batch.LoadMany<MatterDocument>().ById(matters);
+        var storedOrganizations = batch.LoadMany<OrganizationDocument>().ById(models.Select(m => m.Row.Organization).Distinct().ToArray());
+        var storedPromises = batch.Query<PromiseDocument>().Where(p => matters.Contains(p.Matter)).Select(p => p.Id).ToList();
+        await batch.Execute(cancellationToken);
+
+        var before = (await storedMatters).ToDictionary(m => m.Id, m => m.Row, StringComparer.Ordinal);
+        var organizations = (await storedOrganizations).ToDictionary(o => o.Id, o => o.Row, StringComparer.Ordinal);
+        var keptPromises = models.SelectMany(m => m.Promises).Select(p => PromiseDocument.IdOf(p.Matter, p.Id)).ToHashSet(StringComparer.Ordinal);
+        foreach (var model in models)
+        {
+            var row = model.Row;
+            organizations[row.Organization] = OrganizationRow.Evolve(organizations.GetValueOrDefault(row.Organization), before.GetValueOrDefault(row.Matter), row);
+            before[row.Matter] = row;
+        }
+
+        foreach (var gone in (await storedPromises).Where(id => !keptPromises.Contains(id)))
+        {
+            session.Delete<PromiseDocument>(gone);
+        }
+
+        session.Store(models.Select(MatterDocument.Of).ToArray());
+        session.Store(models.SelectMany(m => m.Promises).Select(PromiseDocument.Of).ToArray());
+        session.Store(organizations.Select(o => new OrganizationDocument { Id = o.Key, Row = o.Value }).ToArray());
+    }
+}
