@@ -20,15 +20,41 @@ public static class ReadModelJson
 
     public static string Serialize(OrganizationRow row) => JsonSerializer.Serialize(row, ReadModelJsonContext.Default.OrganizationRow);
 
-    public static MatterStatus Status(string json) => JsonSerializer.Deserialize(json, ReadModelJsonContext.Default.MatterStatus) ?? throw Empty(nameof(MatterStatus));
+    public static MatterStatus Status(string json) => Parsed<MatterStatus>.Of(json, ReadModelJsonContext.Default.MatterStatus);
 
-    public static MatterRow MatterRow(string json) => JsonSerializer.Deserialize(json, ReadModelJsonContext.Default.MatterRow) ?? throw Empty(nameof(MatterRow));
+    public static MatterRow MatterRow(string json) => Parsed<MatterRow>.Of(json, ReadModelJsonContext.Default.MatterRow);
 
-    public static PromiseRow PromiseRow(string json) => JsonSerializer.Deserialize(json, ReadModelJsonContext.Default.PromiseRow) ?? throw Empty(nameof(PromiseRow));
+    public static PromiseRow PromiseRow(string json) => Parsed<PromiseRow>.Of(json, ReadModelJsonContext.Default.PromiseRow);
 
-    public static OrganizationRow OrganizationRow(string json) => JsonSerializer.Deserialize(json, ReadModelJsonContext.Default.OrganizationRow) ?? throw Empty(nameof(OrganizationRow));
+    public static OrganizationRow OrganizationRow(string json) => Parsed<OrganizationRow>.Of(json, ReadModelJsonContext.Default.OrganizationRow);
 
-    private static JsonException Empty(string what) => new($"a stored {what} is empty");
+    /// <summary>
+    /// Rows read again and again (every list page) are parsed once: keyed by their stored text, so a changed row is
+    /// parsed anew and nothing stale is ever answered. The models are immutable records, safe to share.
+    /// </summary>
+    private static class Parsed<T>
+        where T : class
+    {
+        private const int Capacity = 20_000;
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, T> Cache = new(StringComparer.Ordinal);
+
+        public static T Of(string json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+        {
+            if (Cache.TryGetValue(json, out var parsed))
+            {
+                return parsed;
+            }
+
+            parsed = JsonSerializer.Deserialize(json, type) ?? throw new JsonException($"a stored {typeof(T).Name} is empty");
+            if (Cache.Count >= Capacity)
+            {
+                Cache.Clear();
+            }
+
+            Cache[json] = parsed;
+            return parsed;
+        }
+    }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
