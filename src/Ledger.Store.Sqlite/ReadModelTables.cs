@@ -52,6 +52,17 @@ internal sealed class ReadModelTables : IDisposable
 
     public const string StateName = "ledger";
 
+    /// <summary>1 when the read models are of this projection version and no rebuild is under way; nothing when never stamped.</summary>
+    public static readonly string IsCurrent =
+        $"SELECT version = {ReadModelJson.ProjectionVersion} AND rebuild_after IS NULL FROM read_model_state WHERE name = '{StateName}'";
+
+    /// <summary>Empties the read models and stamps them with this projection version at position 0, as a rebuild under way or not.</summary>
+    public static string Reset(bool rebuilding) => $"""
+        DELETE FROM read_matters; DELETE FROM read_promises; DELETE FROM read_organizations;
+        INSERT INTO read_model_state (name, version, position, rebuild_after) VALUES ('{StateName}', {ReadModelJson.ProjectionVersion}, 0, {(rebuilding ? "''" : "NULL")})
+        ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = 0, rebuild_after = excluded.rebuild_after;
+        """;
+
     private readonly List<SqliteCommand> commands = [];
     private readonly SqliteCommand readEvents;
     private readonly SqliteCommand readMatter;

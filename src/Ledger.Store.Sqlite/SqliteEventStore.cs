@@ -230,7 +230,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         await using (var connection = await ConnectAsync(cancellationToken))
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT version = {ReadModelJson.ProjectionVersion} AND rebuild_after IS NULL FROM read_model_state WHERE name = '{ReadModelTables.StateName}'";
+            command.CommandText = ReadModelTables.IsCurrent;
             try
             {
                 if (readModels && await command.ExecuteScalarAsync(cancellationToken) is 1L)
@@ -744,7 +744,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
             command.Transaction = transaction;
             command.CommandText = ReadModelTables.Schema;
             command.ExecuteNonQuery();
-            command.CommandText = $"SELECT version = {ReadModelJson.ProjectionVersion} AND rebuild_after IS NULL FROM read_model_state WHERE name = '{ReadModelTables.StateName}'";
+            command.CommandText = ReadModelTables.IsCurrent;
             var current = command.ExecuteScalar() is 1L;
             command.CommandText = "SELECT EXISTS (SELECT 1 FROM events)";
             var empty = command.ExecuteScalar() is 0L;
@@ -755,10 +755,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
             }
             else if (!current && empty)
             {
-                command.CommandText = $"""
-                    INSERT INTO read_model_state (name, version, position) VALUES ('{ReadModelTables.StateName}', {ReadModelJson.ProjectionVersion}, 0)
-                    ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = 0, rebuild_after = NULL
-                    """;
+                command.CommandText = ReadModelTables.Reset(rebuilding: false);
                 command.ExecuteNonQuery();
                 current = true;
             }
@@ -780,11 +777,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
             if (command.ExecuteScalar() is not string after)
             {
                 after = string.Empty;
-                command.CommandText = $"""
-                    DELETE FROM read_matters; DELETE FROM read_promises; DELETE FROM read_organizations;
-                    INSERT INTO read_model_state (name, version, position, rebuild_after) VALUES ('{ReadModelTables.StateName}', {ReadModelJson.ProjectionVersion}, 0, '')
-                    ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = 0, rebuild_after = ''
-                    """;
+                command.CommandText = ReadModelTables.Reset(rebuilding: true);
                 command.ExecuteNonQuery();
             }
 

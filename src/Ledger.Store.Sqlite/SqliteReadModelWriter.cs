@@ -10,12 +10,6 @@ namespace Ledger.Store.Sqlite;
 /// </summary>
 public sealed class SqliteReadModelWriter : IReadModelWriter
 {
-    private static readonly string Empty = $"""
-        DELETE FROM read_matters; DELETE FROM read_promises; DELETE FROM read_organizations;
-        INSERT INTO read_model_state (name, version, position) VALUES ('{ReadModelTables.StateName}', {ReadModelJson.ProjectionVersion}, 0)
-        ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = 0, rebuild_after = NULL;
-        """;
-
     private readonly string path;
 
     private SqliteReadModelWriter(string path)
@@ -35,10 +29,10 @@ public sealed class SqliteReadModelWriter : IReadModelWriter
         command.Transaction = transaction;
         command.CommandText = ReadModelTables.Schema;
         await command.ExecuteNonQueryAsync(cancellationToken);
-        command.CommandText = $"SELECT version = {ReadModelJson.ProjectionVersion} FROM read_model_state WHERE name = '{ReadModelTables.StateName}'";
+        command.CommandText = ReadModelTables.IsCurrent;
         if (await command.ExecuteScalarAsync(cancellationToken) is not 1L)
         {
-            command.CommandText = Empty;
+            command.CommandText = ReadModelTables.Reset(rebuilding: false);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -50,7 +44,7 @@ public sealed class SqliteReadModelWriter : IReadModelWriter
     {
         await using var connection = await ConnectAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"BEGIN IMMEDIATE; {Empty} COMMIT;";
+        command.CommandText = $"BEGIN IMMEDIATE; {ReadModelTables.Reset(rebuilding: false)} COMMIT;";
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

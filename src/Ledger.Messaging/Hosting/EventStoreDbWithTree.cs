@@ -24,20 +24,10 @@ public sealed class EventStoreDbWithTree(IEventStore ledger, IProjectedMerkleTre
     /// </summary>
     public async Task<long> CatchUpAsync(CancellationToken cancellationToken = default)
     {
-        const int Chunk = 1000;
         var size = await tree.SizeAsync(cancellationToken);
         while (true)
         {
-            var batch = new List<StoredEvent>(Chunk);
-            await foreach (var e in ReadAllAsync(size + 1, null, cancellationToken))
-            {
-                batch.Add(e);
-                if (batch.Count == Chunk)
-                {
-                    break;
-                }
-            }
-
+            var batch = await ReadModels.LogBatches.NextAsync(this, size + 1, 1000, cancellationToken);
             if (batch.Count == 0)
             {
                 return size;

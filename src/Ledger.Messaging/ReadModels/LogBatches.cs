@@ -35,6 +35,22 @@ public static class LogBatches
         await pump;
     }
 
+    /// <summary>The next events of the log from <paramref name="from"/> on, at most <paramref name="size"/>; empty at its end.</summary>
+    public static async Task<List<StoredEvent>> NextAsync(IEventStore store, long from, int size, CancellationToken cancellationToken)
+    {
+        var batch = new List<StoredEvent>(size);
+        await foreach (var e in store.ReadAllAsync(from, null, cancellationToken))
+        {
+            batch.Add(e);
+            if (batch.Count == size)
+            {
+                break;
+            }
+        }
+
+        return batch;
+    }
+
     private static async Task PumpAsync(IEventStore store, long from, ChannelWriter<StoredEvent> writer, CancellationToken cancellationToken)
     {
         try

@@ -48,34 +48,18 @@ public sealed class ProjectReadModels(IEventStore store, IReadModelWriter models
     public async Task RunAsync(CancellationToken cancellationToken) =>
         await LogBatches.FollowAsync(store, await models.PositionAsync(cancellationToken) + 1, BatchSize, ApplyAsync, cancellationToken);
 
-    /// <summary>Folds whatever the log holds past the saved position now (or one batch of it); the position reached.</summary>
-    public async Task<long> CatchUpAsync(CancellationToken cancellationToken, bool stopAfterOneBatch = false)
+    /// <summary>Folds whatever the log holds past the saved position now, reporting the position after each batch; the position reached.</summary>
+    public async Task<long> CatchUpAsync(CancellationToken cancellationToken, IProgress<long>? progress = null)
     {
         var position = await models.PositionAsync(cancellationToken);
-        while (true)
+        while (await LogBatches.NextAsync(store, position + 1, BatchSize, cancellationToken) is { Count: > 0 } batch)
         {
-            var batch = new List<StoredEvent>(BatchSize);
-            await foreach (var e in store.ReadAllAsync(position + 1, null, cancellationToken))
-            {
-                batch.Add(e);
-                if (batch.Count == BatchSize)
-                {
-                    break;
-                }
-            }
-
-            if (batch.Count == 0)
-            {
-                return position;
-            }
-
             await ApplyAsync(batch, cancellationToken);
             position = batch[^1].Position;
-            if (stopAfterOneBatch)
-            {
-                return position;
-            }
+            progress?.Report(position);
         }
+
+        return position;
     }
 }
 
@@ -114,18 +98,7 @@ public sealed class ProjectedReadModels(IEventStore store, IReadModelWriter writ
         var end = (int)Math.Min(int.MaxValue, await store.LastPositionAsync(cancellationToken));
         await writer.ResetAsync(cancellationToken);
         progress?.Report((0, end));
-        var reached = 0L;
-        while (reached < end)
-        {
-            var next = await projector.CatchUpAsync(cancellationToken, stopAfterOneBatch: true);
-            if (next == reached)
-            {
-                break;
-            }
-
-            reached = next;
-            progress?.Report(((int)Math.Min(reached, end), end));
-        }
+        await projector.CatchUpAsync(cancellationToken, progress is null ? null : new SynchronousProgress(position => progress.Report(((int)Math.Min(position, end), end))));
     }
 
     public IReadModelWriter Writer => writer;
@@ -134,37 +107,34 @@ public sealed class ProjectedReadModels(IEventStore store, IReadModelWriter writ
 
     public async Task<long> PositionAsync(CancellationToken cancellationToken = default) => await projector.CatchUpAsync(cancellationToken);
 
-    public async Task<StoredMatter?> MatterAsync(string matter, CancellationToken cancellationToken = default)
-    {
-        await projector.CatchUpAsync(cancellationToken);
-        return await writer.Reader.MatterAsync(matter, cancellationToken);
-    }
+    public Task<StoredMatter?> MatterAsync(string matter, CancellationToken cancellationToken = default) =>
+        CaughtUpAsync(reader => reader.MatterAsync(matter, cancellationToken), cancellationToken);
 
-    public async Task<Page<MatterRow>> MattersAsync(MatterQuery query, CancellationToken cancellationToken = default)
-    {
-        await projector.CatchUpAsync(cancellationToken);
-        return await writer.Reader.MattersAsync(query, cancellationToken);
-    }
+    public Task<Page<MatterRow>> MattersAsync(MatterQuery query, CancellationToken cancellationToken = default) =>
+        CaughtUpAsync(reader => reader.MattersAsync(query, cancellationToken), cancellationToken);
 
-    public async Task<Page<TrackedPromise>> PromisesAsync(PromiseQuery query, CancellationToken cancellationToken = default)
-    {
-        await projector.CatchUpAsync(cancellationToken);
-        return await writer.Reader.PromisesAsync(query, cancellationToken);
-    }
+    public Task<Page<TrackedPromise>> PromisesAsync(PromiseQuery query, CancellationToken cancellationToken = default) =>
+        CaughtUpAsync(reader => reader.PromisesAsync(query, cancellationToken), cancellationToken);
 
-    public async Task<Page<OrganizationSummary>> OrganizationsAsync(OrganizationQuery query, CancellationToken cancellationToken = default)
-    {
-        await projector.CatchUpAsync(cancellationToken);
-        return await writer.Reader.OrganizationsAsync(query, cancellationToken);
-    }
+    public Task<Page<OrganizationSummary>> OrganizationsAsync(OrganizationQuery query, CancellationToken cancellationToken = default) =>
+        CaughtUpAsync(reader => reader.OrganizationsAsync(query, cancellationToken), cancellationToken);
 
-    public async Task<LedgerCounts> CountsAsync(DateOnly today, CancellationToken cancellationToken = default)
-    {
-        await projector.CatchUpAsync(cancellationToken);
-        return await writer.Reader.CountsAsync(today, cancellationToken);
-    }
+    public Task<LedgerCounts> CountsAsync(DateOnly today, CancellationToken cancellationToken = default) =>
+        CaughtUpAsync(reader => reader.CountsAsync(today, cancellationToken), cancellationToken);
 
     public ValueTask DisposeAsync() => writer.DisposeAsync();
+
+    private async Task<T> CaughtUpAsync<T>(Func<IReadModelStore, Task<T>> read, CancellationToken cancellationToken)
+    {
+        await projector.CatchUpAsync(cancellationToken);
+        return await read(writer.Reader);
+    }
+
+    /// <summary>Reports on the caller's thread, so the last report is seen before the rebuild returns.</summary>
+    private sealed class SynchronousProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
 }
 
 /// <summary>
