@@ -25,6 +25,13 @@ public sealed class PostgresWorkerTests(PostgresCluster cluster) : IDisposable
         using var second = LedgerCli.Start(["--store", store, "worker"]);
         BackgroundCli[] workers = [first, second];
         await Notifications.WaitForAsync(() => Notifications.ReadAsync(Run), n => n.Count == 9, Patience, workers);
+        // The console logger writes asynchronously: the leader's line may arrive after its notifications.
+        var deadline = DateTime.UtcNow + Patience;
+        while (!workers.Any(w => w.Lines.Any(l => l.Contains("leading:", StringComparison.Ordinal))) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
         var leader = workers.Single(w => w.Lines.Any(l => l.Contains("leading:", StringComparison.Ordinal)));
         var standby = workers.Single(w => w != leader);
         Assert.True(leader.Kill(), "the leader had stopped before it was killed");
