@@ -13,19 +13,28 @@ namespace Ledger.Store.Sqlite;
 internal sealed class ReadModelTables : IDisposable
 {
     /// <summary>Projections, not records: unlike the events they are rewritten, and rebuilt from the events at will.</summary>
+    /// <remarks>
+    /// A matter's list row and its status are kept apart, keyed by the position that opened the matter: the rows lie
+    /// in list order, small and dense, so a page of them is one short scan; the large status is read one at a time.
+    /// Schema of projection version 1 kept both in one table, dropped here: the version stamp rebuilds them.
+    /// </remarks>
     public const string Schema = """
-        CREATE TABLE IF NOT EXISTS read_matters (
-            matter TEXT PRIMARY KEY,
+        DROP TABLE IF EXISTS read_matters;
+        CREATE TABLE IF NOT EXISTS read_matter_rows (
+            opened INTEGER PRIMARY KEY,
+            matter TEXT NOT NULL UNIQUE,
             organization TEXT NOT NULL,
             phase TEXT NOT NULL,
-            opened INTEGER NOT NULL,
             earliest_open_due TEXT,
-            row TEXT NOT NULL,
+            row TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS read_matter_rows_organization ON read_matter_rows (organization, opened);
+        CREATE INDEX IF NOT EXISTS read_matter_rows_phase ON read_matter_rows (phase, opened);
+        CREATE INDEX IF NOT EXISTS read_matter_rows_due ON read_matter_rows (earliest_open_due) WHERE earliest_open_due IS NOT NULL;
+        CREATE TABLE IF NOT EXISTS read_matter_statuses (
+            opened INTEGER PRIMARY KEY,
             status TEXT NOT NULL
-        ) WITHOUT ROWID;
-        CREATE UNIQUE INDEX IF NOT EXISTS read_matters_opened ON read_matters (opened);
-        CREATE INDEX IF NOT EXISTS read_matters_organization ON read_matters (organization, opened);
-        CREATE INDEX IF NOT EXISTS read_matters_due ON read_matters (earliest_open_due) WHERE earliest_open_due IS NOT NULL;
+        );
         CREATE TABLE IF NOT EXISTS read_promises (
             matter TEXT NOT NULL,
             id TEXT NOT NULL,
@@ -58,7 +67,7 @@ internal sealed class ReadModelTables : IDisposable
 
     /// <summary>Empties the read models and stamps them with this projection version at position 0, as a rebuild under way or not.</summary>
     public static string Reset(bool rebuilding) => $"""
-        DELETE FROM read_matters; DELETE FROM read_promises; DELETE FROM read_organizations;
+        DELETE FROM read_matter_rows; DELETE FROM read_matter_statuses; DELETE FROM read_promises; DELETE FROM read_organizations;
         INSERT INTO read_model_state (name, version, position, rebuild_after) VALUES ('{StateName}', {ReadModelJson.ProjectionVersion}, 0, {(rebuilding ? "''" : "NULL")})
         ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = 0, rebuild_after = excluded.rebuild_after;
         """;
@@ -67,6 +76,7 @@ internal sealed class ReadModelTables : IDisposable
     private readonly SqliteCommand readEvents;
     private readonly SqliteCommand readMatter;
     private readonly SqliteCommand upsertMatter;
+    private readonly SqliteCommand upsertStatus;
     private readonly SqliteCommand deletePromises;
     private readonly SqliteCommand insertPromise;
     private readonly SqliteCommand readOrganization;
@@ -76,14 +86,17 @@ internal sealed class ReadModelTables : IDisposable
     public ReadModelTables(SqliteConnection connection)
     {
         readEvents = Add(connection.Prepare($"SELECT {SqliteEventStore.Columns} FROM events WHERE stream_id = $stream AND stream_version <= $through ORDER BY stream_version", "$stream", "$through"));
-        readMatter = Add(connection.Prepare("SELECT row FROM read_matters WHERE matter = $matter", "$matter"));
+        readMatter = Add(connection.Prepare("SELECT row FROM read_matter_rows WHERE matter = $matter", "$matter"));
         upsertMatter = Add(connection.Prepare(
             """
-            INSERT INTO read_matters (matter, organization, phase, opened, earliest_open_due, row, status)
-            VALUES ($matter, $organization, $phase, $opened, $due, $row, $status)
-            ON CONFLICT (matter) DO UPDATE SET phase = excluded.phase, earliest_open_due = excluded.earliest_open_due, row = excluded.row, status = excluded.status
+            INSERT INTO read_matter_rows (opened, matter, organization, phase, earliest_open_due, row)
+            VALUES ($opened, $matter, $organization, $phase, $due, $row)
+            ON CONFLICT (opened) DO UPDATE SET phase = excluded.phase, earliest_open_due = excluded.earliest_open_due, row = excluded.row
             """,
-            "$matter", "$organization", "$phase", "$opened", "$due", "$row", "$status"));
+            "$opened", "$matter", "$organization", "$phase", "$due", "$row"));
+        upsertStatus = Add(connection.Prepare(
+            "INSERT INTO read_matter_statuses (opened, status) VALUES ($opened, $status) ON CONFLICT (opened) DO UPDATE SET status = excluded.status",
+            "$opened", "$status"));
         deletePromises = Add(connection.Prepare("DELETE FROM read_promises WHERE matter = $matter", "$matter"));
         insertPromise = Add(connection.Prepare(
             "INSERT INTO read_promises (matter, id, organization, state, due_by, row) VALUES ($matter, $id, $organization, $state, $due, $row)",
@@ -160,14 +173,16 @@ internal sealed class ReadModelTables : IDisposable
         var before = readMatter.ExecuteScalar() is string json ? ReadModelJson.MatterRow(json) : null;
 
         var p = upsertMatter.Parameters;
-        p[0].Value = row.Matter;
-        p[1].Value = row.Organization;
-        p[2].Value = row.Phase;
-        p[3].Value = row.Opened;
+        p[0].Value = row.Opened;
+        p[1].Value = row.Matter;
+        p[2].Value = row.Organization;
+        p[3].Value = row.Phase;
         p[4].Value = row.OpenDueDates.Count > 0 ? Day(row.OpenDueDates[0]) : DBNull.Value;
         p[5].Value = ReadModelJson.Serialize(row);
-        p[6].Value = ReadModelJson.Serialize(model.Status);
         upsertMatter.ExecuteNonQuery();
+        upsertStatus.Parameters[0].Value = row.Opened;
+        upsertStatus.Parameters[1].Value = ReadModelJson.Serialize(model.Status);
+        upsertStatus.ExecuteNonQuery();
 
         deletePromises.Parameters[0].Value = row.Matter;
         deletePromises.ExecuteNonQuery();

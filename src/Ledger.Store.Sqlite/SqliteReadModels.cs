@@ -36,7 +36,7 @@ public sealed class SqliteReadModels : IReadModelStore
     {
         await using var connection = await ConnectAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT row, status FROM read_matters WHERE matter = $matter";
+        command.CommandText = "SELECT r.row, s.status FROM read_matter_rows r JOIN read_matter_statuses s USING (opened) WHERE r.matter = $matter";
         command.Parameters.AddWithValue("$matter", matter);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
@@ -63,7 +63,7 @@ public sealed class SqliteReadModels : IReadModelStore
             command.Parameters.AddWithValue("$today", ReadModelTables.Day(day));
         }
 
-        command.CommandText = $"SELECT row FROM read_matters{Where(where)} ORDER BY opened DESC LIMIT $limit";
+        command.CommandText = $"SELECT row FROM read_matter_rows{Where(where)} ORDER BY opened DESC LIMIT $limit";
         command.Parameters.AddWithValue("$limit", query.Limit + 1);
         var position = await PositionAsync(connection, cancellationToken);
         var rows = await ReadAsync(command, r => ReadModelJson.MatterRow(r.GetString(0)), cancellationToken);
@@ -149,7 +149,7 @@ public sealed class SqliteReadModels : IReadModelStore
         await using var connection = await ConnectAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT (SELECT count(*) FROM read_matters),
+            SELECT (SELECT count(*) FROM read_matter_rows),
                    (SELECT count(*) FROM read_promises WHERE state = 'open' AND due_by >= $today),
                    (SELECT count(*) FROM read_promises WHERE state = 'open' AND due_by < $today)
             """;
