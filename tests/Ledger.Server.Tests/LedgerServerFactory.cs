@@ -39,6 +39,9 @@ public sealed class LedgerServerFactory : WebApplicationFactory<Program>
 
     public string StoreOption => $"sqlite:{DbPath}";
 
+    /// <summary>The server's clock, when a test moves time; the ledger's own otherwise.</summary>
+    public TimeProvider? Clock { get; init; }
+
     /// <summary>When set, the next append fails as if another writer had moved the matter on.</summary>
     public bool ConflictOnNextAppend { get; set; }
 
@@ -75,6 +78,10 @@ public sealed class LedgerServerFactory : WebApplicationFactory<Program>
             var registered = services.Single(d => d.ServiceType == typeof(IEventStore) && d.ImplementationInstance is not null);
             services.Remove(registered);
             services.AddSingleton<IEventStore>(new ConflictingStore((IEventStore)registered.ImplementationInstance!, this));
+            if (Clock is { } clock)
+            {
+                services.AddSingleton(clock);
+            }
         });
     }
 

@@ -45,7 +45,7 @@ public sealed class LedgerQueries(IEventStore store)
             var position = await models.PositionAsync(cancellationToken);
             if (await models.MatterAsync(matter, cancellationToken) is { } stored && !(stored.Row.LastPublishedAt > time.AsOf))
             {
-                return new(MatterReadModel.Render(stored.Status, time.AsOf), position);
+                return new(MatterReadModel.Render(stored.Status, time.AsOf), position, Stored: true);
             }
         }
 
@@ -214,7 +214,8 @@ public sealed record ReadTime(DateTimeOffset AsOf, DateTimeOffset? KnownAt, Date
 }
 
 /// <summary>An answer with the global log position it reflects.</summary>
-public sealed record Positioned<T>(T Value, long Position);
+/// <summary>An answer with the log position it reflects; <see cref="Stored"/> when read from the stored read models.</summary>
+public sealed record Positioned<T>(T Value, long Position, bool Stored = false);
 
 /// <summary>A matter, statement or version the user named does not exist (the CLI exits 2, the server answers 404).</summary>
 public sealed class NotFoundException(string message) : Exception(message)

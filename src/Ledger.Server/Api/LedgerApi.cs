@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Ledger.Querying;
 using Ledger.Server.Auth;
+using Ledger.Server.Hosting;
 using Ledger.Server.Telemetry;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -58,6 +59,7 @@ public static class LedgerApi
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseMiddleware<ReadModelAnswers>();
 
         var api = app.MapGroup("/api").WithTags("ledger");
         ReadEndpoints.Map(api);

@@ -6,6 +6,7 @@ using Ledger.Projections.ReadModels;
 using Ledger.Querying;
 using Ledger.Serialization;
 using Ledger.Server.Auth;
+using Ledger.Server.Hosting;
 using Ledger.Storage;
 using Microsoft.Extensions.Options;
 
@@ -36,10 +37,10 @@ internal static class ReadEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/matters", Matters).WithName("ListMatters")
+        api.MapGet("/matters", Matters).WithName("ListMatters").WithMetadata(ReadModelAnswer.PerDay)
             .WithSummary("Matters with phase, statement count and overdue promises, newest first, a page at a time (limit, cursor); filters organization, phase, overdue")
             .Produces<ListPage<MatterSummary>>().ProducesProblem(StatusCodes.Status400BadRequest);
-        api.MapGet("/matters/{**matter}", Status).WithName("GetMatterStatus")
+        api.MapGet("/matters/{**matter}", Status).WithName("GetMatterStatus").WithMetadata(ReadModelAnswer.PerDay)
             .WithSummary("A matter's status as of a publication time (asOf) and as known at a recording time (knownAt); the matter id may contain '/'")
             .Produces<MatterStatus>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/history/{**matter}", History).WithName("GetMatterHistory")
@@ -47,10 +48,10 @@ internal static class ReadEndpoints
             .Produces<MatterHistoryView>().Produces<HistoryComparison>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/diff", Diff).WithName("DiffStatements").WithSummary("A word-level diff of the wording of two statements (ids in from and to)")
             .Produces<WordingComparison>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/promises", Promises).WithName("ListPromises")
+        api.MapGet("/promises", Promises).WithName("ListPromises").WithMetadata(ReadModelAnswer.PerDay)
             .WithSummary("Promises across matters with their status, by due date, a page at a time (limit, cursor); filters organization, matter, status, overdue, dueBefore")
             .Produces<ListPage<TrackedPromise>>().ProducesProblem(StatusCodes.Status400BadRequest);
-        api.MapGet("/organizations", Organizations).WithName("ListOrganizations")
+        api.MapGet("/organizations", Organizations).WithName("ListOrganizations").WithMetadata(ReadModelAnswer.PerDay)
             .WithSummary("Per organization: matters, and promises delivered on time, late, overdue or open, by name, a page at a time (limit, cursor)")
             .Produces<ListPage<OrganizationSummary>>().ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapGet("/streams/{**matter}", StreamEvents).WithName("GetMatterEvents").WithSummary("The events of one matter's stream, from a version (1-based) on")
@@ -60,7 +61,8 @@ internal static class ReadEndpoints
             .Produces<IReadOnlyList<EventView>>().ProducesProblem(StatusCodes.Status400BadRequest);
     }
 
-    public static IResult Json<T>(T value) => TypedResults.Json(value, LedgerJson.Output);
+    /// <summary>API answers are compact JSON: clients parse them, and a page is a third smaller than indented.</summary>
+    public static IResult Json<T>(T value) => TypedResults.Json(value, LedgerJson.OutputLine);
 
     private static async Task<IResult> Matters(HttpContext http, int? limit, string? cursor, string? organization, string? phase, bool? overdue, string? asOf, string? knownAt,
         LedgerQueries queries, TimeProvider clock, CancellationToken cancellationToken)
@@ -82,6 +84,11 @@ internal static class ReadEndpoints
         }
 
         var status = await queries.StatusAsync(matter, time, cancellationToken);
+        if (!status.Stored)
+        {
+            ReadModelAnswers.NotKept(http);
+        }
+
         http.Response.Headers[Paging.PositionHeader] = status.Position.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Json(status.Value);
     }

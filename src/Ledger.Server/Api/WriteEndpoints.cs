@@ -107,11 +107,11 @@ internal static class WriteEndpoints
         var response = Response(result);
         if (result.Appended == 0)
         {
-            return TypedResults.Json(response, Serialization.LedgerJson.Output);
+            return TypedResults.Json(response, Serialization.LedgerJson.OutputLine);
         }
 
         context.Response.Headers.Location = $"/api/matters/{result.Documents.First(d => d.Appended > 0).Matter}";
-        return TypedResults.Json(response, Serialization.LedgerJson.Output, statusCode: StatusCodes.Status201Created);
+        return TypedResults.Json(response, Serialization.LedgerJson.OutputLine, statusCode: StatusCodes.Status201Created);
     }
 
     private static ImportResponse Response(ImportResult result) =>

@@ -2,6 +2,7 @@ using Ledger.Importing;
 using Ledger.Projections;
 using Ledger.Projections.ReadModels;
 using Ledger.Querying;
+using Ledger.Server.Hosting;
 using Microsoft.Extensions.Primitives;
 
 namespace Ledger.Server.Dashboard;
@@ -28,7 +29,7 @@ public static class DashboardEndpoints
                 var time = times.Read(clock.GetUtcNow());
                 var matters = await queries.MattersAsync(new MatterQuery(PageCursor.DefaultLimit, Text(http.Request.Query["cursor"])), time, ct);
                 return Pages.Board(new BoardModel(matters, await queries.CountsAsync(time, ct), await OpenPromisesAsync(queries, time, null, ct), times));
-            }));
+            })).WithMetadata(ReadModelAnswer.PerMinute);
         app.MapGet("/matters/{**matter}", (string matter, HttpContext http, LedgerQueries queries, TimeProvider clock, CancellationToken ct) =>
             Render(http, clock, times => MatterAsync(queries, Ids.FromPath(matter), http.Request.Query, times, ct)));
         app.MapGet("/organizations/{**name}", (string name, HttpContext http, LedgerQueries queries, TimeProvider clock, CancellationToken ct) =>
@@ -40,7 +41,7 @@ public static class DashboardEndpoints
                     ?? throw new NotFoundException($"no organization \"{name}\" in the ledger");
                 var matters = await queries.MattersAsync(new MatterQuery(PageCursor.DefaultLimit, Text(http.Request.Query["cursor"]), name), time, ct);
                 return Pages.Organization(new OrganizationPageModel(summary, matters, await OpenPromisesAsync(queries, time, name, ct), times));
-            }));
+            })).WithMetadata(ReadModelAnswer.PerMinute);
         return app;
     }
 
