@@ -137,7 +137,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
         await ReadModelLocks.WriteAsync(connection, [events[0].Organization], cancellationToken);
         await using var session = store.LightweightSession(SessionOptions.ForTransaction(transaction, false));
         session.SetHeader(OrganizationHeader, events[0].Organization);
-        var data = events.Select(e => (object)LedgerJson.Deserialize(e.Type, e.Data)).ToArray();
+        var data = events.Select(e => (object)(e.Event ?? LedgerJson.Deserialize(e.Type, e.Data))).ToArray();
         var action = expectedVersion == 0
             ? session.Events.StartStream(stream, data)
             : session.Events.Append(stream, expectedVersion + events.Count, data);

@@ -189,8 +189,8 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         // Leaf hashes leave out the position: they are computed on another core, announced ahead or while the writer inserts the events.
         var leafHashes = merkleTree ? Prepared(stream, expectedVersion, events) ?? Hash(stream, expectedVersion, events) : null;
 
-        // The read models fold the appended events: decoded on another core while the writer waits for its lock and inserts them.
-        var decoded = readModels ? OffThread<List<Events.ILedgerEvent>>.Start(() => events.Select(e => LedgerJson.Deserialize(e.Type, e.Data)).ToList()) : null;
+        // The read models fold the appended events: those the writer did not hand over are decoded on another core meanwhile.
+        var decoded = readModels ? OffThread<List<Events.ILedgerEvent>>.Start(() => events.Select(e => e.Event ?? LedgerJson.Deserialize(e.Type, e.Data)).ToList()) : null;
 
         await writeLock.WaitAsync(cancellationToken);
         try

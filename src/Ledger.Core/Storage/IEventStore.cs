@@ -1,3 +1,5 @@
+using Ledger.Events;
+
 namespace Ledger.Storage;
 
 /// <summary>
@@ -60,7 +62,11 @@ public sealed record EventToAppend(
     DateTimeOffset? PublishedAt,
     DateTimeOffset RecordedAt,
     string RecordedBy,
-    string Data);
+    string Data)
+{
+    /// <summary>The event <see cref="Data"/> was serialized from, when the writer has it: a store that folds what it appends need not parse it again.</summary>
+    public ILedgerEvent? Event { get; init; }
+}
 
 public sealed record StoredEvent(
     long Position,
