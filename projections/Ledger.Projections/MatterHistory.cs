@@ -6,9 +6,13 @@ using Ledger.Serialization;
 
 namespace Ledger.Projections;
 
-/// <summary>One history entry: a statement and the change of status it brought, as a JSON Patch and as readable lines.</summary>
+/// <summary>
+/// One history entry: a statement and the change of status it brought, as a JSON Patch and as readable lines.
+/// <see cref="Revision"/> numbers the entries in publication order (0 is the empty start); it is not the event's version
+/// in its stream, which counts in recording order from the matter's opening.
+/// </summary>
 public sealed record HistoryEntry(
-    int Version,
+    int Revision,
     string StatementId,
     string Type,
     DateTimeOffset PublishedAt,
@@ -24,7 +28,7 @@ public sealed record HistoryEntry(
 /// <summary>The change between two points of a matter's history.</summary>
 public sealed record HistoryComparison(string Matter, HistoryPoint From, HistoryPoint To, IReadOnlyList<string> Changes, JsonArray Patch, MatterStatus? Before, MatterStatus After);
 
-public sealed record HistoryPoint(int Version, DateTimeOffset? At);
+public sealed record HistoryPoint(int Revision, DateTimeOffset? At);
 
 /// <summary>A word-level comparison of the wording of two statements.</summary>
 public sealed record WordingComparison(string From, string To, string FromQuote, string ToQuote, string Rendered, IReadOnlyList<DiffSegment> Segments);
@@ -60,7 +64,7 @@ public static class MatterHistory
 
             changes.AddRange(StatusChanges.Describe(previous, status));
             entries.Add(new HistoryEntry(
-                fold.Version, s.StatementId, s.Type, s.PublishedAt, s.RecordedAt, entry.Position,
+                fold.Revision, s.StatementId, s.Type, s.PublishedAt, s.RecordedAt, entry.Position,
                 s.Speaker?.Name, s.Quote, entry.CorrectedBy, changes, JsonPatch.Diff(previousJson, json), status));
             previous = status;
             previousJson = json;
@@ -69,12 +73,13 @@ public static class MatterHistory
         return entries;
     }
 
-    /// <summary>Compares two points, each a version (0 is before the first statement) or a publication time.</summary>
+    /// <summary>Compares two points, each a revision (0 is before the first statement) or a publication time.</summary>
+    /// <exception cref="HistoryPointException">A revision the history does not have, or an end point before the first statement.</exception>
     public static HistoryComparison Compare(MatterTimeline timeline, HistoryPoint from, HistoryPoint to)
     {
         var history = Build(timeline);
         var before = At(timeline, history, from);
-        var after = At(timeline, history, to) ?? throw new ArgumentException("the end point of a comparison must be after the first statement", nameof(to));
+        var after = At(timeline, history, to) ?? throw new HistoryPointException("the end point of a comparison must be after the first statement");
         var empty = StatusFold.Empty(timeline.Matter, timeline.Organization, timeline.Title).Render(DateTimeOffset.MinValue);
         var patch = JsonPatch.Diff(before is null ? new JsonObject() : ToJson(before), ToJson(after));
         return new HistoryComparison(timeline.Matter, Resolve(history, from), Resolve(history, to), StatusChanges.Describe(before ?? empty, after), patch, before, after);
@@ -95,14 +100,28 @@ public static class MatterHistory
             return timeline.PublishedBy(at).Any() ? MatterViews.Status(timeline, at) : null;
         }
 
-        if (point.Version < 0 || point.Version > history.Count)
+        if (point.Revision < 0 || point.Revision > history.Count)
         {
-            throw new ArgumentOutOfRangeException(nameof(point), $"matter {timeline.Matter} has versions 0 to {history.Count}, not {point.Version}");
+            throw new HistoryPointException($"matter {timeline.Matter} has revisions 0 to {history.Count}, not {point.Revision} (revision 0 is before its first statement)");
         }
 
-        return point.Version == 0 ? null : history[point.Version - 1].Status;
+        return point.Revision == 0 ? null : history[point.Revision - 1].Status;
     }
 
     private static HistoryPoint Resolve(IReadOnlyList<HistoryEntry> history, HistoryPoint point) =>
         point.At is { } at ? new HistoryPoint(history.Count(e => e.PublishedAt <= at), at) : point;
+}
+
+/// <summary>A comparison point the history does not have; its message is for the person who named it.</summary>
+public sealed class HistoryPointException(string message) : Exception(message)
+{
+    public HistoryPointException()
+        : this("no such point in the history")
+    {
+    }
+
+    public HistoryPointException(string message, Exception innerException)
+        : this(message + ": " + innerException.Message)
+    {
+    }
 }

@@ -3,7 +3,11 @@ using Ledger.Events;
 
 namespace Ledger.Projections;
 
-/// <summary>The current status of a matter as of a publication time. Field names are a stable contract.</summary>
+/// <summary>
+/// The current status of a matter as of a publication time. Field names are a stable contract. <see cref="Revision"/>
+/// counts the statements folded in publication order (the history's numbering); a stream's <c>version</c> counts its
+/// events in recording order, the opening included.
+/// </summary>
 public sealed record MatterStatus(
     string Matter,
     string Organization,
@@ -15,7 +19,7 @@ public sealed record MatterStatus(
     IReadOnlyList<PositionStatus> Positions,
     IReadOnlyList<PromiseStatus> Promises,
     int Statements,
-    int Version,
+    int Revision,
     DateTimeOffset? LastPublishedAt);
 
 public sealed record ReviewStatus(string Status, string? Reviewer, string? Scope, IReadOnlyList<string> Principles, DateTimeOffset? LaunchedAt, DateTimeOffset? ConcludedAt, string? Outcome)
@@ -83,7 +87,7 @@ public sealed record StatusFold(
     public static StatusFold Empty(string matter, string organization, string title) =>
         new(matter, organization, title, [], ImmutableHashSet.Create<string>(StringComparer.Ordinal), Phases.Opened, null, ReviewStatus.NotStarted, [], [], [], [], 0, null);
 
-    public int Version => Folded.Count;
+    public int Revision => Folded.Count;
 
     public static StatusFold Evolve(StatusFold state, Statement statement)
     {
@@ -194,7 +198,7 @@ public sealed record StatusFold(
             p.DeliveredAt,
             p.Delivery,
             p.StatementId)).ToList();
-        return new MatterStatus(Matter, Organization, Title, Phase, Review, Allegations, Actions, Positions, promises, Statements, Version, LastPublishedAt);
+        return new MatterStatus(Matter, Organization, Title, Phase, Review, Allegations, Actions, Positions, promises, Statements, Revision, LastPublishedAt);
     }
 }
 

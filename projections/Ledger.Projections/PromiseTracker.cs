@@ -1,5 +1,9 @@
 namespace Ledger.Projections;
 
+/// <summary>
+/// A promise as the tracker lists it. <see cref="DaysOverdue"/>: for an overdue promise the days since its due date, for
+/// one delivered late the days it came after its due date; null otherwise.
+/// </summary>
 public sealed record TrackedPromise(
     string Matter,
     string Organization,
@@ -24,7 +28,7 @@ public static class PromiseTracker
         return statuses
             .SelectMany(s => s.Promises.Select(p => new TrackedPromise(
                 s.Matter, s.Organization, p.Id, p.What, p.DueBy, p.DueText, p.Status, p.PromisedAt, p.DeliveredAt,
-                p.Status == PromiseStates.Overdue ? today.DayNumber - p.DueBy.DayNumber : null,
+                p.Status == PromiseStates.Overdue ? today.DayNumber - p.DueBy.DayNumber : p.Status == PromiseStates.Delivered ? Lateness.DaysLate(p.DueBy, p.DeliveredAt) : null,
                 p.StatementId)))
             .OrderBy(p => Array.IndexOf(Order, p.Status))
             .ThenBy(p => p.DueBy)
@@ -54,7 +58,7 @@ public static class OrganizationSummaries
             .Select(g =>
             {
                 var promises = g.SelectMany(s => s.Promises).ToList();
-                bool OnTime(PromiseStatus p) => p.DeliveredAt is { } at && DateOnly.FromDateTime(at.UtcDateTime) <= p.DueBy;
+                bool OnTime(PromiseStatus p) => p.DeliveredAt is not null && Lateness.DaysLate(p.DueBy, p.DeliveredAt) is null;
                 return new OrganizationSummary(
                     g.Key,
                     g.Count(),
@@ -66,4 +70,16 @@ public static class OrganizationSummaries
                     promises.Count(p => p.Status == PromiseStates.Withdrawn));
             })
             .ToList();
+}
+
+/// <summary>How late a delivery came: one rule for the tracker, the organizations' counts and every rendering.</summary>
+public static class Lateness
+{
+    /// <summary>The days a delivery came after the due date (its UTC day later than the due day); null when on time or not delivered.</summary>
+    public static int? DaysLate(DateOnly dueBy, DateTimeOffset? deliveredAt) =>
+        deliveredAt is { } at && DateOnly.FromDateTime(at.UtcDateTime).DayNumber - dueBy.DayNumber is var days and > 0 ? days : null;
+
+    /// <summary>How people read a promise's status: "delivered late (3 d)" for a late delivery, else the status itself.</summary>
+    public static string Describe(string status, DateOnly dueBy, DateTimeOffset? deliveredAt) =>
+        status == PromiseStates.Delivered && DaysLate(dueBy, deliveredAt) is { } days ? $"delivered late ({days} d)" : status;
 }

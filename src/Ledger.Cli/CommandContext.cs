@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ledger.Projections;
 using Ledger.Querying;
 using Ledger.Messaging.Hosting;
 using Ledger.Messaging.Verifying;
@@ -64,9 +65,9 @@ public static class CommandRunner
             await Console.Error.WriteLineAsync($"ledger: the Merkle log does not verify: {ex.Message}");
             return ExitCodes.VerificationFailed;
         }
-        catch (Exception ex) when (ex is NotFoundException or ArgumentException or FormatException)
+        catch (Exception ex) when (ex is NotFoundException or HistoryPointException or ArgumentException or FormatException)
         {
-            await Console.Error.WriteLineAsync($"ledger: {ex.Message}");
+            await Console.Error.WriteLineAsync($"ledger: {UserMessages.Of(ex)}");
             return ExitCodes.InvalidInput;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

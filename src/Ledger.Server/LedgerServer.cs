@@ -12,15 +12,22 @@ namespace Ledger.Server;
 /// <summary>`ledger serve`: the HTTP API, live subscriptions, feeds, webhooks and dashboard, with the worker embedded.</summary>
 public static class LedgerServer
 {
+    private static readonly Dictionary<string, string?> QuietLogging = new()
+    {
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:Wolverine"] = "Warning",
+        ["Logging:LogLevel:JasperFx"] = "Warning",
+        ["Logging:LogLevel:Marten"] = "Warning",
+    };
+
     /// <summary>Configuration: Ledger:Store (else LEDGER_STORE, else the default SQLite file), Ledger:LoadSample, and ASP.NET's usual keys (urls).</summary>
     public static async Task<WebApplication> BuildAsync(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
-        // In code rather than appsettings.json, so that `ledger serve` and the server's own executable log alike.
-        foreach (var quiet in new[] { "Microsoft.AspNetCore", "Wolverine", "JasperFx", "Marten" })
-        {
-            builder.Logging.AddFilter(quiet, LogLevel.Warning);
-        }
+        // The console is for the person who started the server: warnings and its address. These defaults sit below every
+        // other configuration source, so appsettings, Logging__LogLevel__Default=Information or the command line win.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = QuietLogging });
 
         var settings = ServerSettings.From(builder.Configuration);
         var backend = settings.Backend();

@@ -41,7 +41,7 @@ public sealed partial class DashboardBrowserTests(DashboardServer server)
     }
 
     [Fact]
-    public async Task History_shows_the_change_between_any_two_versions()
+    public async Task History_shows_the_change_between_any_two_revisions()
     {
         var page = await server.NewPageAsync();
         await page.GotoAsync(MatterUrl(DashboardServer.SampleMatter));
@@ -52,7 +52,7 @@ public sealed partial class DashboardBrowserTests(DashboardServer server)
         await page.WaitForURLAsync(new Regex("from=3&to=7"));
 
         var comparison = page.Locator(".comparison");
-        Assert.Equal("Changes from v3 to v7", await comparison.Locator("h3").InnerTextAsync());
+        Assert.Equal("Changes from revision 3 to revision 7", await comparison.Locator("h3").InnerTextAsync());
         var lines = await comparison.Locator("li.change").AllInnerTextsAsync();
         Assert.Contains("phase: reported -> action-taken", lines);
         Assert.Contains("allegation azure-surveillance-storage: unassessed -> partially-substantiated", lines);

@@ -75,7 +75,7 @@ public sealed partial class RenderingTests
     }
 
     [Fact]
-    public void Compared_versions_show_change_lines_and_a_readable_patch()
+    public void Compared_revisions_show_change_lines_and_a_readable_patch()
     {
         var ledger = new SpecLedger().Record(File.ReadAllText(Checkout.SampleFile), "2025-10-01T00:00:00Z");
         var timeline = ledger.Timeline(matter: "microsoft/imod-azure");

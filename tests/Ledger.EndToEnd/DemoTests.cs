@@ -34,6 +34,22 @@ public sealed partial class DemoTests : IDisposable
         Assert.Equal("overdue", (string?)promise!["status"]);
     }
 
+    [Fact]
+    public async Task Demo_without_a_store_leaves_nothing_behind_and_its_hint_runs_this_very_ledger()
+    {
+        var temp = store.PathOf("tmp");
+        Directory.CreateDirectory(temp);
+
+        var result = await LedgerCli.RunAsync(["demo"], null, new Dictionary<string, string> { ["TMPDIR"] = temp });
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
+        var text = Ansi().Replace(result.Stdout, string.Empty);
+        Assert.Contains("into a temporary ledger, removed when the demo ends", text, StringComparison.Ordinal);
+        Assert.Contains($"{LedgerCli.Dll} --store sqlite:ledger-demo.db demo", text, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(^|\s)ledger --store", text);
+    }
+
     [GeneratedRegex(@"\x1B\[[0-9;]*[A-Za-z]")]
     private static partial Regex Ansi();
 }

@@ -69,12 +69,12 @@ public sealed class ReadApiTests(SampleServer server) : IClassFixture<SampleServ
     }
 
     [Fact]
-    public async Task History_compares_two_versions()
+    public async Task History_compares_two_revisions()
     {
         var comparison = await GetJsonAsync("/api/history/microsoft/imod-azure?from=0&to=1");
 
-        Assert.Equal(0, (int)comparison["from"]!["version"]!);
-        Assert.Equal(1, (int)comparison["to"]!["version"]!);
+        Assert.Equal(0, (int)comparison["from"]!["revision"]!);
+        Assert.Equal(1, (int)comparison["to"]!["revision"]!);
         Assert.NotEmpty(comparison["patch"]!.AsArray());
     }
 

@@ -101,7 +101,7 @@ public class HostileInputSpecs
 
         Assert.Equal(path, error.Field);
         Assert.Contains($"the key \"{path.Split('.')[^1]}\" appears twice", error.Message, StringComparison.Ordinal);
-        Assert.Matches(@"^hostile\.json: line 1, byte \d+: field ", error.ToString());
+        Assert.Matches(@"^hostile\.json: line 1, column \d+: field ", error.ToString());
     }
 
     [Theory]
@@ -150,10 +150,10 @@ public class HostileInputSpecs
     }
 
     [Theory]
-    [InlineData("{\"matter\": \"acme/x\", }", "line 1, byte ")]
-    [InlineData("{\"matter\": tru }", "line 1, byte ")]
-    [InlineData("{\n\"matter\": \"acme/x\"", "line 2, byte ")]
-    [InlineData("{\"matter\": \"a\u0001\"}", "line 1, byte ")]
+    [InlineData("{\"matter\": \"acme/x\", }", "line 1, column ")]
+    [InlineData("{\"matter\": tru }", "line 1, column ")]
+    [InlineData("{\n\"matter\": \"acme/x\"", "line 2, column ")]
+    [InlineData("{\"matter\": \"a\u0001\"}", "line 1, column ")]
     public void Text_that_is_not_json_is_explained_in_plain_words_with_its_place(string text, string place)
     {
         var error = Assert.Single(Read(Encoding.UTF8.GetBytes(text)));
@@ -162,6 +162,22 @@ public class HostileInputSpecs
         Assert.DoesNotContain("LineNumber", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("BytePositionInLine", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("reader options", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Expected", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"matter\": \"a/b\", statements: []}", "line 1, column 19", "a key must be text in double quotes, but 's' starts one")]
+    [InlineData("hello world", "line 1, column 1", "this is not JSON: a value is text in double quotes, a number, true, false, null, an object or an array, and cannot start with 'h'")]
+    [InlineData("{\"matter\": \"été\" \"x\": 1}", "line 1, column 18", "after a value comes ',' or a closing '}' or ']', not '\"'")]
+    [InlineData("{\"matter\" 1}", "line 1, column 11", "a key must be followed by ':', not '1'")]
+    [InlineData("{\"matter\": \"a\\qb\"}", "line 1, column ", "a backslash in text starts an escape, and \\q is none; write \\\\ for a backslash")]
+    [InlineData("{\"matter\": \"ab", "line 1, column ", "a text is not closed: its closing '\"' is missing")]
+    public void Common_syntax_errors_read_as_what_is_wrong_and_where_in_characters(string text, string place, string message)
+    {
+        var error = Assert.Single(Read(Encoding.UTF8.GetBytes(text)));
+
+        Assert.StartsWith(place, error.Location.Document, StringComparison.Ordinal);
+        Assert.Equal(message, error.Message);
     }
 
     private static List<InputError> Read(byte[] utf8)

@@ -167,7 +167,7 @@ public class ProjectionSpecs
         foreach (var entry in history)
         {
             document = JsonPatch.Apply(document, entry.Patch);
-            Assert.True(JsonPatch.DeepEquals(document, Json(entry.Status)), $"after version {entry.Version}");
+            Assert.True(JsonPatch.DeepEquals(document, Json(entry.Status)), $"after revision {entry.Revision}");
             if (history.Count(e => e.PublishedAt == entry.PublishedAt) == 1 || history.Last(e => e.PublishedAt == entry.PublishedAt) == entry)
             {
                 Assert.Equal(Text(Json(MatterViews.Status(timeline, entry.PublishedAt))), Text(Json(entry.Status)));
@@ -186,12 +186,12 @@ public class ProjectionSpecs
             Finding("sept", "2025-09-25", "a1", "partially-substantiated")), Recorded);
         var timeline = ledger.Timeline();
 
-        var byVersion = MatterHistory.Compare(timeline, new HistoryPoint(1, null), new HistoryPoint(2, null));
+        var byRevision = MatterHistory.Compare(timeline, new HistoryPoint(1, null), new HistoryPoint(2, null));
         var byDate = MatterHistory.Compare(timeline, new HistoryPoint(0, At("2025-06-01")), new HistoryPoint(0, At("2025-10-01")));
 
-        Assert.Equal(["allegation a1: no-evidence -> partially-substantiated"], byVersion.Changes);
-        Assert.Equal(byVersion.Changes, byDate.Changes);
-        Assert.True(JsonPatch.DeepEquals(JsonPatch.Apply(Json(byVersion.Before!), byVersion.Patch), Json(byVersion.After)));
+        Assert.Equal(["allegation a1: no-evidence -> partially-substantiated"], byRevision.Changes);
+        Assert.Equal(byRevision.Changes, byDate.Changes);
+        Assert.True(JsonPatch.DeepEquals(JsonPatch.Apply(Json(byRevision.Before!), byRevision.Patch), Json(byRevision.After)));
     }
 
     [Fact]

@@ -11,7 +11,8 @@ public class RecordingOrderSpecs
     [Fact]
     public void Status_as_of_a_time_does_not_depend_on_the_order_statements_were_recorded_in()
     {
-        // One document per statement; no statement of the sample references another, so any order is valid.
+        // One document per statement. Only the finding on the reported allegation references another statement: the
+        // report is recorded first in both orders, and every other order is valid.
         var sample = JsonNode.Parse(File.ReadAllText(Ledger.Testing.Checkout.SampleFile))!.AsObject();
         var documents = sample["statements"]!.AsArray().Select(statement => new JsonObject
         {
@@ -21,8 +22,9 @@ public class RecordingOrderSpecs
             ["statements"] = new JsonArray(statement!.DeepClone()),
         }.ToJsonString()).ToList();
         Assert.Equal(7, documents.Count);
-        var forward = RecordOneByOne(documents);
-        var reverse = RecordOneByOne(Enumerable.Reverse(documents));
+        var report = documents.Single(d => d.Contains("\"AllegationReported\"", StringComparison.Ordinal));
+        var forward = RecordOneByOne([report, .. documents.Where(d => d != report)]);
+        var reverse = RecordOneByOne([report, .. Enumerable.Reverse(documents).Where(d => d != report)]);
         var matter = (string)sample["matter"]!;
 
         var latest = Both(forward, reverse, matter, "2026-01-01");
@@ -33,6 +35,30 @@ public class RecordingOrderSpecs
         Assert.Equal("ongoing", (string?)beforeFindings["review"]!["status"]);
         Assert.Empty(beforeFindings["actions"]!.AsArray());
         Assert.Equal(4, (int)beforeFindings["statements"]!);
+    }
+
+    [Theory]
+    [InlineData("ReviewLaunched", "FindingsDisclosed", "findings-disclosed")]
+    [InlineData("ActionTaken", "FindingsDisclosed", "action-taken")]
+    [InlineData("ReviewConcluded", "ActionTaken", "concluded")]
+    [InlineData("AllegationReported", "ReviewLaunched", "under-review")]
+    public void On_equal_publication_times_the_phase_takes_the_milestone_further_along_whatever_the_recording_order(string first, string second, string phase)
+    {
+        string Milestone(string type) => Statement(type.ToLowerInvariant(), type, "2025-09-25T10:00:00Z", type switch
+        {
+            "AllegationReported" => "\"allegation\":{\"id\":\"a1\"}",
+            "FindingsDisclosed" => "\"stage\":\"interim\",\"findings\":[{\"allegation\":\"a1\",\"newAllegation\":true,\"assessment\":\"substantiated\"}]",
+            "ActionTaken" => "\"action\":\"terminated\"",
+            _ => string.Empty,
+        });
+
+        var inOrder = RecordOneByOne([Document(Milestone(first)), Document(Milestone(second))]);
+        var reversed = RecordOneByOne([Document(Milestone(second)), Document(Milestone(first))]);
+        var together = new SpecLedger().Record(Document(Milestone(second), Milestone(first)), At("2026-01-10T12:00:00Z"));
+
+        Assert.Equal(phase, inOrder.Status("2025-09-25T10:00:00Z").Phase);
+        Assert.Equal(phase, reversed.Status("2025-09-25T10:00:00Z").Phase);
+        Assert.Equal(phase, together.Status("2025-09-25T10:00:00Z").Phase);
     }
 
     // Each document recorded a minute after the previous one, as separate imports would be.

@@ -31,9 +31,10 @@ public sealed class SpecLedger
     public static string Statement(string id, string type, string publishedAt, string fields = "") =>
         $$"""{"id":"{{id}}","type":"{{type}}","publishedAt":"{{publishedAt}}","source":{"url":"https://example.org/{{id}}"},"quote":"Quote of {{id}}."{{(fields.Length > 0 ? "," + fields : string.Empty)}}}""";
 
+    /// <summary>A finding that may introduce its allegation: specs of other rules need no AllegationReported first.</summary>
     public static string Finding(string id, string publishedAt, string allegation, string assessment) =>
         Statement(id, "FindingsDisclosed", publishedAt, $$"""
-            "stage":"interim","findings":[{"allegation":"{{allegation}}","assessment":"{{assessment}}"}]
+            "stage":"interim","findings":[{"allegation":"{{allegation}}","newAllegation":true,"assessment":"{{assessment}}"}]
             """);
 
     public static string Promise(string id, string publishedAt, string promise, string dueBy) =>

@@ -242,7 +242,7 @@ public abstract partial class ReadModelConformance
                 1 when live.Count > 1 => Withdraw(id, matter, live[random.Next(live.Count)]),
                 2 when open.Count > 0 => Correct(id, open[random.Next(open.Count)]),
                 3 => Promise(id, day, matter),
-                4 => $$$"""{"id":"{{{id}}}","type":"FindingsDisclosed","publishedAt":"{{{day}}}","source":{"url":"https://example.org/{{{id}}}"},"quote":"Findings {{{id}}}.","stage":"interim","findings":[{"allegation":"a{{{random.Next(3)}}}","assessment":"{{{(random.Next(2) == 0 ? "substantiated" : "no-evidence")}}}"}]}""",
+                4 => $$$"""{"id":"{{{id}}}","type":"FindingsDisclosed","publishedAt":"{{{day}}}","source":{"url":"https://example.org/{{{id}}}"},"quote":"Findings {{{id}}}.","stage":"interim","findings":[{"allegation":"a{{{random.Next(3)}}}","newAllegation":true,"assessment":"{{{(random.Next(2) == 0 ? "substantiated" : "no-evidence")}}}"}]}""",
                 _ => $$"""{"id":"{{id}}","type":"PositionStated","publishedAt":"{{day}}","source":{"url":"https://example.org/{{id}}"},"quote":"Position {{id}}.","topic":"t","position":"p{{id}}"}""",
             };
             if (!statement.Contains("\"StatementWithdrawn\"", StringComparison.Ordinal) && !statement.Contains("\"EntryCorrected\"", StringComparison.Ordinal))

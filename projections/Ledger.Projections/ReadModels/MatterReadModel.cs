@@ -45,7 +45,7 @@ public sealed record MatterRow(
     string Phase,
     ReviewStatus Review,
     int Statements,
-    int Version,
+    int Revision,
     DateTimeOffset? LastPublishedAt,
     long Opened,
     long Position,
@@ -60,7 +60,7 @@ public sealed record MatterRow(
         status.Phase,
         status.Review,
         status.Statements,
-        status.Version,
+        status.Revision,
         status.LastPublishedAt,
         opened,
         position,
@@ -99,13 +99,13 @@ public sealed record PromiseRow(
                 p.Status == PromiseStates.Overdue ? PromiseStates.Open : p.Status, p.PromisedAt, p.DeliveredAt, p.Delivery, p.StatementId))
             .ToList();
 
-    public bool DeliveredLate => DeliveredAt is { } at && DateOnly.FromDateTime(at.UtcDateTime) > DueBy;
+    public bool DeliveredLate => Lateness.DaysLate(DueBy, DeliveredAt) is not null;
 
     public TrackedPromise Render(DateOnly today)
     {
         var overdue = State == PromiseStates.Open && DueBy < today;
         return new TrackedPromise(Matter, Organization, Id, What, DueBy, DueText, overdue ? PromiseStates.Overdue : State, PromisedAt, DeliveredAt,
-            overdue ? today.DayNumber - DueBy.DayNumber : null, StatementId);
+            overdue ? today.DayNumber - DueBy.DayNumber : State == PromiseStates.Delivered ? Lateness.DaysLate(DueBy, DeliveredAt) : null, StatementId);
     }
 }
 

@@ -18,18 +18,27 @@ public static class DemoCommand
 
     public static void AddDemoCommand(this RootCommand root)
     {
-        var command = new Command("demo", "Load the reference case (Microsoft's 2025 review of IMOD's use of Azure) into a fresh ledger and show it");
-        command.SetStoreAction(
-            (context, cancellationToken) => RunAsync(context, Location(context.Parse), cancellationToken),
-            Location);
+        var command = new Command("demo", "Load the reference case (Microsoft's 2025 review of IMOD's use of Azure) into a fresh temporary ledger (or --store) and show it");
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            // A fresh ledger of its own, in a folder removed afterwards: the demo leaves nothing behind.
+            var temporary = parse.GetValue(CliOptions.Store) is null ? Directory.CreateTempSubdirectory("ledger-demo-") : null;
+            var location = temporary is null ? parse.GetValue(CliOptions.Store)! : $"sqlite:{Path.Combine(temporary.FullName, "ledger.db")}";
+            try
+            {
+                return await CommandRunner.RunWithStoreAsync(parse, (context, ct) => RunAsync(context, temporary is null ? location : null, ct), cancellationToken, _ => location);
+            }
+            finally
+            {
+                if (temporary is not null)
+                {
+                    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                    temporary.Delete(recursive: true);
+                }
+            }
+        });
         root.Subcommands.Add(command);
     }
-
-    /// <summary>A fresh temporary ledger unless --store names one; the same path for the whole invocation.</summary>
-    private static string Location(ParseResult parse) =>
-        parse.GetValue(CliOptions.Store) ?? FreshLocations.GetValue(parse, _ => $"sqlite:{Path.Combine(Path.GetTempPath(), $"ledger-demo-{Guid.NewGuid():N}.db")}");
-
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ParseResult, string> FreshLocations = [];
 
     public static IEnumerable<(string Name, string Text)> Samples()
     {
@@ -41,7 +50,8 @@ public static class DemoCommand
         }
     }
 
-    private static async Task<int> RunAsync(CommandContext context, string location, CancellationToken cancellationToken)
+    /// <summary>Loads and shows the reference case; <paramref name="kept"/> is the store named by --store, null for a temporary one.</summary>
+    private static async Task<int> RunAsync(CommandContext context, string? kept, CancellationToken cancellationToken)
     {
         var errors = new List<InputError>();
         var documents = Samples().SelectMany(s => DocumentFiles.Parse(s.Name, s.Text, "ledger demo", errors)).ToList();
@@ -66,11 +76,11 @@ public static class DemoCommand
         var overdue = status.Promises.Where(p => p.Status == PromiseStates.Overdue).ToList();
         if (context.Json)
         {
-            Printer.Json(new { store = location, appended = result.Appended, status, history, overdue });
+            Printer.Json(new { store = kept, appended = result.Appended, status, history, overdue });
             return ExitCodes.Ok;
         }
 
-        AnsiConsole.MarkupLineInterpolated($"[grey]Loaded {result.Appended} statements ({result.AlreadyPresent} already present) into {location}[/]");
+        AnsiConsole.MarkupLineInterpolated($"[grey]Loaded {result.Appended} statements ({result.AlreadyPresent} already present) into {kept ?? "a temporary ledger, removed when the demo ends"}[/]");
         Printer.Status(status, now);
         AnsiConsole.Write(new Rule("[bold]history[/]").LeftJustified());
         Printer.History(history);
@@ -80,7 +90,11 @@ public static class DemoCommand
             AnsiConsole.MarkupLineInterpolated($"[bold red]OVERDUE[/] {p.Id}: {p.What}; due {p.DueBy:yyyy-MM-dd} (\"{p.DueText}\"), promised {Printer.Date(p.PromisedAt)}, {DateOnly.FromDateTime(now.UtcDateTime).DayNumber - p.DueBy.DayNumber} days ago, nothing delivered");
         }
 
-        AnsiConsole.MarkupLineInterpolated($"[grey]Explore further: ledger --store {location} history {SampleMatter} --json[/]");
+        // Plain lines: a command to copy must not be wrapped at the terminal's width.
+        var ledger = Invocation.Command;
+        Console.WriteLine(kept is null
+            ? $"To keep a ledger to explore, run the demo on a file: {ledger} --store sqlite:ledger-demo.db demo{Environment.NewLine}then, for instance: {ledger} --store sqlite:ledger-demo.db history {SampleMatter}"
+            : $"Explore further: {ledger} --store {kept} history {SampleMatter} --json");
         return ExitCodes.Ok;
     }
 }

@@ -57,7 +57,7 @@ public static class KeysCommand
                 table.AddRow(k.Id, Markup.Escape(k.Owner), k.Role, Printer.Date(k.CreatedAt), k.RevokedAt is { } at ? Printer.Date(at) : "-");
             }
 
-            AnsiConsole.Write(table);
+            Printer.Table(table, "no keys");
             return ExitCodes.Ok;
         });
 

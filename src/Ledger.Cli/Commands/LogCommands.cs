@@ -125,7 +125,7 @@ public static class LogCommands
                 table.AddRow(c.TreeSize.ToString(System.Globalization.CultureInfo.InvariantCulture), VerifiableLog.Base64(c.RootHash), Printer.Date(c.SignedAt));
             }
 
-            AnsiConsole.Write(table);
+            Printer.Table(table, "no checkpoints");
             return ExitCodes.Ok;
         });
         return command;

@@ -42,7 +42,7 @@ public static class QueryCommands
                     r.OverduePromises > 0 ? $"[bold red]{r.OverduePromises}[/]" : "0");
             }
 
-            AnsiConsole.Write(table);
+            Printer.Table(table, "no matters");
             Printer.NextPage(page.Next);
             return ExitCodes.Ok;
         });
@@ -77,8 +77,8 @@ public static class QueryCommands
     public static void AddHistoryCommand(this RootCommand root)
     {
         var matter = new Argument<string>("matter") { Description = "The matter" };
-        var from = new Option<string?>("--from") { Description = "Compare from this version (0: the empty start) or publication date" };
-        var to = new Option<string?>("--to") { Description = "Compare up to this version or publication date (default: the latest)" };
+        var from = new Option<string?>("--from") { Description = "Compare from this revision (0: the empty start; n: after the n-th statement in publication order) or publication date" };
+        var to = new Option<string?>("--to") { Description = "Compare up to this revision or publication date (default: the latest)" };
         var knownAt = CliOptions.KnownAt();
         var command = new Command("history", "A matter's statements in publication order with the change each made; or the change between two points") { matter, from, to, knownAt };
         command.SetStoreAction(async (context, cancellationToken) =>
@@ -118,9 +118,9 @@ public static class QueryCommands
     }
 
     private static HistoryPoint Point(string text) =>
-        int.TryParse(text, out var version) ? new HistoryPoint(version, null)
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision) ? new HistoryPoint(revision, null)
         : Timestamps.TryParseQueryTime(text, out var at) ? new HistoryPoint(0, at)
-        : throw new UsageException($"\"{text}\" is neither a version number nor a date");
+        : throw new UsageException($"\"{text}\" is neither a revision number nor a date");
 
     public static void AddDiffCommand(this RootCommand root)
     {
@@ -183,7 +183,7 @@ public static class QueryCommands
                 return ExitCodes.Ok;
             }
 
-            Printer.Promises(page.Items.Select(p => (p.Id, p.What, p.DueBy, p.DueText, p.Status, p.DeliveredAt)), page.Items.Select(p => p.Matter).ToList());
+            Printer.Promises(page.Items.Select(p => (p.Id, p.What, p.DueBy, p.DueText, p.Status, p.DeliveredAt, p.DaysOverdue)), page.Items.Select(p => p.Matter).ToList());
             Printer.NextPage(page.Next);
             return ExitCodes.Ok;
         });
@@ -213,7 +213,7 @@ public static class QueryCommands
                     s.Overdue > 0 ? $"[bold red]{s.Overdue}[/]" : "0", s.Open.ToString(), s.Withdrawn.ToString());
             }
 
-            AnsiConsole.Write(table);
+            Printer.Table(table, "no organizations");
             Printer.NextPage(page.Next);
             return ExitCodes.Ok;
         });
@@ -240,7 +240,8 @@ public static class QueryCommands
                 Printer.Status(status, a);
             }
 
-            AnsiConsole.MarkupLineInterpolated($"[grey]{statuses.Count} matter(s) replayed as of {Timestamps.Format(a)}{(k is null ? string.Empty : $", known at {Timestamps.Format(k.Value)}")}[/]");
+            var count = statuses.Count == 1 ? "1 matter" : $"{statuses.Count} matters";
+            AnsiConsole.MarkupLineInterpolated($"[grey]{count} replayed as of {Printer.Date(a)}{(k is null ? string.Empty : $", known at {Printer.Date(k.Value)}")}[/]");
             return ExitCodes.Ok;
         });
         root.Subcommands.Add(command);

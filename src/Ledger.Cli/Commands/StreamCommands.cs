@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ledger.Events;
-using Ledger.Importing;
 using Ledger.Serialization;
 using Ledger.Cli.Output;
 using Ledger.Storage;
@@ -34,32 +33,37 @@ public static class StreamCommands
 {
     public static void AddExportCommand(this RootCommand root)
     {
-        var format = new Option<string>("--format") { Description = "ndjson (every event) or csv (every statement)", DefaultValueFactory = _ => "ndjson" };
+        var format = new Option<string>("--format") { Description = "ndjson (every event) or csv (one view: see --view)", DefaultValueFactory = _ => "ndjson" };
         format.AcceptOnlyFromAmong("ndjson", "csv");
+        var view = new Option<string>("--view")
+        {
+            Description = "With --format csv: statements (one row per statement, with its promise, due date, findings and action), promises or allegations (as they stand now)",
+            DefaultValueFactory = _ => CsvViews.Statements,
+        };
+        view.AcceptOnlyFromAmong(CsvViews.Statements, CsvViews.Promises, CsvViews.Allegations);
         var output = new Option<string?>("--output", "-o") { Description = "Write to this file instead of standard output" };
-        var command = new Command("export", "Export the whole ledger: NDJSON of events in global order, or CSV of statements") { format, output };
+        var command = new Command("export", "Export the whole ledger: NDJSON of events in global order, or one CSV view (statements, promises or allegations)") { format, view, output };
         command.SetStoreAction(async (context, cancellationToken) =>
         {
-            await using var stream = context.Value(output) is { } path ? File.Create(path) : Console.OpenStandardOutput();
-            await using var writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n" };
             var csv = context.Value(format) == "csv";
-            if (csv)
+            if (!csv && context.Parse.GetResult(view) is { Implicit: false })
             {
-                await writer.WriteLineAsync(Csv.Header);
+                throw new UsageException("--view goes with --format csv");
             }
 
-            var leaves = !csv && context.Store is IVerifiableStore verifiable ? new LeafHashes(verifiable.Merkle, cancellationToken) : null;
+            await using var stream = context.Value(output) is { } path ? File.Create(path) : Console.OpenStandardOutput();
+            await using var writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n" };
+            if (csv)
+            {
+                await CsvViews.WriteAsync(context.Value(view)!, context, writer, cancellationToken);
+                return ExitCodes.Ok;
+            }
+
+            var leaves = context.Store is IVerifiableStore verifiable ? new LeafHashes(verifiable.Merkle, cancellationToken) : null;
             await using var disposeLeaves = leaves;
             await foreach (var e in context.Store.ReadAllAsync(1, null, cancellationToken))
             {
-                if (!csv)
-                {
-                    await writer.WriteLineAsync(EventLine.From(e, leaves is null ? null : await leaves.AtAsync(e.Position)).ToJson());
-                }
-                else if (EventEnvelope.ToEvent(e) is Statement s)
-                {
-                    await writer.WriteLineAsync(Csv.Row(e, s));
-                }
+                await writer.WriteLineAsync(EventLine.From(e, leaves is null ? null : await leaves.AtAsync(e.Position)).ToJson());
             }
 
             return ExitCodes.Ok;
@@ -97,7 +101,7 @@ public static class StreamCommands
             {
                 Console.WriteLine(context.Json
                     ? EventLine.From(e).ToJson()
-                    : $"{e.Position,8}  {Timestamps.Format(e.RecordedAt)}  {Printer.Plain(e.Stream)}  {Printer.Plain(e.Type)}  {Printer.Plain(e.StatementId ?? "-")}");
+                    : $"{e.Position,8}  {Printer.Date(e.RecordedAt)}  {Printer.Plain(e.Stream)}  {Printer.Plain(e.Type)}  {Printer.Plain(e.StatementId ?? "-")}");
 
                 // Saved after printing: a tail killed in between prints that one event again, never skips one.
                 saved?.Save(e.Position);
@@ -163,33 +167,4 @@ internal sealed class LeafHashes(IMerkleLog log, CancellationToken cancellationT
     }
 
     public ValueTask DisposeAsync() => leaves.DisposeAsync();
-}
-
-/// <summary>RFC 4180 CSV of statements.</summary>
-internal static class Csv
-{
-    public const string Header = "position,matter,organization,statement_id,type,published_at,recorded_at,recorded_by,speaker,speaker_role,source_url,source_title,source_publisher,source_note,quote,quote_sha256,archive_sha256";
-
-    public static string Row(StoredEvent e, Statement s) => string.Join(',', new[]
-    {
-        e.Position.ToString(), s.Matter, e.Organization, s.StatementId, s.Type, Timestamps.Format(s.PublishedAt), Timestamps.Format(s.RecordedAt), s.RecordedBy,
-        s.Speaker?.Name, s.Speaker?.Role, s.Source.Url, s.Source.Title, s.Source.Publisher, s.Source.Note, s.Quote, s.QuoteSha256, s.Source.ArchiveSha256,
-    }.Select(Quote));
-
-    private static string Quote(string? value)
-    {
-        if (value is null)
-        {
-            return string.Empty;
-        }
-
-        // A spreadsheet runs a cell starting with one of these as a formula: the apostrophe makes it text (OWASP's advice).
-        value = ControlCharacters.Escape(value);
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@')
-        {
-            value = "'" + value;
-        }
-
-        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
-    }
 }

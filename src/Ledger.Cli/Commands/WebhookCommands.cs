@@ -78,7 +78,7 @@ public static class WebhookCommands
                     s.FailedAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture), s.Active ? Markup.Escape(s.LastError ?? "ok") : "removed");
             }
 
-            AnsiConsole.Write(table);
+            Printer.Table(table, "no webhook subscriptions");
             return ExitCodes.Ok;
         });
         return command;
@@ -124,7 +124,7 @@ public static class WebhookCommands
                     Markup.Escape(a.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? a.Error ?? "-"), a.DurationMs.ToString("F0", System.Globalization.CultureInfo.InvariantCulture));
             }
 
-            AnsiConsole.Write(table);
+            Printer.Table(table, "no delivery attempts");
             return ExitCodes.Ok;
         });
         return command;

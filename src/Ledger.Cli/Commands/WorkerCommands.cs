@@ -76,7 +76,7 @@ public static class WorkerCommands
                 table.AddRow(n.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), n.Kind, Markup.Escape(n.Matter), Markup.Escape(what), Printer.Date(n.OccurredAt), Printer.Date(n.NotifiedAt));
             }
 
-            AnsiConsole.Write(table);
+            Printer.Table(table, "no notifications");
             return ExitCodes.Ok;
         });
         root.Subcommands.Add(command);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Ledger.Importing;
 using Ledger.Projections;
@@ -17,9 +18,34 @@ public static class Printer
     /// <summary>Text from the ledger for plain output or interpolated markup (which escapes markup itself).</summary>
     public static string Plain(string? text) => ControlCharacters.Escape(text);
 
-    public static string Date(DateTimeOffset? at) => at is { } value
-        ? value.TimeOfDay == TimeSpan.Zero && value.Offset == TimeSpan.Zero ? value.ToString("yyyy-MM-dd") : Timestamps.Format(value)
-        : "-";
+    private static readonly TimeSpan EndOfDay = TimeSpan.FromDays(1) - TimeSpan.FromTicks(1);
+
+    /// <summary>A time for people, in UTC: a bare date for midnight, "(end of day)" for a date asked about, else to the minute or second.</summary>
+    public static string Date(DateTimeOffset? at)
+    {
+        if (at is not { } value)
+        {
+            return "-";
+        }
+
+        var utc = value.ToUniversalTime();
+        var day = utc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        return utc.TimeOfDay == TimeSpan.Zero ? day
+            : utc.TimeOfDay == EndOfDay ? $"{day} (end of day, UTC)"
+            : utc.ToString(utc.Second == 0 && utc.Millisecond == 0 ? "yyyy-MM-dd HH:mm 'UTC'" : "yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The table, or a line saying there is nothing to show instead of an empty grid.</summary>
+    public static void Table(Table table, string none)
+    {
+        if (table.Rows.Count == 0)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[grey]{none}[/]");
+            return;
+        }
+
+        AnsiConsole.Write(table);
+    }
 
     public static void Status(MatterStatus s, DateTimeOffset asOf)
     {
@@ -31,8 +57,8 @@ public static class Printer
         facts.AddRow("[grey]review[/]", Cell($"{s.Review.Status}" + (s.Review.Reviewer is null ? string.Empty : $" ({s.Review.Reviewer})")
             + (s.Review.LaunchedAt is null ? string.Empty : $", launched {Date(s.Review.LaunchedAt)}")
             + (s.Review.ConcludedAt is null ? string.Empty : $", concluded {Date(s.Review.ConcludedAt)}")));
-        facts.AddRow("[grey]statements[/]", $"{s.Statements} (version {s.Version}, last published {Date(s.LastPublishedAt)})");
-        facts.AddRow("[grey]as of[/]", Timestamps.Format(asOf));
+        facts.AddRow("[grey]statements[/]", $"{s.Statements} (revision {s.Revision}, last published {Date(s.LastPublishedAt)})");
+        facts.AddRow("[grey]as of[/]", Date(asOf));
         AnsiConsole.Write(facts);
 
         if (s.Allegations.Count > 0)
@@ -59,11 +85,14 @@ public static class Printer
 
         if (s.Promises.Count > 0)
         {
-            Promises(s.Promises.Select(p => (p.Id, p.What, p.DueBy, p.DueText, p.Status, p.DeliveredAt)));
+            var today = DateOnly.FromDateTime(asOf.UtcDateTime);
+            Promises(s.Promises.Select(p => (p.Id, p.What, p.DueBy, p.DueText, p.Status, p.DeliveredAt,
+                p.Status == PromiseStates.Overdue ? today.DayNumber - p.DueBy.DayNumber : p.Status == PromiseStates.Delivered ? Lateness.DaysLate(p.DueBy, p.DeliveredAt) : null)));
         }
     }
 
-    public static void Promises(IEnumerable<(string Id, string What, DateOnly DueBy, string? DueText, string Status, DateTimeOffset? DeliveredAt)> promises, IReadOnlyList<string>? matters = null)
+    /// <summary>Promises with their status as people read it ("delivered late (3 d)") and the days they were or are overdue.</summary>
+    public static void Promises(IEnumerable<(string Id, string What, DateOnly DueBy, string? DueText, string Status, DateTimeOffset? DeliveredAt, int? DaysOverdue)> promises, IReadOnlyList<string>? matters = null)
     {
         var table = new Table().Title("promises");
         if (matters is not null)
@@ -71,12 +100,16 @@ public static class Printer
             table.AddColumn("matter");
         }
 
-        table.AddColumns("id", "status", "due by", "words", "delivered", "what");
+        table.AddColumns("id", "status", "due by", "days overdue", "words", "delivered", "what");
         var index = 0;
         foreach (var p in promises)
         {
-            var status = p.Status == PromiseStates.Overdue ? "[bold red]OVERDUE[/]" : p.Status;
-            var cells = new List<string> { Cell(p.Id), status, p.DueBy.ToString("yyyy-MM-dd"), Cell(p.DueText ?? "-"), Date(p.DeliveredAt), Cell(p.What) };
+            var status = p.Status == PromiseStates.Overdue ? "[bold red]OVERDUE[/]" : Lateness.Describe(p.Status, p.DueBy, p.DeliveredAt);
+            var cells = new List<string>
+            {
+                Cell(p.Id), status, p.DueBy.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), p.DaysOverdue?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                Cell(p.DueText ?? "-"), Date(p.DeliveredAt), Cell(p.What),
+            };
             if (matters is not null)
             {
                 cells.Insert(0, Cell(matters[index]));
@@ -86,7 +119,7 @@ public static class Printer
             index++;
         }
 
-        AnsiConsole.Write(table);
+        Table(table, "no promises");
     }
 
     /// <summary>Where the next page starts, when there is one.</summary>
@@ -103,7 +136,7 @@ public static class Printer
         foreach (var e in entries)
         {
             var speaker = e.Speaker is null ? string.Empty : $"  ({e.Speaker})";
-            AnsiConsole.MarkupLineInterpolated($"[bold]v{e.Version}[/]  {Date(e.PublishedAt)}  [blue]{e.Type}[/]  {Plain(e.StatementId + speaker)}");
+            AnsiConsole.MarkupLineInterpolated($"[bold]r{e.Revision}[/]  {Date(e.PublishedAt)}  [blue]{e.Type}[/]  {Plain(e.StatementId + speaker)}");
             foreach (var line in e.Changes)
             {
                 AnsiConsole.MarkupLineInterpolated($"    - {Plain(line)}");
@@ -113,7 +146,7 @@ public static class Printer
 
     public static void Changes(HistoryComparison c)
     {
-        AnsiConsole.MarkupLineInterpolated($"[bold]{Plain(c.Matter)}[/]: version {c.From.Version} -> {c.To.Version}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]{Plain(c.Matter)}[/]: revision {c.From.Revision} -> {c.To.Revision}");
         foreach (var line in c.Changes)
         {
             AnsiConsole.MarkupLineInterpolated($"    - {Plain(line)}");

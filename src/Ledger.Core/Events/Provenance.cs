@@ -10,7 +10,15 @@ public sealed record Source(string? Url, string? Title, string? Publisher, strin
 
 public sealed record AllegationRef(string Id, string? Summary);
 
-public sealed record Finding(string Allegation, Assessment Assessment, string? Summary);
+/// <summary>
+/// An assessment of one allegation. <see cref="NewAllegation"/> says the finding itself introduces an allegation the matter
+/// had not reported (written only when true, so findings of reported allegations keep their stored form).
+/// </summary>
+public sealed record Finding(
+    string Allegation,
+    Assessment Assessment,
+    string? Summary,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool NewAllegation = false);
 
 public sealed record PromiseTerms(string Id, string What, DateOnly DueBy, string? DueText);
 

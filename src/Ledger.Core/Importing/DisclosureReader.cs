@@ -31,7 +31,7 @@ public static class DisclosureReader
         var parsed = JsonInput.Parse(utf8, preamble, out var defect);
         if (parsed is null)
         {
-            errors.Add(new InputError(new InputLocation(file, $"line {defect!.Line}, byte {defect.Byte}"), defect.Field, defect.Message));
+            errors.Add(new InputError(new InputLocation(file, $"line {defect!.Line}, column {defect.Column}"), defect.Field, defect.Message));
             return [];
         }
 
@@ -100,7 +100,7 @@ public static class DisclosureReader
             }
             else
             {
-                errors.Add(new InputError(location, defect!.Field, $"byte {defect.Byte}: {defect.Message}"));
+                errors.Add(new InputError(location, defect!.Field, $"column {defect.Column}: {defect.Message}"));
             }
         }
 

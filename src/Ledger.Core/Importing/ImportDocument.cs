@@ -154,6 +154,7 @@ public sealed record ImportDocument(
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var promises = new HashSet<string>(matter.PromiseStatements.Keys, StringComparer.Ordinal);
         var withdrawn = new HashSet<string>(matter.Withdrawn, StringComparer.Ordinal);
+        var allegations = AllegationsKnown(matter, command.Statements);
 
         Statement? Resolve(string id) =>
             fresh.TryGetValue(id, out var inDocument) ? inDocument
@@ -214,11 +215,14 @@ public sealed record ImportDocument(
                 case DisclosureDelivered d when !promises.Contains(d.Promise):
                     Error("promise", $"no promise \"{d.Promise}\" is recorded in matter {command.Matter} or earlier in this document");
                     break;
+                case FindingsDisclosed f:
+                    CheckFindings(f, allegations, string.Empty, Error);
+                    break;
                 case StatementWithdrawn w:
                     CheckWithdrawal(w, Resolve(w.Withdraws), withdrawn, Error);
                     break;
                 case EntryCorrected c:
-                    CheckCorrection(c, Resolve(c.Corrects), now, Error);
+                    CheckCorrection(c, Resolve(c.Corrects), now, allegations, Error);
                     break;
             }
 
@@ -232,6 +236,45 @@ public sealed record ImportDocument(
         return errors.Count > 0
             ? new ImportDecision([], alreadyPresent, errors)
             : new ImportDecision(events, alreadyPresent, []);
+    }
+
+    /// <summary>
+    /// The allegations a finding may assess: those the matter has heard of, and those this document reports or declares
+    /// new, wherever in it (all or nothing, so the order within the document does not matter).
+    /// </summary>
+    private static HashSet<string> AllegationsKnown(MatterState matter, IEnumerable<Statement> statements)
+    {
+        var known = new HashSet<string>(matter.Allegations, StringComparer.Ordinal);
+        foreach (var statement in statements)
+        {
+            switch (statement)
+            {
+                case AllegationReported r:
+                    known.Add(r.Allegation.Id);
+                    break;
+                case FindingsDisclosed f:
+                    known.UnionWith(f.Findings.Where(x => x.NewAllegation).Select(x => x.Allegation));
+                    break;
+            }
+        }
+
+        return known;
+    }
+
+    /// <summary>A finding about an allegation nobody reported is most likely a typo, which would leave the real one unassessed.</summary>
+    private static void CheckFindings(FindingsDisclosed f, HashSet<string> allegations, string prefix, Action<string, string> error)
+    {
+        for (var i = 0; i < f.Findings.Count; i++)
+        {
+            var finding = f.Findings[i];
+            if (!finding.NewAllegation && !allegations.Contains(finding.Allegation))
+            {
+                var reported = allegations.Count == 0 ? "none" : string.Join(", ", allegations.Order(StringComparer.Ordinal));
+                error($"{prefix}findings[{i}].allegation",
+                    $"\"{finding.Allegation}\" is not an allegation of matter {f.Matter} (reported: {reported}); "
+                    + "if this finding introduces a new allegation, add \"newAllegation\": true to it");
+            }
+        }
     }
 
     private static Statement SameStamps(Statement draft, Statement existing) =>
@@ -257,7 +300,7 @@ public sealed record ImportDocument(
         }
     }
 
-    private static void CheckCorrection(EntryCorrected c, Statement? target, DateTimeOffset now, Action<string, string> error)
+    private static void CheckCorrection(EntryCorrected c, Statement? target, DateTimeOffset now, HashSet<string> allegations, Action<string, string> error)
     {
         if (target is null)
         {
@@ -275,6 +318,11 @@ public sealed record ImportDocument(
         if (corrected is not null && corrected.PublishedAt > now)
         {
             error("changes.publishedAt", $"{Timestamps.Format(corrected.PublishedAt)} is later than the time of recording");
+        }
+
+        if (corrected is FindingsDisclosed findings && c.Changes.Keys.Any(k => k == "findings" || k.StartsWith("findings.", StringComparison.Ordinal)))
+        {
+            CheckFindings(findings, allegations, "changes.", error);
         }
     }
 }

@@ -204,6 +204,23 @@ internal sealed class JsonFields
 
     public JsonElement? Raw(string name, bool required = false) => Get(name, required);
 
+    /// <summary>A true or false member; absent means false.</summary>
+    public bool Flag(string name)
+    {
+        if (Get(name, required: false) is not { } value)
+        {
+            return false;
+        }
+
+        if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            Error(name, $"must be true or false, not {Describe(value)}");
+            return false;
+        }
+
+        return value.GetBoolean();
+    }
+
     public IReadOnlyList<JsonFields> Objects(string name, bool required = false)
     {
         if (Get(name, required) is not { } value)

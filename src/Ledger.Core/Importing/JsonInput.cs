@@ -6,8 +6,8 @@ using System.Text.Unicode;
 
 namespace Ledger.Importing;
 
-/// <summary>A defect of one JSON text: where it is (line and byte, 1-based, within the text), the field path when known, and what is wrong.</summary>
-internal sealed record JsonDefect(long Line, long Byte, string? Field, string Message);
+/// <summary>A defect of one JSON text: where it is (line and column in characters, 1-based, within the text), the field path when known, and what is wrong.</summary>
+internal sealed record JsonDefect(long Line, long Column, string? Field, string Message);
 
 /// <summary>
 /// Parses one JSON text the way a ledger must: bytes that are not UTF-8, escaped lone surrogates and duplicate keys are
@@ -24,7 +24,7 @@ internal static partial class JsonInput
         defect = null;
         if (InvalidUtf8At(utf8.Span) is var bad and >= 0)
         {
-            var (line, column) = LineAndByte(utf8.Span, bad);
+            var (line, column) = LineAndColumn(utf8.Span, bad);
             var bytes = string.Join(" ", utf8.Span.Slice(bad, Math.Min(4, utf8.Length - bad)).ToArray().Select(b => $"0x{b:X2}"));
             defect = new JsonDefect(line, column, null, $"not valid UTF-8 at byte offset {fileOffset + bad} of the file (bytes {bytes}); save the file as UTF-8");
             return null;
@@ -43,7 +43,8 @@ internal static partial class JsonInput
         }
         catch (JsonException ex)
         {
-            defect = new JsonDefect((ex.LineNumber ?? 0) + 1, (ex.BytePositionInLine ?? 0) + 1, null, PlainWords(ex.Message));
+            var (line, column) = LineAndColumn(utf8.Span, Offset(utf8.Span, ex.LineNumber ?? 0, ex.BytePositionInLine ?? 0));
+            defect = new JsonDefect(line, column, null, PlainWords(ex.Message));
             return null;
         }
         catch (InvalidOperationException)
@@ -86,9 +87,55 @@ internal static partial class JsonInput
         return -1;
     }
 
-    /// <summary>The reader's complaint without its internals (reader options, zero-based positions, paths).</summary>
+    /// <summary>The reader's complaint in plain words, without its internals (reader options, zero-based positions, paths).</summary>
     private static string PlainWords(string message)
     {
+        var found = Quoted().Match(message) is { Success: true } quoted ? quoted.Groups[1].Value : null;
+        if (message.Contains("invalid start of a property name", StringComparison.Ordinal))
+        {
+            return $"a key must be text in double quotes, but {Found(found)} starts one";
+        }
+
+        if (message.Contains("is invalid after a property name", StringComparison.Ordinal))
+        {
+            return $"a key must be followed by ':', not {Found(found)}";
+        }
+
+        if (message.Contains("is invalid after a value", StringComparison.Ordinal))
+        {
+            return $"after a value comes ',' or a closing '}}' or ']', not {Found(found)}";
+        }
+
+        if (message.Contains("is invalid after a single JSON value", StringComparison.Ordinal))
+        {
+            return $"the JSON ends before {Found(found)}: give one document (or an array of them), or one document per line";
+        }
+
+        if (message.Contains("invalid start of a value", StringComparison.Ordinal))
+        {
+            return $"this is not JSON: a value is text in double quotes, a number, true, false, null, an object or an array, and cannot start with {Found(found)}";
+        }
+
+        if (message.Contains("invalid JSON literal", StringComparison.Ordinal))
+        {
+            return "a word without quotes: only true, false and null are written bare; put text in double quotes";
+        }
+
+        if (message.Contains("does not contain any JSON tokens", StringComparison.Ordinal))
+        {
+            return "there is no JSON here: the input is empty";
+        }
+
+        if (message.Contains("invalid escapable character", StringComparison.Ordinal))
+        {
+            return $"a backslash in text starts an escape, and \\{found} is none; write \\\\ for a backslash";
+        }
+
+        if (message.Contains("end of string", StringComparison.Ordinal))
+        {
+            return "a text is not closed: its closing '\"' is missing";
+        }
+
         if (message.Contains("trailing comma", StringComparison.Ordinal))
         {
             return "a comma is followed by '}' or ']': remove the comma after the last member or item";
@@ -113,14 +160,41 @@ internal static partial class JsonInput
         return plain.Length == 0 ? "this is not JSON" : plain;
     }
 
+    private static string Found(string? text) => text is null ? "what follows" : $"'{text}'";
+
+    [GeneratedRegex("^'([^']*)'")]
+    private static partial Regex Quoted();
+
     [GeneratedRegex(@"\s*(Change the reader options\.|The reader options[^.]*\.|LineNumber:.*|Path:.*|BytePositionInLine:.*)", RegexOptions.Singleline)]
     private static partial Regex Internals();
 
-    private static (long Line, long Byte) LineAndByte(ReadOnlySpan<byte> utf8, long offset)
+    /// <summary>Line and column (in characters, as an editor counts them), both 1-based, of a byte offset.</summary>
+    private static (long Line, long Column) LineAndColumn(ReadOnlySpan<byte> utf8, long offset)
     {
-        var before = utf8[..(int)offset];
+        var before = utf8[..(int)Math.Min(offset, utf8.Length)];
         var newline = before.LastIndexOf((byte)'\n');
-        return (before.Count((byte)'\n') + 1, offset - newline);
+        var line = before[(newline + 1)..];
+        var characters = 0;
+        while (!line.IsEmpty)
+        {
+            Rune.DecodeFromUtf8(line, out _, out var consumed);
+            line = line[consumed..];
+            characters++;
+        }
+
+        return (before.Count((byte)'\n') + 1, characters + 1);
+    }
+
+    /// <summary>The byte offset of a zero-based line and byte within it, as the reader reports them.</summary>
+    private static long Offset(ReadOnlySpan<byte> utf8, long line, long byteInLine)
+    {
+        var offset = 0;
+        for (var i = 0; i < line && utf8[offset..].IndexOf((byte)'\n') is var next and >= 0; i++)
+        {
+            offset += next + 1;
+        }
+
+        return offset + byteInLine;
     }
 
     /// <summary>
@@ -184,7 +258,7 @@ internal static partial class JsonInput
 
     private static JsonDefect At(ReadOnlySpan<byte> utf8, long offset, string? field, string message)
     {
-        var (line, column) = LineAndByte(utf8, offset);
+        var (line, column) = LineAndColumn(utf8, offset);
         return new JsonDefect(line, column, field, message);
     }
 

@@ -109,10 +109,11 @@ public static class StatementParser
             var allegation = item.Identifier("allegation", required: true);
             var assessment = item.Choice("assessment", Assessments, required: true);
             var summary = item.Text("summary");
+            var introduces = item.Flag("newAllegation");
             item.RefuseUnknown();
             if (allegation is not null && assessment is { } a)
             {
-                findings.Add(new Finding(allegation, a, summary));
+                findings.Add(new Finding(allegation, a, summary, introduces));
             }
         }
 

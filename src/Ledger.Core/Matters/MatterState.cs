@@ -5,7 +5,8 @@ namespace Ledger.Matters;
 
 /// <summary>
 /// What decisions about a matter need to know, folded from its stream: whether it is open,
-/// its organization and title, its version, its promises and which statements were withdrawn.
+/// its organization and title, its version, its promises, the allegations it has heard of and which statements were
+/// withdrawn.
 /// </summary>
 public sealed record MatterState(
     string Matter,
@@ -13,10 +14,12 @@ public sealed record MatterState(
     string? Title,
     long Version,
     ImmutableDictionary<string, string> PromiseStatements,
-    ImmutableHashSet<string> Withdrawn)
+    ImmutableHashSet<string> Withdrawn,
+    ImmutableHashSet<string> Allegations)
 {
     public static MatterState Initial(string matter) =>
-        new(matter, null, null, 0, ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal), ImmutableHashSet.Create<string>(StringComparer.Ordinal));
+        new(matter, null, null, 0, ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal), ImmutableHashSet.Create<string>(StringComparer.Ordinal),
+            ImmutableHashSet.Create<string>(StringComparer.Ordinal));
 
     public bool IsOpen => Organization is not null;
 
@@ -40,7 +43,9 @@ public sealed record MatterState(
         {
             DisclosurePromised p => next with { PromiseStatements = next.PromiseStatements.SetItem(p.Promise.Id, p.StatementId) },
             StatementWithdrawn w => next with { Withdrawn = next.Withdrawn.Add(w.Withdraws) },
-            AllegationReported or ReviewLaunched or FindingsDisclosed or ActionTaken or DisclosureDelivered
+            AllegationReported r => next with { Allegations = next.Allegations.Add(r.Allegation.Id) },
+            FindingsDisclosed f => next with { Allegations = next.Allegations.Union(f.Findings.Where(x => x.NewAllegation).Select(x => x.Allegation)) },
+            ReviewLaunched or ActionTaken or DisclosureDelivered
                 or ReviewConcluded or PositionStated or EntryCorrected => next,
             _ => throw new InvalidOperationException($"matter {state.Matter}: no rule for event {e.GetType().Name}"),
         };

@@ -32,7 +32,7 @@ public sealed class LedgerQueries(IEventStore store)
         var events = await MatterEventsAsync(matter, cancellationToken);
         return MatterTimeline.Build(events, knownAt)
             ?? throw new NotFoundException(events.Count == 0
-                ? $"no matter \"{matter}\" in the ledger (see: ledger matters)"
+                ? $"no matter \"{matter}\" in the ledger"
                 : $"matter \"{matter}\" was not yet recorded at {Importing.Timestamps.Format(knownAt!.Value)}");
     }
 
@@ -52,9 +52,21 @@ public sealed class LedgerQueries(IEventStore store)
         var events = await MatterEventsAsync(matter, cancellationToken);
         var timeline = MatterTimeline.Build(events, time.KnownAt)
             ?? throw new NotFoundException(events.Count == 0
-                ? $"no matter \"{matter}\" in the ledger (see: ledger matters)"
+                ? $"no matter \"{matter}\" in the ledger"
                 : $"matter \"{matter}\" was not yet recorded at {Importing.Timestamps.Format(time.KnownAt!.Value)}");
+        ExistedBy(timeline, time.AsOf);
         return new(MatterViews.Status(timeline, time.AsOf), events.Max(e => e.Position));
+    }
+
+    /// <summary>A matter exists from its first publication on: before it, nothing had been said about it.</summary>
+    /// <exception cref="NotFoundException">No statement of the matter was published by <paramref name="asOf"/>.</exception>
+    public static void ExistedBy(MatterTimeline timeline, DateTimeOffset asOf)
+    {
+        if (!timeline.PublishedBy(asOf).Any())
+        {
+            throw new NotFoundException(
+                $"matter \"{timeline.Matter}\" did not exist yet as of {Importing.Timestamps.Format(asOf)}: its first statement was published {Importing.Timestamps.Format(timeline.Entries[0].Statement.PublishedAt)}");
+        }
     }
 
     /// <summary>Matters newest first; render a row with <see cref="MatterRow.Render"/> for the day of the query.</summary>
@@ -139,8 +151,9 @@ public sealed class LedgerQueries(IEventStore store)
             .OrderBy(t => t.Matter, StringComparer.Ordinal)
             .ToList();
 
+    /// <summary>Every matter that existed by <paramref name="asOf"/> (one of its statements was published by then), with its status.</summary>
     public async Task<IReadOnlyList<MatterStatus>> AllStatusesAsync(DateTimeOffset asOf, DateTimeOffset? knownAt, CancellationToken cancellationToken) =>
-        (await AllTimelinesAsync(knownAt, cancellationToken)).Select(t => MatterViews.Status(t, asOf)).ToList();
+        (await AllTimelinesAsync(knownAt, cancellationToken)).Where(t => t.PublishedBy(asOf).Any()).Select(t => MatterViews.Status(t, asOf)).ToList();
 
     /// <summary>A statement as the ledger holds it now, with any corrections applied.</summary>
     public async Task<Statement> StatementAsync(string statementId, CancellationToken cancellationToken)
@@ -180,7 +193,7 @@ public sealed class LedgerQueries(IEventStore store)
         return (byMatter, position);
     }
 
-    /// <summary>Every matter's row and promises as of a time and known at a time, folded from the events.</summary>
+    /// <summary>Every matter's row and promises as of a time and known at a time, folded from the events; a matter not yet published then is left out.</summary>
     private async Task<(List<FoldedMatter> Rows, long Position)> FoldRowsAsync(ReadTime time, CancellationToken cancellationToken)
     {
         var (byMatter, position) = await AllEventsAsync(cancellationToken);
@@ -188,7 +201,7 @@ public sealed class LedgerQueries(IEventStore store)
         foreach (var events in byMatter.Values)
         {
             var known = events.Where(e => time.KnownAt is not { } k || e.Event.RecordedAt <= k).ToList();
-            if (MatterTimeline.Build(known) is { } timeline)
+            if (MatterTimeline.Build(known) is { } timeline && timeline.PublishedBy(time.AsOf).Any())
             {
                 var status = MatterViews.Status(timeline, time.AsOf);
                 var promises = PromiseRow.Of(status);

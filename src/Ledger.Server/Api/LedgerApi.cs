@@ -8,6 +8,7 @@ using Ledger.Server.Telemetry;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace Ledger.Server.Api;
 
@@ -48,7 +49,7 @@ public static class LedgerApi
             };
         });
         services.AddOpenApi(options => ApiDocument.Describe(options));
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(LedgerMetrics.MeterName).AddPrometheusExporter());
+        services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("ledger")).WithMetrics(metrics => metrics.AddMeter(LedgerMetrics.MeterName).AddPrometheusExporter());
         return builder;
     }
 
@@ -119,6 +120,7 @@ internal sealed class LedgerExceptionHandler : IExceptionHandler
         var (status, title) = exception switch
         {
             NotFoundException => (StatusCodes.Status404NotFound, "Not found"),
+            Projections.HistoryPointException => (StatusCodes.Status400BadRequest, "Invalid query parameter"),
             ArgumentException => (StatusCodes.Status400BadRequest, "Invalid request"),
             FormatException => (StatusCodes.Status400BadRequest, "Invalid query parameter"),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request"),
@@ -131,7 +133,7 @@ internal sealed class LedgerExceptionHandler : IExceptionHandler
             return false;
         }
 
-        await Problems.WriteAsync(httpContext, status, title, exception.Message);
+        await Problems.WriteAsync(httpContext, status, title, UserMessages.Of(exception));
         return true;
     }
 }

@@ -116,7 +116,7 @@ internal static class ReadEndpoints
 
             if (!TryPoint(text, out var point))
             {
-                return Problems.Result(StatusCodes.Status400BadRequest, "Invalid query parameter", $"{name}: \"{text}\" is neither a version number nor a date",
+                return Problems.Result(StatusCodes.Status400BadRequest, "Invalid query parameter", $"{name}: \"{text}\" is neither a revision number nor a date",
                     new Dictionary<string, object?> { ["parameter"] = name });
             }
 
@@ -134,7 +134,7 @@ internal static class ReadEndpoints
 
     private static bool TryPoint(string text, out HistoryPoint? point)
     {
-        point = int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) ? new HistoryPoint(version, null)
+        point = int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision) ? new HistoryPoint(revision, null)
             : Timestamps.TryParseQueryTime(text, out var at) ? new HistoryPoint(0, at)
             : null;
         return point is not null;

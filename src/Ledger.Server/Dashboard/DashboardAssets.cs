@@ -133,6 +133,7 @@ public static class DashboardAssets
         .status-overdue { background: var(--bad); color: #fff; }
         .status-open { background: var(--info-bg); color: #24449e; }
         .status-delivered { background: var(--good-bg); color: var(--good); }
+        .status-delivered-late { background: var(--warn-bg); color: var(--warn); }
         .status-withdrawn { background: var(--grey-bg); color: var(--muted); text-decoration: line-through; }
         .action { background: #e0f2f1; color: #0f6259; }
         .corrected { background: var(--warn-bg); color: var(--warn); }
@@ -165,7 +166,7 @@ public static class DashboardAssets
         .history { list-style: none; margin: 0; padding: 0; }
         .history-entry { border-top: 1px solid var(--line); padding: 0.9rem 0; }
         .entry-head { display: flex; gap: 0.6rem; align-items: baseline; flex-wrap: wrap; }
-        .version { font-family: var(--mono); font-weight: 700; color: var(--accent); }
+        .revision { font-family: var(--mono); font-weight: 700; color: var(--accent); }
         .recorded { margin-left: auto; font-size: 0.8rem; }
         .quote { margin: 0.5rem 0; padding: 0.2rem 0 0.2rem 0.9rem; border-left: 3px solid var(--line); color: #344054; }
         .changes { margin: 0.4rem 0 0; padding-left: 0; list-style: none; font-family: var(--mono); font-size: 0.82rem; }

@@ -53,10 +53,11 @@ public static class DashboardEndpoints
         return [.. overdue.Items, .. open.Items];
     }
 
-    /// <summary>The matter page: status as of / known at, history (and a comparison of two versions), the wording diff of two statements.</summary>
+    /// <summary>The matter page: status as of / known at, history (and a comparison of two revisions), the wording diff of two statements.</summary>
     public static async Task<Html> MatterAsync(LedgerQueries queries, string matter, IQueryCollection query, PageTimes times, CancellationToken ct)
     {
         var full = await queries.TimelineAsync(matter, times.KnownAt, ct);
+        LedgerQueries.ExistedBy(full, times.AsOf);
         var timeline = full with { Entries = full.PublishedBy(times.AsOf).ToList() };
         var status = MatterViews.Status(timeline, times.AsOf);
         var history = MatterHistory.Build(timeline);
@@ -73,7 +74,7 @@ public static class DashboardEndpoints
             }
             else if (Point(fromText ?? "0") is not { } from || Point(toText ?? history.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)) is not { } to)
             {
-                problem = "from and to take a version number (0 to " + history.Count + ") or a date";
+                problem = "from and to take a revision number (0 to " + history.Count + ") or a date";
             }
             else
             {
@@ -81,7 +82,7 @@ public static class DashboardEndpoints
                 {
                     comparison = MatterHistory.Compare(timeline, from, to);
                 }
-                catch (ArgumentException ex)
+                catch (HistoryPointException ex)
                 {
                     problem = ex.Message;
                 }
@@ -179,7 +180,7 @@ public static class DashboardEndpoints
     private static string? Text(StringValues values) => values.Count > 0 && !string.IsNullOrWhiteSpace(values[0]) ? values[0]!.Trim() : null;
 
     private static HistoryPoint? Point(string text) =>
-        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) ? new HistoryPoint(version, null)
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision) ? new HistoryPoint(revision, null)
         : Timestamps.TryParseQueryTime(text, out var at) ? new HistoryPoint(0, at)
         : null;
 }

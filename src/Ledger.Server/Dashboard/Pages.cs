@@ -95,13 +95,13 @@ public static class Pages
             <div class="page-head">
               <div>
                 <h1>Matters</h1>
-                <p class="muted">{Count(m.Counts.Matters, "matter")} · {m.Counts.OpenPromises + m.Counts.OverduePromises} open promises · {m.Counts.OverduePromises} overdue · {TimesText(times)}</p>
+                <p class="muted">{Count(m.Counts.Matters, "matter")} · {Count(m.Counts.OpenPromises + m.Counts.OverduePromises, "open promise")} · {m.Counts.OverduePromises} overdue · {TimesText(times)}</p>
               </div>
               {TimesForm("/", times, Html.Empty)}
             </div>
             <section class="card">
               {MattersTable(m.Matters.Items, times, today, showOrganization: true)}
-              {Html.When(m.Counts.Matters == 0, Html.Of($"<p class=\"muted\">The ledger holds no matter yet. Import documents with <code>ledger import</code>.</p>"))}
+              {Html.When(m.Counts.Matters == 0, NoMatters(times))}
               {NextLink("/", m.Matters.Next, times)}
             </section>
             <section class="card">
@@ -162,7 +162,7 @@ public static class Pages
               <td>{ReviewText(r.Review)}</td>
               <td class="num">{r.Statements}</td>
               <td class="nowrap">{Dates.Short(r.LastPublishedAt)}</td>
-              <td>{PromiseBadges(r.OverdueOn(today), r.Promises.Open - r.OverdueOn(today), r.Promises.DeliveredOnTime + r.Promises.DeliveredLate, r.Promises.Promises)}</td>
+              <td>{PromiseBadges(r.OverdueOn(today), r.Promises.Open - r.OverdueOn(today), r.Promises.DeliveredOnTime, r.Promises.DeliveredLate, r.Promises.Promises)}</td>
             </tr>
             """));
         var head = showOrganization
@@ -195,6 +195,12 @@ public static class Pages
         cursor is null ? Html.Empty : Html.Of($"<p class=\"pager\"><a rel=\"next\" href=\"{path + times.Query(("cursor", cursor))}\">Next page →</a></p>");
 
     private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
+
+    /// <summary>Why the board is empty: a ledger with nothing yet, or a time before anything was recorded or published.</summary>
+    private static Html NoMatters(PageTimes times) =>
+        times.IsNow ? Html.Of($"<p class=\"muted empty\">The ledger holds no matter yet. Import documents with <code>ledger import</code>.</p>")
+        : times.KnownAt is { } k && times.AsOfText is null ? Html.Of($"<p class=\"muted empty\">The ledger held no published matter at {Dates.Short(k)}.</p>")
+        : Html.Of($"<p class=\"muted empty\">No matter had a statement published by {Dates.Short(times.AsOf)}{(times.KnownAt is { } known ? $", as the ledger held it at {Dates.Short(known)}" : string.Empty)}.</p>");
 
     // ---------------------------------------------------------------- matter
 
@@ -254,7 +260,7 @@ public static class Pages
                 {Html.When(review.Scope is not null, Html.Of($"<dt>Scope</dt><dd>{review.Scope}</dd>"))}
                 {Html.When(review.Principles.Count > 0, Html.Of($"<dt>Principles</dt><dd>{string.Join("; ", review.Principles)}</dd>"))}
                 {Html.When(review.Outcome is not null, Html.Of($"<dt>Outcome</dt><dd>{review.Outcome}</dd>"))}
-                <dt>Statements</dt><dd>{s.Statements} <span class="muted">(version {s.Version})</span></dd>
+                <dt>Statements</dt><dd>{s.Statements} <span class="muted">(revision {s.Revision})</span></dd>
                 <dt>Last published</dt><dd>{Dates.Short(s.LastPublishedAt)}</dd>
                 {Html.Join(s.Actions.Select(a => Html.Of($"<dt>Action</dt><dd><span class=\"badge action\">{a.Action}</span> {string.Join(", ", a.Services)}{(a.Counterparty is null ? string.Empty : " for " + a.Counterparty)} <span class=\"muted\">{Dates.Short(a.TakenAt)}</span>{Html.When(a.Exclusions.Count > 0, Html.Of($"<div class=\"muted\">excluded: {string.Join("; ", a.Exclusions)}</div>"))}</dd>")))}
                 {Html.Join(s.Positions.Select(p => Html.Of($"<dt>Position</dt><dd><strong>{p.Topic}</strong>: {p.Position} <span class=\"muted\">{Dates.Short(p.StatedAt)}</span></dd>")))}
@@ -290,7 +296,7 @@ public static class Pages
         var today = DateOnly.FromDateTime(asOf.UtcDateTime);
         var rows = promises.Select(p => Html.Of($"""
             <tr data-promise="{p.Id}" class="promise-row promise-{Ids.Css(p.Status)}">
-              <td>{StatusBadge(p.Status, p.Status == PromiseStates.Overdue ? today.DayNumber - p.DueBy.DayNumber : null)}</td>
+              <td>{StatusBadge(p.Status, p.Status == PromiseStates.Overdue ? today.DayNumber - p.DueBy.DayNumber : p.Status == PromiseStates.Delivered ? Lateness.DaysLate(p.DueBy, p.DeliveredAt) : null)}</td>
               <td class="what"><div class="mono">{p.Id}</div><div>{p.What}</div><div class="muted">promised {Dates.Short(p.PromisedAt)}</div>{Html.When(p.Delivery is not null, Html.Of($"<div class=\"muted\">delivered: {p.Delivery}</div>"))}</td>
               <td class="due"><span class="nowrap">{Dates.Day(p.DueBy)}</span>{DueText(p.DueText)}{Delivered(p)}</td>
             </tr>
@@ -318,9 +324,9 @@ public static class Pages
             : Ids.IsWebLink(source.Url) ? Html.Of($"<a class=\"source\" href=\"{source.Url}\" rel=\"noopener noreferrer nofollow\">{sourceTitle}</a>{(source.Publisher is null ? string.Empty : " — " + source.Publisher)}")
             : Html.Of($"<span class=\"source\">{sourceTitle}{(source.Publisher is null ? string.Empty : " — " + source.Publisher)}</span>");
         return Html.Of($"""
-            <li class="history-entry" id="statement-{Ids.Anchor(e.StatementId)}" data-version="{e.Version}" data-statement="{e.StatementId}">
+            <li class="history-entry" id="statement-{Ids.Anchor(e.StatementId)}" data-revision="{e.Revision}" data-statement="{e.StatementId}">
               <div class="entry-head">
-                <span class="version">v{e.Version}</span>
+                <span class="revision">r{e.Revision}</span>
                 <span class="nowrap">{Dates.Short(e.PublishedAt)}</span>
                 <span class="badge type type-{Ids.Css(e.Type)}">{e.Type}</span>
                 <span class="mono">{e.StatementId}</span>
@@ -346,10 +352,10 @@ public static class Pages
     private static Html CompareForm(string path, MatterPageModel m)
     {
         var count = m.History.Count;
-        var from = m.Comparison?.From.Version ?? Math.Max(count - 1, 0);
-        var to = m.Comparison?.To.Version ?? count;
+        var from = m.Comparison?.From.Revision ?? Math.Max(count - 1, 0);
+        var to = m.Comparison?.To.Revision ?? count;
         Html Options(int selected, int first) => Html.Join(Enumerable.Range(first, count - first + 1).Select(v => Html.Of(
-            $"<option value=\"{v}\"{Html.When(v == selected, Html.Trusted(" selected"))}>{(v == 0 ? "v0 · before the first statement" : $"v{v} · {Dates.Short(m.History[v - 1].PublishedAt)} · {m.History[v - 1].StatementId}")}</option>")));
+            $"<option value=\"{v}\"{Html.When(v == selected, Html.Trusted(" selected"))}>{(v == 0 ? "r0 · before the first statement" : $"r{v} · {Dates.Short(m.History[v - 1].PublishedAt)} · {m.History[v - 1].StatementId}")}</option>")));
         return Html.Of($"""
             <form class="inline-form" method="get" action="{path}#history">
               {HiddenTimes(m.Times)}
@@ -369,8 +375,8 @@ public static class Pages
             return Html.Of($"<tr class=\"op op-{Ids.Css(name)}\"><td><span class=\"badge op-{Ids.Css(name)}\">{name}</span></td><td class=\"mono\">{op["path"]?.GetValue<string>()}</td><td class=\"mono value\">{Dates.Excerpt(value, 400)}</td></tr>");
         });
         return Html.Of($"""
-            <div class="comparison" data-from="{c.From.Version}" data-to="{c.To.Version}">
-              <h3>Changes from v{c.From.Version} to v{c.To.Version}</h3>
+            <div class="comparison" data-from="{c.From.Revision}" data-to="{c.To.Revision}">
+              <h3>Changes from revision {c.From.Revision} to revision {c.To.Revision}</h3>
               {(c.Changes.Count == 0 ? Html.Of($"<p class=\"muted\">No change.</p>") : Html.Of($"<ul class=\"changes\">{Html.Join(c.Changes.Select(ChangeLine))}</ul>"))}
               <details>
                 <summary>JSON Patch (RFC 6902), {c.Patch.Count} operations</summary>
@@ -420,19 +426,25 @@ public static class Pages
 
     public static Html PhaseBadge(string phase) => Html.Of($"<span class=\"badge phase phase-{Ids.Css(phase)}\">{phase.Replace('-', ' ')}</span>");
 
-    public static Html StatusBadge(string status, int? daysOverdue) => status == PromiseStates.Overdue
-        ? Html.Of($"<span class=\"badge status-overdue\" title=\"{daysOverdue} days past the due date\">overdue{(daysOverdue is { } d ? $" · {d} d" : string.Empty)}</span>")
-        : Html.Of($"<span class=\"badge status-{Ids.Css(status)}\">{status}</span>");
+    /// <summary>A promise's status; <paramref name="daysOverdue"/> is how far past its due date it is, or was when delivered late.</summary>
+    public static Html StatusBadge(string status, int? daysOverdue) => status switch
+    {
+        PromiseStates.Overdue => Html.Of($"<span class=\"badge status-overdue\" title=\"{daysOverdue} days past the due date\">overdue{(daysOverdue is { } d ? $" · {d} d" : string.Empty)}</span>"),
+        PromiseStates.Delivered when daysOverdue is { } late =>
+            Html.Of($"<span class=\"badge status-delivered-late\" title=\"delivered {late} days after the due date\">delivered late ({late} d)</span>"),
+        _ => Html.Of($"<span class=\"badge status-{Ids.Css(status)}\">{status}</span>"),
+    };
 
     private static Html PromiseBadges(IReadOnlyList<PromiseStatus> promises) =>
         PromiseBadges(
             promises.Count(p => p.Status == PromiseStates.Overdue),
             promises.Count(p => p.Status == PromiseStates.Open),
-            promises.Count(p => p.Status == PromiseStates.Delivered),
+            promises.Count(p => p.Status == PromiseStates.Delivered && Lateness.DaysLate(p.DueBy, p.DeliveredAt) is null),
+            promises.Count(p => p.Status == PromiseStates.Delivered && Lateness.DaysLate(p.DueBy, p.DeliveredAt) is not null),
             promises.Count);
 
-    private static Html PromiseBadges(int overdue, int open, int delivered, int all) =>
-        Html.Of($"""{Html.When(overdue > 0, Html.Of($"<span class=\"badge status-overdue overdue-count\">{overdue} overdue</span> "))}{Html.When(open > 0, Html.Of($"<span class=\"badge status-open\">{open} open</span> "))}{Html.When(delivered > 0, Html.Of($"<span class=\"badge status-delivered\">{delivered} delivered</span>"))}{Html.When(all == 0, Html.Of($"<span class=\"muted\">none</span>"))}""");
+    private static Html PromiseBadges(int overdue, int open, int onTime, int late, int all) =>
+        Html.Of($"""{Html.When(overdue > 0, Html.Of($"<span class=\"badge status-overdue overdue-count\">{overdue} overdue</span> "))}{Html.When(open > 0, Html.Of($"<span class=\"badge status-open\">{open} open</span> "))}{Html.When(onTime > 0, Html.Of($"<span class=\"badge status-delivered\">{onTime} delivered</span> "))}{Html.When(late > 0, Html.Of($"<span class=\"badge status-delivered-late\">{late} delivered late</span>"))}{Html.When(all == 0, Html.Of($"<span class=\"muted\">none</span>"))}""");
 
     private static Html ReviewText(ReviewStatus r) => Html.Of($"<span class=\"review review-{Ids.Css(r.Status)}\">{r.Status.Replace('-', ' ')}</span>{Html.When(r.Reviewer is not null, Html.Of($"<div class=\"muted\">{r.Reviewer}</div>"))}");
 
@@ -440,14 +452,20 @@ public static class Pages
 
     private static Html Tile(string label, int value, string tone) => Html.Of($"<div class=\"tile {tone}\"><div class=\"tile-value\">{value}</div><div class=\"tile-label\">{label}</div></div>");
 
-    private static string TimesText(PageTimes t) =>
-        (t.AsOfText is null ? $"as of now ({Dates.Short(t.AsOf)})" : $"as of {Dates.Short(t.AsOf)}") + (t.KnownAt is { } k ? $", as known at {Dates.Short(k)}" : string.Empty);
+    /// <summary>What time the page shows: now, what had been said by a time, or what the ledger held at a time.</summary>
+    private static string TimesText(PageTimes t) => (t.AsOfText, t.KnownAt) switch
+    {
+        (null, null) => $"as of now ({Dates.Short(t.AsOf)})",
+        (null, { } k) => $"as the ledger held it at {Dates.Short(k)}",
+        (_, null) => $"as of {Dates.Short(t.AsOf)}",
+        (_, { } k) => $"as of {Dates.Short(t.AsOf)}, as the ledger held it at {Dates.Short(k)}",
+    };
 
     private static Html TimesForm(string action, PageTimes t, Html extra) => Html.Of($"""
         <form class="times" method="get" action="{action}">
           {extra}
-          <label>As of <input name="as-of" value="{t.AsOfText}" placeholder="2025-09-30" size="12"></label>
-          <label>Known at <input name="known-at" value="{t.KnownAtText}" placeholder="recording time" size="12"></label>
+          <label title="Publication time: what had been said by then; a date (2025-09-30) or a timestamp with an offset">As of <input name="as-of" value="{t.AsOfText}" placeholder="now" size="12"></label>
+          <label title="Recording time: what the ledger held then; a date (2025-09-30) or a timestamp with an offset">Known at <input name="known-at" value="{t.KnownAtText}" placeholder="now" size="12"></label>
           <button type="submit">Apply</button>
           {Html.When(!t.IsNow, Html.Of($"<a class=\"reset\" href=\"{action}\">now</a>"))}
         </form>

@@ -151,6 +151,8 @@ internal sealed class DisclosureGenerator
                 {
                     w.WriteStartObject();
                     w.WriteString("allegation", Allegation());
+                    // The pool is drawn at random: a finding may come before any report of its allegation.
+                    w.WriteBoolean("newAllegation", true);
                     w.WriteString("assessment", Pick(Assessments));
                     w.WriteString("summary", words.Text(50, 140));
                     w.WriteEndObject();
@@ -193,7 +195,7 @@ internal sealed class DisclosureGenerator
         w.WriteEndObject();
     }
 
-    /// <summary>A bounded pool per matter, so findings assess allegations that were reported.</summary>
+    /// <summary>A bounded pool per matter, so findings mostly assess allegations that were reported.</summary>
     private string Allegation() => $"allegation-{random.Next(40):00}";
 
     private string Pick(string[] choices) => choices[random.Next(choices.Length)];
