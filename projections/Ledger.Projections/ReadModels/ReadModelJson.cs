@@ -10,7 +10,7 @@ public static class ReadModelJson
     /// Bumped whenever the folds behind the read models, or their stored shape, change: a store that holds another
     /// version rebuilds its read models from the events before it answers from them.
     /// </summary>
-    public const int ProjectionVersion = 2;
+    public const int ProjectionVersion = 3;
 
     public static string Serialize(MatterStatus status) => JsonSerializer.Serialize(status, ReadModelJsonContext.Default.MatterStatus);
 

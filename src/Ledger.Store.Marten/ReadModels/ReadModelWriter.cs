@@ -3,6 +3,9 @@ using Marten;
 
 namespace Ledger.Store.Marten.ReadModels;
 
+/// <summary>What the documents of matters folded anew change: the documents to store and the promises gone from them.</summary>
+internal sealed record ReadModelChanges(MatterDocument[] Matters, PromiseDocument[] Promises, OrganizationDocument[] Organizations, string[] GonePromises);
+
 /// <summary>
 /// Queues the documents of matters folded anew into the caller's session, so they commit with whatever else it saves
 /// (the append's events, a rebuild batch's progress). Each organization row moves by the difference of its matters'
@@ -15,6 +18,25 @@ internal static class ReadModelWriter
         if (models.Count == 0)
         {
             return;
+        }
+
+        var changes = await ChangesAsync(session, models, cancellationToken);
+        foreach (var gone in changes.GonePromises)
+        {
+            session.Delete<PromiseDocument>(gone);
+        }
+
+        session.Store(changes.Matters);
+        session.Store(changes.Promises);
+        session.Store(changes.Organizations);
+    }
+
+    /// <summary>The documents of the models, and the organizations' rows moved by them from what the session reads as stored.</summary>
+    public static async Task<ReadModelChanges> ChangesAsync(IQuerySession session, IReadOnlyList<MatterReadModel> models, CancellationToken cancellationToken)
+    {
+        if (models.Count == 0)
+        {
+            return new ReadModelChanges([], [], [], []);
         }
 
         // What the documents replace, read in one round trip.
@@ -35,13 +57,10 @@ internal static class ReadModelWriter
             before[row.Matter] = row;
         }
 
-        foreach (var gone in (await storedPromises).Where(id => !keptPromises.Contains(id)))
-        {
-            session.Delete<PromiseDocument>(gone);
-        }
-
-        session.Store(models.Select(MatterDocument.Of).ToArray());
-        session.Store(models.SelectMany(m => m.Promises).Select(PromiseDocument.Of).ToArray());
-        session.Store(organizations.Select(o => new OrganizationDocument { Id = o.Key, Row = o.Value }).ToArray());
+        return new ReadModelChanges(
+            models.Select(MatterDocument.Of).ToArray(),
+            models.SelectMany(m => m.Promises).Select(PromiseDocument.Of).ToArray(),
+            organizations.Select(o => new OrganizationDocument { Id = o.Key, Row = o.Value }).ToArray(),
+            (await storedPromises).Where(id => !keptPromises.Contains(id)).ToArray());
     }
 }

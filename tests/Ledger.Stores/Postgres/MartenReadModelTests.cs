@@ -261,6 +261,37 @@ public sealed class MartenReadModelTests(PostgresCluster cluster) : IDisposable
     }
 
     [Fact]
+    public async Task Appends_while_rebuilds_run_leave_every_read_model_equal_to_the_pure_fold()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync();
+        await using var store = await MartenEventStore.OpenAsync(connectionString);
+        using var documents = Documents(connectionString);
+        foreach (var (recordedAt, imports) in Steps)
+        {
+            await ImportAsync(store, recordedAt, imports);
+        }
+
+        // A rebuild reads a batch's events before it locks and writes: appends land in between, to matters it read and to new ones.
+        using var stop = new CancellationTokenSource();
+        var appends = Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                await ImportAsync(store, Now.AddDays(5), Document("acme/one", Position($"during-{i}", "2025-10-02")),
+                    Document($"acme/during{i}", Promise($"p-during-{i}", "2025-08-01", "x", "2025-12-01")));
+            }
+        });
+        for (var round = 0; round < 10; round++)
+        {
+            await store.RebuildReadModelsAsync(null);
+        }
+
+        await stop.CancelAsync();
+        await appends;
+        await AssertStoredArePureAsync(store, documents);
+    }
+
+    [Fact]
     public async Task Opening_resumes_a_rebuild_that_stopped_half_way_and_rebuilds_models_of_another_projection_version()
     {
         var connectionString = await cluster.CreateDatabaseAsync();

@@ -49,7 +49,7 @@ internal sealed class PostgresServer : IAsyncDisposable
 
         var bin = FindBinaries() ?? throw new InvalidOperationException(WhyUnavailable());
         var data = Directory.CreateTempSubdirectory("ledger-bench-pg-").FullName;
-        var server = new PostgresServer($"Host=127.0.0.1;Port={FreePort()};Username=ledger;Database=postgres", $"throwaway cluster of {bin}", bin, data);
+        var server = new PostgresServer($"Host=127.0.0.1;Port={FreePort()};Username=ledger;Database=postgres", "throwaway cluster of the machine's PostgreSQL server binaries", bin, data);
         try
         {
             if (IsRoot)
