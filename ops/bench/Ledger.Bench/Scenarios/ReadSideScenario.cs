@@ -133,7 +133,7 @@ internal sealed class ReadSideScenario : IScenario
         return best;
     }
 
-    private static async Task<(int Matters, TimeSpan Elapsed)> RebuildAsync(string ledger, CancellationToken cancellationToken)
+    internal static async Task<(int Matters, TimeSpan Elapsed)> RebuildAsync(string ledger, CancellationToken cancellationToken)
     {
         BenchContext.Settle();
         await using var store = await SqliteEventStore.OpenAsync(ledger, cancellationToken);
