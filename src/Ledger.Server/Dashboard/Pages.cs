@@ -318,7 +318,7 @@ public static class Pages
             : Ids.IsWebLink(source.Url) ? Html.Of($"<a class=\"source\" href=\"{source.Url}\" rel=\"noopener noreferrer nofollow\">{sourceTitle}</a>{(source.Publisher is null ? string.Empty : " — " + source.Publisher)}")
             : Html.Of($"<span class=\"source\">{sourceTitle}{(source.Publisher is null ? string.Empty : " — " + source.Publisher)}</span>");
         return Html.Of($"""
-            <li class="history-entry" id="statement-{Ids.Anchor(e.StatementId)}" data-version="{e.Version}" data-statement="{e.StatementId}">
+            <li class="history-entry" id="{(e.Type == MatterHistory.PromiseOverdue ? "overdue-" : "statement-")}{Ids.Anchor(e.StatementId)}" data-version="{e.Version}" data-statement="{e.StatementId}">
               <div class="entry-head">
                 <span class="version">v{e.Version}</span>
                 <span class="nowrap">{Dates.Short(e.PublishedAt)}</span>
@@ -345,11 +345,13 @@ public static class Pages
 
     private static Html CompareForm(string path, MatterPageModel m)
     {
-        var count = m.History.Count;
+        // Versions count statements; a promise falling due is an entry without a version of its own.
+        var statements = m.History.Where(e => e.Type != MatterHistory.PromiseOverdue).ToList();
+        var count = statements.Count;
         var from = m.Comparison?.From.Version ?? Math.Max(count - 1, 0);
         var to = m.Comparison?.To.Version ?? count;
         Html Options(int selected, int first) => Html.Join(Enumerable.Range(first, count - first + 1).Select(v => Html.Of(
-            $"<option value=\"{v}\"{Html.When(v == selected, Html.Trusted(" selected"))}>{(v == 0 ? "v0 · before the first statement" : $"v{v} · {Dates.Short(m.History[v - 1].PublishedAt)} · {m.History[v - 1].StatementId}")}</option>")));
+            $"<option value=\"{v}\"{Html.When(v == selected, Html.Trusted(" selected"))}>{(v == 0 ? "v0 · before the first statement" : $"v{v} · {Dates.Short(statements[v - 1].PublishedAt)} · {statements[v - 1].StatementId}")}</option>")));
         return Html.Of($"""
             <form class="inline-form" method="get" action="{path}#history">
               {HiddenTimes(m.Times)}
