@@ -311,6 +311,8 @@ public static class Pages
 
     private static Html HistoryItem(HistoryEntry e, MatterTimeline timeline)
     {
+        // A promise falling due names its promise's statement, which has an entry of its own.
+        var overdue = e.Type == MatterHistory.PromiseOverdue;
         var statement = timeline.Entries.FirstOrDefault(t => t.Statement.StatementId == e.StatementId)?.Statement;
         var source = statement?.Source;
         var sourceTitle = source?.Title ?? source?.Url ?? "source";
@@ -318,7 +320,7 @@ public static class Pages
             : Ids.IsWebLink(source.Url) ? Html.Of($"<a class=\"source\" href=\"{source.Url}\" rel=\"noopener noreferrer nofollow\">{sourceTitle}</a>{(source.Publisher is null ? string.Empty : " — " + source.Publisher)}")
             : Html.Of($"<span class=\"source\">{sourceTitle}{(source.Publisher is null ? string.Empty : " — " + source.Publisher)}</span>");
         return Html.Of($"""
-            <li class="history-entry" id="{(e.Type == MatterHistory.PromiseOverdue ? "overdue-" : "statement-")}{Ids.Anchor(e.StatementId)}" data-version="{e.Version}" data-statement="{e.StatementId}">
+            <li class="history-entry" id="{(overdue ? "overdue-" : "statement-")}{Ids.Anchor(e.StatementId)}" data-version="{e.Version}" {(overdue ? "data-promise-statement" : "data-statement")}="{e.StatementId}">
               <div class="entry-head">
                 <span class="version">v{e.Version}</span>
                 <span class="nowrap">{Dates.Short(e.PublishedAt)}</span>
