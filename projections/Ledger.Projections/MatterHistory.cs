@@ -34,20 +34,45 @@ public sealed record HistoryPoint(int Revision, DateTimeOffset? At);
 public sealed record WordingComparison(string From, string To, string FromQuote, string ToQuote, string Rendered, IReadOnlyList<DiffSegment> Segments);
 
 /// <summary>
-/// The history of a matter: one entry per statement in publication order. Each entry's status is evaluated as of
-/// that entry's publication; applying the patches in order to an empty document reproduces each status.
+/// The history of a matter: one entry per statement in publication order, and one per promise falling due undelivered
+/// (type <see cref="PromiseOverdue"/>, at the start of the day after its due date, carrying the promise's statement id
+/// and keeping the version of the statement before it). Each entry's status is evaluated as of that entry's time;
+/// applying the patches in order to an empty document reproduces each status.
 /// </summary>
 public static class MatterHistory
 {
-    public static IReadOnlyList<HistoryEntry> Build(MatterTimeline timeline)
+    public const string PromiseOverdue = "promise.overdue";
+
+    /// <summary>The history, with the promises fallen due by <paramref name="through"/> (the date asked; none after the last statement when null).</summary>
+    public static IReadOnlyList<HistoryEntry> Build(MatterTimeline timeline, DateTimeOffset? through = null)
     {
         var entries = new List<HistoryEntry>();
         var fold = StatusFold.Empty(timeline.Matter, timeline.Organization, timeline.Title);
         var previous = fold.Render(DateTimeOffset.MinValue);
         JsonNode? previousJson = new JsonObject();
+
+        // A promise going overdue is its own entry, never a change brought by the next statement.
+        void FallDue(DateTimeOffset until)
+        {
+            var open = previous.Promises.Where(p => p.Status == PromiseStates.Open).Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var promise in fold.Render(until).Promises.Where(p => p.Status == PromiseStates.Overdue && open.Contains(p.Id)).OrderBy(p => p.DueBy).ThenBy(p => p.Id, StringComparer.Ordinal))
+            {
+                var since = new DateTimeOffset(promise.DueBy.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+                var status = fold.Render(since);
+                var json = ToJson(status);
+                var promised = timeline.Entries.First(e => e.Statement.StatementId == promise.StatementId);
+                entries.Add(new HistoryEntry(
+                    fold.Revision, promise.StatementId, PromiseOverdue, since, promised.Statement.RecordedAt, promised.Position, null, string.Empty, [],
+                    [$"promise {promise.Id} overdue since {promise.DueBy:yyyy-MM-dd}"], JsonPatch.Diff(previousJson, json), status));
+                previous = status;
+                previousJson = json;
+            }
+        }
+
         foreach (var entry in timeline.Entries)
         {
             var s = entry.Statement;
+            FallDue(s.PublishedAt);
             fold = StatusFold.Evolve(fold, s);
             var status = fold.Render(s.PublishedAt);
             var json = ToJson(status);
@@ -68,6 +93,11 @@ public static class MatterHistory
                 s.Speaker?.Name, s.Quote, entry.CorrectedBy, changes, JsonPatch.Diff(previousJson, json), status));
             previous = status;
             previousJson = json;
+        }
+
+        if (through is { } end)
+        {
+            FallDue(end);
         }
 
         return entries;
@@ -100,16 +130,19 @@ public static class MatterHistory
             return timeline.PublishedBy(at).Any() ? MatterViews.Status(timeline, at) : null;
         }
 
-        if (point.Revision < 0 || point.Revision > history.Count)
+        var statements = Statements(history);
+        if (point.Revision < 0 || point.Revision > statements.Count)
         {
-            throw new HistoryPointException($"matter {timeline.Matter} has revisions 0 to {history.Count}, not {point.Revision} (revision 0 is before its first statement)");
+            throw new HistoryPointException($"matter {timeline.Matter} has revisions 0 to {statements.Count}, not {point.Revision} (revision 0 is before its first statement)");
         }
 
-        return point.Revision == 0 ? null : history[point.Revision - 1].Status;
+        return point.Revision == 0 ? null : statements[point.Revision - 1].Status;
     }
 
+    private static List<HistoryEntry> Statements(IReadOnlyList<HistoryEntry> history) => [.. history.Where(e => e.Type != PromiseOverdue)];
+
     private static HistoryPoint Resolve(IReadOnlyList<HistoryEntry> history, HistoryPoint point) =>
-        point.At is { } at ? new HistoryPoint(history.Count(e => e.PublishedAt <= at), at) : point;
+        point.At is { } at ? new HistoryPoint(Statements(history).Count(e => e.PublishedAt <= at), at) : point;
 }
 
 /// <summary>A comparison point the history does not have; its message is for the person who named it.</summary>

@@ -36,7 +36,7 @@ public sealed class PostgresCliTests(PostgresCluster cluster) : IDisposable
         }
 
         var history = JsonNode.Parse((await LedgerCli.RunAsync(["--store", asUri, "history", "microsoft/imod-azure", "--json"])).Stdout)!;
-        Assert.Equal(7, history["entries"]!.AsArray().Count);
+        Assert.Equal(8, history["entries"]!.AsArray().Count);
     }
 
     [Fact]

@@ -2,11 +2,26 @@ using System.Text;
 
 namespace Ledger.EndToEnd;
 
-/// <summary>A minimal Server-Sent Events reader: collects (id, data) pairs and remembers the last id for resuming.</summary>
+/// <summary>
+/// A minimal Server-Sent Events reader: collects (id, data) pairs of events (numeric ids), every message with its id
+/// if it had one, and remembers the last id for resuming.
+/// </summary>
 public sealed class SseClient(HttpClient http, string path)
 {
     private readonly Lock gate = new();
     private readonly List<(long Id, string Data)> received = [];
+    private readonly List<(string? Id, string Data)> messages = [];
+
+    public IReadOnlyList<(string? Id, string Data)> Messages
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. messages];
+            }
+        }
+    }
 
     public IReadOnlyList<(long Id, string Data)> Received
     {
@@ -19,7 +34,8 @@ public sealed class SseClient(HttpClient http, string path)
         }
     }
 
-    public long? LastId { get; private set; }
+    /// <summary>The last id received; set it to resume from an id another client received.</summary>
+    public string? LastId { get; set; }
 
     public int Comments { get; private set; }
 
@@ -30,7 +46,7 @@ public sealed class SseClient(HttpClient http, string path)
         request.Headers.Accept.ParseAdd("text/event-stream");
         if (LastId is { } last)
         {
-            request.Headers.Add("Last-Event-ID", last.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            request.Headers.Add("Last-Event-ID", last);
         }
 
         try
@@ -39,20 +55,24 @@ public sealed class SseClient(HttpClient http, string path)
             response.EnsureSuccessStatusCode();
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
             using var reader = new StreamReader(stream, Encoding.UTF8);
-            long? id = null;
+            string? id = null;
             var data = new StringBuilder();
             while (await reader.ReadLineAsync(cancellationToken) is { } line)
             {
                 if (line.Length == 0)
                 {
-                    if (id is { } complete && data.Length > 0)
+                    if (data.Length > 0)
                     {
                         lock (gate)
                         {
-                            received.Add((complete, data.ToString()));
+                            messages.Add((id, data.ToString()));
+                            if (long.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var position))
+                            {
+                                received.Add((position, data.ToString()));
+                            }
                         }
 
-                        LastId = complete;
+                        LastId = id ?? LastId;
                     }
 
                     (id, data) = (null, new StringBuilder());
@@ -63,7 +83,7 @@ public sealed class SseClient(HttpClient http, string path)
                 }
                 else if (line.StartsWith("id: ", StringComparison.Ordinal))
                 {
-                    id = long.Parse(line[4..], System.Globalization.CultureInfo.InvariantCulture);
+                    id = line[4..];
                 }
                 else if (line.StartsWith("data: ", StringComparison.Ordinal))
                 {

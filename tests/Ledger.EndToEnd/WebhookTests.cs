@@ -33,7 +33,8 @@ public sealed class WebhookTests : IDisposable
             ["Ledger__Webhooks__RetryBaseSeconds"] = "0.5",
             ["Ledger__Webhooks__RetryCapSeconds"] = "2",
         });
-        await WaitAsync(() => receiver.Accepted.Count == 8, receiver, server);
+        // The reference case's eight events and its overdue promise.
+        await WaitAsync(() => receiver.Accepted.Count == 9, receiver, server);
 
         // Outage: first the receiver answers 503, then it is not there at all; events keep being recorded.
         receiver.Failing = true;
@@ -44,10 +45,13 @@ public sealed class WebhookTests : IDisposable
         await Task.Delay(TimeSpan.FromSeconds(3));
         receiver.Failing = false;
         receiver.Start();
-        await WaitAsync(() => receiver.Accepted.Count == 8 + (3 * 4) + (2 * 4), receiver, server);
+        await WaitAsync(() => receiver.Accepted.Count == 9 + (3 * 4) + (2 * 4), receiver, server);
         await Task.Delay(TimeSpan.FromSeconds(1));
 
-        var accepted = receiver.Accepted;
+        var notice = Assert.Single(receiver.Accepted, d => ((string)JsonNode.Parse(d.Body)!["type"]!).StartsWith("org.ledger.promise.", StringComparison.Ordinal));
+        Assert.Equal(8, receiver.Accepted.ToList().IndexOf(notice));
+        Assert.True(WebhookSignature.Verify(secret, notice.MessageId, notice.Timestamp, notice.Body, notice.Signature), "bad signature on the overdue notice");
+        var accepted = receiver.Accepted.Where(d => d != notice).ToList();
         Assert.Equal(Enumerable.Range(1, 28).Select(i => (long)i), accepted.Select(d => (long)JsonNode.Parse(d.Body)!["ledgerposition"]!));
         Assert.Equal(accepted.Count, accepted.Select(d => d.MessageId).Distinct().Count());
         Assert.All(accepted, d => Assert.True(WebhookSignature.Verify(secret, d.MessageId, d.Timestamp, d.Body, d.Signature), $"bad signature on {d.MessageId}"));
@@ -60,7 +64,7 @@ public sealed class WebhookTests : IDisposable
         var attempts = JsonNode.Parse(log.Stdout)!.AsArray();
         Assert.Contains(attempts, a => (int?)a!["statusCode"] == 503);
         Assert.Contains(attempts, a => a!["statusCode"] is null && a["error"] is not null);
-        Assert.Equal(28, attempts.Count(a => (int?)a!["statusCode"] == 200));
+        Assert.Equal(29, attempts.Count(a => (int?)a!["statusCode"] == 200));
     }
 
     /// <summary>What a receiver checks: the leaf hash recomputed from the CloudEvent itself, folded up its path to the root it names.</summary>

@@ -70,4 +70,37 @@ public class DeadlineSpecs
         Assert.Equal([Check], events.OfType<DisclosurePromised>().SelectMany(e => Deadlines.ChecksFor(e, null)));
         Assert.Empty(events.Where(e => e is not DisclosurePromised).SelectMany(e => Deadlines.ChecksFor(e, null)));
     }
+
+    [Fact]
+    public void Given_a_delivery_after_the_due_date_when_it_is_checked_then_the_promise_was_delivered_late_and_one_on_time_raises_nothing()
+    {
+        var late = new SpecLedger().Record(Document(Promise("p1", "2025-09-25", "report", "2025-11-06"), Delivery("d1", "2025-11-16", "report")), "2025-11-17T00:00:00Z");
+        var onTime = new SpecLedger().Record(Document(Promise("p1", "2025-09-25", "report", "2025-11-06"), Delivery("d1", "2025-11-06", "report")), "2025-11-17T00:00:00Z");
+        var check = new CheckPromiseDelivery(Matter, "report", "d1");
+        var now = At("2025-11-17T00:00:01Z");
+
+        var notice = LateDeliveries.Decide(check, late.Status("2025-11-17T00:00:01Z"), now);
+
+        Assert.NotNull(notice);
+        Assert.Equal(("p1", "d1", 10, At("2025-11-16")), (notice.PromiseStatementId, notice.DeliveryStatementId, notice.DaysLate, notice.DeliveredAt));
+        Assert.Equal($"promise-delivered-late:{Matter}/report@2025-11-06", notice.NotificationId);
+        Assert.Null(LateDeliveries.Decide(check, onTime.Status("2025-11-17T00:00:01Z"), now));
+        Assert.Equal([check], late.Events.Select(e => e.Event).SelectMany(Deadlines.DeliveriesFor));
+    }
+
+    [Fact]
+    public void Given_an_open_promise_its_reminder_is_due_soon_from_the_window_start_and_not_once_it_is_overdue_or_delivered()
+    {
+        var open = new SpecLedger().Record(Document(Promise("p1", "2025-09-25", "report", "2025-11-06")), Recorded);
+        var delivered = new SpecLedger().Record(Document(Promise("p1", "2025-09-25", "report", "2025-11-06"), Delivery("d1", "2025-10-01", "report")), "2025-10-02T00:00:00Z");
+        var reminder = new CheckPromiseReminder(Matter, "report", new DateOnly(2025, 11, 6), 7);
+
+        Assert.Equal(At("2025-10-31T00:00:00Z"), reminder.RemindAt);
+        var soon = PromiseReminders.Decide(reminder, open.Status("2025-10-31T00:00:01Z"), At("2025-10-31T00:00:01Z"));
+        Assert.NotNull(soon);
+        Assert.Equal(($"promise-due-soon:{Matter}/report@2025-11-06", At("2025-10-31T00:00:00Z")), (soon.NotificationId, soon.DueSoonSince));
+        Assert.Null(PromiseReminders.Decide(reminder, open.Status("2025-10-30T23:59:59Z"), At("2025-10-30T23:59:59Z")));
+        Assert.Null(PromiseReminders.Decide(reminder, open.Status("2025-11-07T00:00:01Z"), At("2025-11-07T00:00:01Z")));
+        Assert.Null(PromiseReminders.Decide(reminder, delivered.Status("2025-11-01"), At("2025-11-01")));
+    }
 }

@@ -322,7 +322,7 @@ public sealed class EventStoreDbCliTests : IDisposable
             {
                 var listed = await LedgerWithStateAsync(state, "--store", fake.ConnectionString, "notifications", "--json");
                 Assert.True(listed.ExitCode == 0, listed.Output);
-                recorded = System.Text.Json.Nodes.JsonNode.Parse(listed.Output)!.AsArray().Where(n => n!["position"] is not null).Select(n => n!).ToList();
+                recorded = System.Text.Json.Nodes.JsonNode.Parse(listed.Output)!.AsArray().Where(n => (string?)n!["kind"] == "event-recorded").Select(n => n!).ToList();
                 await Task.Delay(200);
             }
 

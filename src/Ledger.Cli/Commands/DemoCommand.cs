@@ -72,7 +72,7 @@ public static class DemoCommand
         var now = context.Clock.GetUtcNow();
         var timeline = await context.Queries.TimelineAsync(SampleMatter, null, cancellationToken);
         var status = MatterViews.Status(timeline, now);
-        var history = MatterHistory.Build(timeline);
+        var history = MatterHistory.Build(timeline, now);
         var overdue = status.Promises.Where(p => p.Status == PromiseStates.Overdue).ToList();
         if (context.Json)
         {

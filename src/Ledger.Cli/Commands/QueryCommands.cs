@@ -89,7 +89,7 @@ public static class QueryCommands
             var timeline = await context.Queries.TimelineAsync(context.Value(matter)!, k, cancellationToken);
             if (context.Value(from) is null && context.Value(to) is null)
             {
-                var entries = MatterHistory.Build(timeline);
+                var entries = MatterHistory.Build(timeline, k ?? context.Clock.GetUtcNow());
                 if (context.Json)
                 {
                     Printer.Json(new { matter = timeline.Matter, organization = timeline.Organization, title = timeline.Title, entries });

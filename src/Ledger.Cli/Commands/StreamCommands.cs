@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ledger.Events;
+using Ledger.Messaging.Notifying;
 using Ledger.Serialization;
 using Ledger.Cli.Output;
 using Ledger.Storage;
@@ -82,35 +83,120 @@ public static class StreamCommands
         {
             Description = "Resume after the position saved in this file (instead of --from) and save each printed event's position to it",
         };
-        var command = new Command("tail", "Print events from a global position, filtered; --follow keeps listening") { from, matter, organization, type, follow, checkpoint };
+        var command = new Command("tail", "Print events and promise notices from a global position, filtered; --follow keeps listening") { from, matter, organization, type, follow, checkpoint };
         command.SetStoreAction(async (context, cancellationToken) =>
         {
             var types = context.Value(type) ?? [];
-            foreach (var unknown in types.Where(t => !EventTypes.TryGetType(t, out _)))
+            foreach (var unknown in types.Where(t => !EventTypes.TryGetType(t, out _) && !PromiseNotices.IsType(t)))
             {
-                throw new UsageException($"--type \"{unknown}\" is not one of {string.Join(", ", EventTypes.All)}");
+                throw new UsageException($"--type \"{unknown}\" is not one of {string.Join(", ", EventTypes.All.Concat(PromiseNotices.Types))}");
             }
 
             var filter = new EventFilter(context.Value(matter), context.Value(organization), types);
             var saved = context.Value(checkpoint) is { } path ? new TailCheckpoint(path) : null;
-            var start = saved?.Read() is { } after ? after + 1 : context.Value(from);
-            var events = context.Value(follow)
-                ? context.Store.SubscribeAsync(start, filter, cancellationToken)
-                : context.Store.ReadAllAsync(start, filter, cancellationToken);
-            await foreach (var e in events)
+            var (afterPosition, afterSequence) = saved?.Read() ?? (context.Value(from) - 1, 0);
+            await using var feed = await context.Backend.OpenFeedAsync(cancellationToken);
+            var notices = (await PromiseNotices.ReadAsync(feed, filter, afterPosition, cancellationToken))
+                .Where(After).ToList();
+            bool After(Notification n) => PromiseNotices.PositionOf(n) > afterPosition || (PromiseNotices.PositionOf(n) == afterPosition && n.Sequence > afterSequence);
+            var printed = new HashSet<long>();
+            var last = afterPosition;
+            void Print(LedgerItem item)
             {
-                Console.WriteLine(context.Json
-                    ? EventLine.From(e).ToJson()
-                    : $"{e.Position,8}  {Printer.Date(e.RecordedAt)}  {Printer.Plain(e.Stream)}  {Printer.Plain(e.Type)}  {Printer.Plain(e.StatementId ?? "-")}");
+                if (item.Event is { } e)
+                {
+                    Console.WriteLine(context.Json
+                        ? EventLine.From(e).ToJson()
+                        : $"{e.Position,8}  {Printer.Date(e.RecordedAt)}  {Printer.Plain(e.Stream)}  {Printer.Plain(e.Type)}  {Printer.Plain(e.StatementId ?? "-")}");
+                    last = e.Position;
 
-                // Saved after printing: a tail killed in between prints that one event again, never skips one.
-                saved?.Save(e.Position);
+                    // Saved after printing: a tail killed in between prints that one event again, never skips one.
+                    saved?.Save(e.Position.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    return;
+                }
+
+                var n = item.Notice!;
+                printed.Add(n.Sequence);
+                Console.WriteLine(context.Json
+                    ? NoticeLine.From(n).ToJson()
+                    : $"{PromiseNotices.PositionOf(n),8}  {Printer.Date(n.NotifiedAt)}  {Printer.Plain(n.Matter)}  {PromiseNotices.TypeOf(n.Kind)}  {Printer.Plain(n.Id)}");
+                saved?.Save(PromiseNotices.CursorOf(n));
+            }
+
+            await foreach (var item in PromiseNotices.MergeAsync(context.Store.ReadAllAsync(afterPosition + 1, filter, cancellationToken), notices))
+            {
+                Print(item);
+            }
+
+            if (context.Value(follow))
+            {
+                await foreach (var item in FollowAsync(context.Store, feed, filter, last, cancellationToken))
+                {
+                    if (item.Event is not null || (After(item.Notice!) && printed.Add(item.Notice!.Sequence)))
+                    {
+                        Print(item);
+                    }
+                }
             }
 
             return ExitCodes.Ok;
         });
         root.Subcommands.Add(command);
     }
+
+    /// <summary>New events from the subscription and new notices from the feed (read every second), as they come.</summary>
+    private static async IAsyncEnumerable<LedgerItem> FollowAsync(IEventStore store, INotificationFeed feed, EventFilter filter, long after,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var items = System.Threading.Channels.Channel.CreateUnbounded<LedgerItem>();
+        var events = Task.Run(
+            async () =>
+            {
+                await foreach (var e in store.SubscribeAsync(after + 1, filter, cancellationToken))
+                {
+                    await items.Writer.WriteAsync(new LedgerItem(e, null), cancellationToken);
+                }
+            },
+            cancellationToken);
+        var notices = Task.Run(
+            async () =>
+            {
+                var sequence = 0L;
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    await foreach (var n in feed.ReadNoticesAsync(sequence, cancellationToken))
+                    {
+                        sequence = n.Sequence;
+                        if (PromiseNotices.Matches(filter, n))
+                        {
+                            await items.Writer.WriteAsync(new LedgerItem(null, n), cancellationToken);
+                        }
+                    }
+
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                }
+            },
+            cancellationToken);
+        _ = Task.WhenAll(events, notices).ContinueWith(t => items.Writer.TryComplete(t.Exception?.InnerException is OperationCanceledException ? null : t.Exception?.InnerException), TaskScheduler.Default);
+        await foreach (var item in items.Reader.ReadAllAsync(cancellationToken))
+        {
+            yield return item;
+        }
+    }
+}
+
+/// <summary>A promise notice as tail prints it with --json: its type, stable id and the log position it follows.</summary>
+public sealed record NoticeLine(string Type, string Id, long Position, long Sequence, string Matter, string Organization, string? PromiseStatementId,
+    DateTimeOffset OccurredAt, DateTimeOffset NotifiedAt, JsonElement Data)
+{
+    public static NoticeLine From(Notification n)
+    {
+        using var data = JsonDocument.Parse(n.Data);
+        return new(PromiseNotices.TypeOf(n.Kind), n.Id, PromiseNotices.PositionOf(n), n.Sequence, n.Matter, n.Organization, n.StatementId, n.OccurredAt, n.NotifiedAt,
+            data.RootElement.Clone());
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, LedgerJson.OutputLine);
 }
 
 /// <summary>
@@ -121,8 +207,9 @@ internal sealed class TailCheckpoint(string path)
 {
     private readonly string temporary = path + ".tmp";
 
+    /// <summary>The last event's position and, after a promise notice there, the notice's feed sequence ("8" or "8.12").</summary>
     /// <exception cref="UsageException">The file holds something other than a position.</exception>
-    public long? Read()
+    public (long Position, long Sequence)? Read()
     {
         if (!File.Exists(path))
         {
@@ -130,14 +217,16 @@ internal sealed class TailCheckpoint(string path)
         }
 
         var text = File.ReadAllText(path).Trim();
-        return long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var position)
-            ? position
+        var parts = text.Split('.');
+        var numbers = parts.Select(p => long.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : (long?)null).ToList();
+        return parts.Length <= 2 && numbers.All(n => n is not null)
+            ? (numbers[0]!.Value, parts.Length == 2 ? numbers[1]!.Value : 0)
             : throw new UsageException($"--checkpoint {path}: expected the last printed position (a whole number), found \"{text}\"");
     }
 
-    public void Save(long position)
+    public void Save(string cursor)
     {
-        File.WriteAllText(temporary, position.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        File.WriteAllText(temporary, cursor + "\n");
         File.Move(temporary, path, overwrite: true);
     }
 }

@@ -49,7 +49,7 @@ public static class WorkerCommands
     public static void AddNotificationsCommand(this RootCommand root)
     {
         var after = new Option<long>("--after") { Description = "Only notifications after this sequence number", DefaultValueFactory = _ => 0 };
-        var kind = new Option<string?>("--kind") { Description = $"Only this kind: {NotificationKinds.EventRecorded} or {NotificationKinds.PromiseOverdue}" };
+        var kind = new Option<string?>("--kind") { Description = $"Only this kind: {NotificationKinds.EventRecorded}, {string.Join(", ", NotificationKinds.Notices)}" };
         var command = new Command("notifications", "The notification feed the worker keeps: one entry per recorded event, one per promise gone overdue") { after, kind };
         command.SetStoreAction(async (context, cancellationToken) =>
         {

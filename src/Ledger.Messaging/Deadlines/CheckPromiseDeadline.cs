@@ -26,6 +26,15 @@ public static class Deadlines
         _ => [],
     };
 
+    /// <summary>The reminders the same events call for, each at the start of its promise's reminder window.</summary>
+    public static IEnumerable<CheckPromiseReminder> RemindersFor(ILedgerEvent recorded, MatterStatus? statusAfterCorrection, double reminderDays) =>
+        ChecksFor(recorded, statusAfterCorrection).Select(c => new CheckPromiseReminder(c.Matter, c.PromiseId, c.DueBy, reminderDays));
+
+    /// <summary>A recorded delivery is checked at once for lateness.</summary>
+    public static IEnumerable<CheckPromiseDelivery> DeliveriesFor(ILedgerEvent recorded) => recorded is DisclosureDelivered d
+        ? [new CheckPromiseDelivery(d.Matter, d.Promise, d.StatementId)]
+        : [];
+
     /// <summary>
     /// Pure: the overdue notification, if the promise is still undelivered and still due on the day the check was
     /// scheduled for; otherwise nothing (delivered, withdrawn, or moved by a correction, which scheduled its own check).

@@ -1,5 +1,6 @@
-using System.Text.Json;
 using Ledger.Messaging.Notifying;
+using Ledger.Messaging.Webhooks;
+using Ledger.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Ledger.Messaging.Deadlines;
@@ -22,27 +23,8 @@ public sealed record PromiseBecameOverdue(
 
 public static class PromiseBecameOverdueHandler
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    public static async Task Handle(PromiseBecameOverdue message, INotificationFeed feed, TimeProvider clock, ILogger<PromiseBecameOverdue> logger, CancellationToken cancellationToken)
-    {
-        var id = message.NotificationId;
-        var entered = await feed.AppendAsync(
-            new NewNotification(
-                id,
-                NotificationKinds.PromiseOverdue,
-                message.Matter,
-                message.Organization,
-                null,
-                null,
-                message.PromiseStatementId,
-                message.OverdueSince,
-                clock.GetUtcNow(),
-                JsonSerializer.Serialize(message, Json)),
-            cancellationToken);
-        if (entered)
-        {
-            logger.LogInformation("notified {Id}: promise overdue since {Since:O}", id, message.OverdueSince);
-        }
-    }
+    public static Task<IReadOnlyList<DeliverWebhooks>> Handle(PromiseBecameOverdue message, INotificationFeed feed, IEventStore store, IWebhookStore webhooks, TimeProvider clock,
+        ILogger<PromiseBecameOverdue> logger, CancellationToken cancellationToken) =>
+        PromiseNoticeEntry.EnterAsync(message.NotificationId, NotificationKinds.PromiseOverdue, message.Matter, message.Organization, message.PromiseStatementId,
+            message.OverdueSince, message, feed, store, webhooks, clock, logger, cancellationToken);
 }

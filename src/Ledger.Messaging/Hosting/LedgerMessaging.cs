@@ -48,6 +48,7 @@ public static class LedgerMessaging
         builder.Services.AddSingleton<TimeProvider>(resources.Clock);
         builder.Services.AddSingleton(resources.Backend);
         builder.Services.AddSingleton<EventProofs>();
+        builder.Services.AddSingleton(DeadlineSettings.From(builder.Configuration));
         if (resources.Feed is not null)
         {
             builder.Services.AddSingleton(resources.Feed);
@@ -80,7 +81,11 @@ public static class LedgerMessaging
             options.LocalQueue(NotificationsQueue).Sequential();
             options.PublishMessage<LedgerEventRecorded>().ToLocalQueue(NotificationsQueue);
             options.PublishMessage<PromiseBecameOverdue>().ToLocalQueue(NotificationsQueue);
+            options.PublishMessage<PromiseDeliveredLate>().ToLocalQueue(NotificationsQueue);
+            options.PublishMessage<PromiseDueSoon>().ToLocalQueue(NotificationsQueue);
             options.PublishMessage<CheckPromiseDeadline>().ToLocalQueue(DeadlinesQueue);
+            options.PublishMessage<CheckPromiseReminder>().ToLocalQueue(DeadlinesQueue);
+            options.PublishMessage<CheckPromiseDelivery>().ToLocalQueue(DeadlinesQueue);
             // One round of deliveries at a time, so that a subscription's events leave in log order.
             options.LocalQueue(WebhooksQueue).Sequential();
             options.PublishMessage<DeliverWebhooks>().ToLocalQueue(WebhooksQueue);

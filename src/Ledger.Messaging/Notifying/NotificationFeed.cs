@@ -14,6 +14,9 @@ public interface INotificationFeed : IAsyncDisposable
     /// <summary>Entries after a sequence number, in feed order.</summary>
     IAsyncEnumerable<Notification> ReadAsync(long afterSequence = 0, int limit = int.MaxValue, CancellationToken cancellationToken = default);
 
+    /// <summary>The promise notices (every kind but recorded events) after a sequence number, in feed order.</summary>
+    IAsyncEnumerable<Notification> ReadNoticesAsync(long afterSequence = 0, CancellationToken cancellationToken = default);
+
     /// <summary>The last event position a named reader of the event log has handled (0: none).</summary>
     Task<long> CheckpointAsync(string name, CancellationToken cancellationToken = default);
 
@@ -24,9 +27,16 @@ public static class NotificationKinds
 {
     public const string EventRecorded = "event-recorded";
     public const string PromiseOverdue = "promise-overdue";
+    public const string PromiseDeliveredLate = "promise-delivered-late";
+    public const string PromiseDueSoon = "promise-due-soon";
+
+    public static IReadOnlyList<string> Notices { get; } = [PromiseOverdue, PromiseDeliveredLate, PromiseDueSoon];
 }
 
-/// <summary>A notification to enter. <paramref name="Data"/> is JSON: the event as recorded, or the overdue promise.</summary>
+/// <summary>
+/// A notification to enter. <paramref name="Data"/> is JSON: the event as recorded, or the promise notice. A notice's
+/// <paramref name="Position"/> is the log position it was decided at: it follows that event in every channel.
+/// </summary>
 public sealed record NewNotification(
     string Id,
     string Kind,

@@ -22,6 +22,7 @@ public sealed class NotificationRelay(
     ILeaderLock leaderLock,
     IWolverineRuntime runtime,
     LedgerClock clock,
+    Deadlines.DeadlineSettings deadlines,
     ILogger<NotificationRelay> logger) : BackgroundService
 {
     public const string CheckpointName = "notification-relay";
@@ -63,6 +64,17 @@ public sealed class NotificationRelay(
                 var deadline = check.Deadline;
                 await bus.ScheduleAsync(check, clock.ToSystemTime(deadline));
                 logger.LogInformation("scheduled the deadline check of promise {Promise} in {Matter} for {Deadline:O}", check.PromiseId, check.Matter, deadline);
+            }
+
+            foreach (var reminder in Deadlines.Deadlines.RemindersFor(recorded, status, deadlines.ReminderDays))
+            {
+                await bus.ScheduleAsync(reminder, clock.ToSystemTime(reminder.RemindAt));
+                logger.LogInformation("scheduled the reminder of promise {Promise} in {Matter} for {At:O}", reminder.PromiseId, reminder.Matter, reminder.RemindAt);
+            }
+
+            foreach (var delivery in Deadlines.Deadlines.DeliveriesFor(recorded))
+            {
+                await bus.PublishAsync(delivery);
             }
 
             await feed.SaveCheckpointAsync(CheckpointName, stored.Position, cancellationToken);

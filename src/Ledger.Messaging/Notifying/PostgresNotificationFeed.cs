@@ -109,6 +109,22 @@ public sealed class PostgresNotificationFeed : INotificationFeed
         }
     }
 
+    public async IAsyncEnumerable<Notification> ReadNoticesAsync(long afterSequence = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT sequence, id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data
+            FROM {notifications} WHERE sequence > $1 AND kind <> $2 ORDER BY sequence
+            """);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSequence });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = NotificationKinds.EventRecorded });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return NotificationRows.Read(reader, static (r, i) => r.GetFieldValue<DateTimeOffset>(i));
+        }
+    }
+
     public async Task<long> CheckpointAsync(string name, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand($"SELECT position FROM {checkpoints} WHERE name = $1");

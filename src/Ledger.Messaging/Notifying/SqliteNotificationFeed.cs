@@ -87,6 +87,23 @@ public sealed class SqliteNotificationFeed : INotificationFeed
         }
     }
 
+    public async IAsyncEnumerable<Notification> ReadNoticesAsync(long afterSequence = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT sequence, id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data
+            FROM notifications WHERE sequence > $after AND kind <> $event ORDER BY sequence
+            """;
+        command.Parameters.AddWithValue("$after", afterSequence);
+        command.Parameters.AddWithValue("$event", NotificationKinds.EventRecorded);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return NotificationRows.Read(reader, static (r, i) => Parse(r.GetString(i)));
+        }
+    }
+
     public async Task<long> CheckpointAsync(string name, CancellationToken cancellationToken = default)
     {
         await using var connection = await ConnectAsync(cancellationToken);

@@ -45,7 +45,7 @@ public static class WebhookTrigger
 /// </summary>
 public static class DeliverWebhooksHandler
 {
-    public static async Task Handle(DeliverWebhooks command, IWebhookStore webhooks, IEventStore store, WebhookSender sender, WebhookSettings settings,
+    public static async Task Handle(DeliverWebhooks command, IWebhookStore webhooks, IEventStore store, INotificationFeed feed, WebhookSender sender, WebhookSettings settings,
         TimeProvider clock, IMessageBus bus, ILogger<DeliverWebhooks> logger, CancellationToken cancellationToken)
     {
         // Another process is delivering for this subscription; look again shortly, as its round may end before this event.
@@ -63,11 +63,25 @@ public static class DeliverWebhooksHandler
             return;
         }
 
-        await foreach (var e in store.ReadAllAsync(subscription.DeliveredThrough + 1, subscription.Filter, cancellationToken))
+        // Promise notices go out in the log order too, each after the event it was decided at; one at the position
+        // delivered through may have gone out already.
+        var notices = new List<Notification>();
+        foreach (var n in await PromiseNotices.ReadAsync(feed, subscription.Filter, subscription.DeliveredThrough, cancellationToken))
         {
+            if (PromiseNotices.PositionOf(n) > subscription.DeliveredThrough || !await webhooks.AcknowledgedAsync(subscription.Id, WebhookSender.MessageIdOf(subscription, n), cancellationToken))
+            {
+                notices.Add(n);
+            }
+        }
+
+        await foreach (var item in PromiseNotices.MergeAsync(store.ReadAllAsync(subscription.DeliveredThrough + 1, subscription.Filter, cancellationToken), notices))
+        {
+            var position = item.Event?.Position ?? PromiseNotices.PositionOf(item.Notice!);
             var attempt = subscription.FailedAttempts + 1;
-            var outcome = await sender.SendAsync(subscription, e, cancellationToken);
-            await webhooks.LogAttemptAsync(new WebhookAttempt(0, subscription.Id, e.Position, outcome.MessageId, attempt, outcome.At, outcome.StatusCode, outcome.Error, outcome.Duration.TotalMilliseconds), cancellationToken);
+            var outcome = item.Event is { } e
+                ? await sender.SendAsync(subscription, e, cancellationToken)
+                : await sender.SendAsync(subscription, item.Notice!, cancellationToken);
+            await webhooks.LogAttemptAsync(new WebhookAttempt(0, subscription.Id, position, outcome.MessageId, attempt, outcome.At, outcome.StatusCode, outcome.Error, outcome.Duration.TotalMilliseconds), cancellationToken);
             if (outcome.StatusCode == (int)HttpStatusCode.Gone)
             {
                 await webhooks.RemoveAsync(subscription.Id, clock.GetUtcNow(), cancellationToken);
@@ -81,13 +95,13 @@ public static class DeliverWebhooksHandler
                 var delay = settings.Backoff(attempt);
                 await webhooks.RecordFailureAsync(subscription.Id, attempt, clock.GetUtcNow() + delay, outcome.Error ?? $"HTTP {outcome.StatusCode}", cancellationToken);
                 await bus.ScheduleAsync(new DeliverWebhooks(subscription.Id), delay);
-                logger.LogWarning("webhook {Id}: delivery of event {Position} failed ({Error}); attempt {Attempt}, retrying in {Delay}", subscription.Id, e.Position, outcome.Error ?? $"HTTP {outcome.StatusCode}", attempt, delay);
+                logger.LogWarning("webhook {Id}: delivery of {Message} failed ({Error}); attempt {Attempt}, retrying in {Delay}", subscription.Id, outcome.MessageId, outcome.Error ?? $"HTTP {outcome.StatusCode}", attempt, delay);
                 return;
             }
 
             MessagingMetrics.WebhookDeliveries.Add(1);
-            await webhooks.AdvanceAsync(subscription.Id, e.Position, cancellationToken);
-            subscription = subscription with { DeliveredThrough = e.Position, FailedAttempts = 0, NextAttemptAt = null };
+            await webhooks.AdvanceAsync(subscription.Id, position, cancellationToken);
+            subscription = subscription with { DeliveredThrough = Math.Max(subscription.DeliveredThrough, position), FailedAttempts = 0, NextAttemptAt = null };
         }
     }
 }
@@ -138,12 +152,18 @@ public sealed class WebhookSender : IDisposable
         http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds) };
     }
 
-    public async Task<DeliveryOutcome> SendAsync(WebhookSubscription subscription, StoredEvent e, CancellationToken cancellationToken)
+    public static string MessageIdOf(WebhookSubscription subscription, Notification notice) => $"{subscription.Id}.{notice.Id}";
+
+    public async Task<DeliveryOutcome> SendAsync(WebhookSubscription subscription, StoredEvent e, CancellationToken cancellationToken) =>
+        await PostAsync(subscription, $"{subscription.Id}.{e.Position.ToString(CultureInfo.InvariantCulture)}", LedgerCloudEvents.ToJson(e, await proofs.ForAsync(e, cancellationToken)), cancellationToken);
+
+    public Task<DeliveryOutcome> SendAsync(WebhookSubscription subscription, Notification notice, CancellationToken cancellationToken) =>
+        PostAsync(subscription, MessageIdOf(subscription, notice), PromiseNotices.ToCloudEvent(notice), cancellationToken);
+
+    private async Task<DeliveryOutcome> PostAsync(WebhookSubscription subscription, string messageId, string body, CancellationToken cancellationToken)
     {
-        var messageId = $"{subscription.Id}.{e.Position.ToString(CultureInfo.InvariantCulture)}";
         var at = clock.GetUtcNow();
         var timestamp = at.ToUnixTimeSeconds();
-        var body = LedgerCloudEvents.ToJson(e, await proofs.ForAsync(e, cancellationToken));
         using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Url)
         {
             Content = new StringContent(body, Encoding.UTF8, "application/cloudevents+json"),

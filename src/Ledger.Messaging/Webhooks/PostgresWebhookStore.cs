@@ -105,6 +105,13 @@ public sealed class PostgresWebhookStore : IWebhookStore
                 r.IsDBNull(6) ? null : r.GetInt32(6), r.IsDBNull(7) ? null : r.GetString(7), r.GetDouble(8)),
             cancellationToken);
 
+    public async Task<bool> AcknowledgedAsync(string id, string messageId, CancellationToken cancellationToken = default) =>
+        (await QueryAsync(
+            $"SELECT count(*) FROM {attempts} WHERE subscription_id = $1 AND message_id = $2 AND status_code BETWEEN 200 AND 299",
+            [id, messageId],
+            r => r.GetInt64(0),
+            cancellationToken)).Single() > 0;
+
     /// <summary>A session-level advisory lock on its own connection, held for the delivery round; freed if the process dies.</summary>
     public async Task<IAsyncDisposable?> TryLockDeliveriesAsync(string id, CancellationToken cancellationToken = default)
     {

@@ -137,6 +137,17 @@ public sealed class SqliteWebhookStore : IWebhookStore
                 r.IsDBNull(6) ? null : r.GetInt32(6), r.IsDBNull(7) ? null : r.GetString(7), r.GetDouble(8)),
             cancellationToken);
 
+    public async Task<bool> AcknowledgedAsync(string id, string messageId, CancellationToken cancellationToken = default) =>
+        (await QueryAsync(
+            "SELECT count(*) FROM webhook_attempts WHERE subscription_id = $id AND message_id = $message AND status_code BETWEEN 200 AND 299",
+            p =>
+            {
+                p.AddWithValue("$id", id);
+                p.AddWithValue("$message", messageId);
+            },
+            r => r.GetInt64(0),
+            cancellationToken)).Single() > 0;
+
     /// <summary>Within this process; on SQLite only the leading worker (it holds the ledger's lock file) delivers.</summary>
     public async Task<IAsyncDisposable?> TryLockDeliveriesAsync(string id, CancellationToken cancellationToken = default)
     {

@@ -61,6 +61,9 @@ public interface IWebhookStore : IAsyncDisposable
 
     Task<IReadOnlyList<WebhookAttempt>> AttemptsAsync(string id, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>Whether the receiver acknowledged (2xx) a message with this id.</summary>
+    Task<bool> AcknowledgedAsync(string id, string messageId, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Exclusive right to deliver for one subscription, across every process on this store; null while another holds it.
     /// One sender at a time keeps each subscription's deliveries in log order.

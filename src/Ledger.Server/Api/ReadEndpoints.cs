@@ -93,7 +93,7 @@ internal static class ReadEndpoints
         return Json(status.Value);
     }
 
-    private static async Task<IResult> History(string matter, string? from, string? to, string? knownAt, LedgerQueries queries, CancellationToken cancellationToken)
+    private static async Task<IResult> History(string matter, string? from, string? to, string? knownAt, LedgerQueries queries, TimeProvider clock, CancellationToken cancellationToken)
     {
         DateTimeOffset? k = null;
         if (knownAt is not null)
@@ -126,7 +126,7 @@ internal static class ReadEndpoints
         var timeline = await queries.TimelineAsync(matter, k, cancellationToken);
         if (from is null && to is null)
         {
-            return Json(new MatterHistoryView(timeline.Matter, timeline.Organization, timeline.Title, MatterHistory.Build(timeline)));
+            return Json(new MatterHistoryView(timeline.Matter, timeline.Organization, timeline.Title, MatterHistory.Build(timeline, k ?? clock.GetUtcNow())));
         }
 
         return Json(MatterHistory.Compare(timeline, fromPoint ?? new HistoryPoint(0, null), toPoint ?? new HistoryPoint(timeline.Entries.Count, null)));

@@ -60,7 +60,7 @@ public static class DashboardEndpoints
         LedgerQueries.ExistedBy(full, times.AsOf);
         var timeline = full with { Entries = full.PublishedBy(times.AsOf).ToList() };
         var status = MatterViews.Status(timeline, times.AsOf);
-        var history = MatterHistory.Build(timeline);
+        var history = MatterHistory.Build(timeline, times.AsOf);
         string? problem = null;
 
         HistoryComparison? comparison = null;

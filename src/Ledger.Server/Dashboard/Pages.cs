@@ -317,6 +317,8 @@ public static class Pages
 
     private static Html HistoryItem(HistoryEntry e, MatterTimeline timeline)
     {
+        // A promise falling due names its promise's statement, which has an entry of its own.
+        var overdue = e.Type == MatterHistory.PromiseOverdue;
         var statement = timeline.Entries.FirstOrDefault(t => t.Statement.StatementId == e.StatementId)?.Statement;
         var source = statement?.Source;
         var sourceTitle = source?.Title ?? source?.Url ?? "source";
@@ -324,7 +326,7 @@ public static class Pages
             : Ids.IsWebLink(source.Url) ? Html.Of($"<a class=\"source\" href=\"{source.Url}\" rel=\"noopener noreferrer nofollow\">{sourceTitle}</a>{(source.Publisher is null ? string.Empty : " — " + source.Publisher)}")
             : Html.Of($"<span class=\"source\">{sourceTitle}{(source.Publisher is null ? string.Empty : " — " + source.Publisher)}</span>");
         return Html.Of($"""
-            <li class="history-entry" id="statement-{Ids.Anchor(e.StatementId)}" data-revision="{e.Revision}" data-statement="{e.StatementId}">
+            <li class="history-entry" id="{(overdue ? "overdue-" : "statement-")}{Ids.Anchor(e.StatementId)}" data-revision="{e.Revision}" {(overdue ? "data-promise-statement" : "data-statement")}="{e.StatementId}">
               <div class="entry-head">
                 <span class="revision">r{e.Revision}</span>
                 <span class="nowrap">{Dates.Short(e.PublishedAt)}</span>
@@ -351,11 +353,13 @@ public static class Pages
 
     private static Html CompareForm(string path, MatterPageModel m)
     {
-        var count = m.History.Count;
+        // Revisions count statements; a promise falling due is an entry without a revision of its own.
+        var statements = m.History.Where(e => e.Type != MatterHistory.PromiseOverdue).ToList();
+        var count = statements.Count;
         var from = m.Comparison?.From.Revision ?? Math.Max(count - 1, 0);
         var to = m.Comparison?.To.Revision ?? count;
         Html Options(int selected, int first) => Html.Join(Enumerable.Range(first, count - first + 1).Select(v => Html.Of(
-            $"<option value=\"{v}\"{Html.When(v == selected, Html.Trusted(" selected"))}>{(v == 0 ? "r0 · before the first statement" : $"r{v} · {Dates.Short(m.History[v - 1].PublishedAt)} · {m.History[v - 1].StatementId}")}</option>")));
+            $"<option value=\"{v}\"{Html.When(v == selected, Html.Trusted(" selected"))}>{(v == 0 ? "r0 · before the first statement" : $"r{v} · {Dates.Short(statements[v - 1].PublishedAt)} · {statements[v - 1].StatementId}")}</option>")));
         return Html.Of($"""
             <form class="inline-form" method="get" action="{path}#history">
               {HiddenTimes(m.Times)}

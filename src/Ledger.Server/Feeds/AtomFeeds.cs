@@ -4,6 +4,7 @@ using System.Text;
 using System.Xml;
 using System.Xml.Linq;
 using Ledger.Events;
+using Ledger.Messaging.Notifying;
 using Ledger.Storage;
 using Ledger.Verification;
 
@@ -14,6 +15,8 @@ namespace Ledger.Server.Feeds;
 /// document holds the newest, not yet full page and links to the newest archive; each archive is a fixed page of
 /// events that never changes again, linked to its neighbours, so that a reader can walk the whole history. When the
 /// store keeps a Merkle log each entry carries its inclusion proof (ledger:inclusion, namespace urn:ledger:merkle:1).
+/// Promise notices are entries too, after the event they were decided at; ?types= (comma-separated) keeps the entries of
+/// those types, event types or promise.overdue, promise.delivered-late, promise.due-soon.
 /// </summary>
 public static class AtomFeeds
 {
@@ -24,24 +27,32 @@ public static class AtomFeeds
     public static WebApplication MapAtomFeeds(this WebApplication app)
     {
         var pageSize = app.Configuration.GetValue("Ledger:Feeds:PageSize", 50);
-        app.MapGet("/feeds/all", (HttpContext http, IEventStore store) =>
-            FeedAsync(http, store, Scope.All, null, pageSize));
-        app.MapGet("/feeds/archive/{page:int}/all", (HttpContext http, IEventStore store, int page) =>
-            FeedAsync(http, store, Scope.All, page, pageSize));
-        app.MapGet("/feeds/organizations/{organization}", (HttpContext http, IEventStore store, string organization) =>
-            FeedAsync(http, store, Scope.Organization(organization), null, pageSize));
-        app.MapGet("/feeds/archive/{page:int}/organizations/{organization}", (HttpContext http, IEventStore store, int page, string organization) =>
-            FeedAsync(http, store, Scope.Organization(organization), page, pageSize));
-        app.MapGet("/feeds/matters/{**matter}", (HttpContext http, IEventStore store, string matter) =>
-            FeedAsync(http, store, Scope.Matter(matter), null, pageSize));
-        app.MapGet("/feeds/archive/{page:int}/matters/{**matter}", (HttpContext http, IEventStore store, int page, string matter) =>
-            FeedAsync(http, store, Scope.Matter(matter), page, pageSize));
+        app.MapGet("/feeds/all", (HttpContext http, IEventStore store, INotificationFeed feed, string? types) =>
+            FeedAsync(http, store, feed, Scope.All.Only(types), null, pageSize));
+        app.MapGet("/feeds/archive/{page:int}/all", (HttpContext http, IEventStore store, INotificationFeed feed, int page, string? types) =>
+            FeedAsync(http, store, feed, Scope.All.Only(types), page, pageSize));
+        app.MapGet("/feeds/organizations/{organization}", (HttpContext http, IEventStore store, INotificationFeed feed, string organization, string? types) =>
+            FeedAsync(http, store, feed, Scope.Organization(organization).Only(types), null, pageSize));
+        app.MapGet("/feeds/archive/{page:int}/organizations/{organization}", (HttpContext http, IEventStore store, INotificationFeed feed, int page, string organization, string? types) =>
+            FeedAsync(http, store, feed, Scope.Organization(organization).Only(types), page, pageSize));
+        app.MapGet("/feeds/matters/{**matter}", (HttpContext http, IEventStore store, INotificationFeed feed, string matter, string? types) =>
+            FeedAsync(http, store, feed, Scope.Matter(matter).Only(types), null, pageSize));
+        app.MapGet("/feeds/archive/{page:int}/matters/{**matter}", (HttpContext http, IEventStore store, INotificationFeed feed, int page, string matter, string? types) =>
+            FeedAsync(http, store, feed, Scope.Matter(matter).Only(types), page, pageSize));
         return app;
     }
 
     /// <summary>What a feed covers, its id, title and path.</summary>
-    public sealed record Scope(string Id, string Title, string Path, EventFilter Filter)
+    public sealed record Scope(string Id, string Title, string Path, EventFilter Filter, string Query = "")
     {
+        /// <summary>Only entries of these types (comma-separated); the query string then rides on every link.</summary>
+        public Scope Only(string? types)
+        {
+            var list = types?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+            return list.Length == 0 ? this
+                : this with { Id = $"{Id}:types:{string.Join(',', list)}", Filter = Filter with { Types = list }, Query = "?types=" + Uri.EscapeDataString(string.Join(',', list)) };
+        }
+
         public static Scope All { get; } = new("urn:ledger:feed:all", "Ledger: every statement", "all", EventFilter.All);
 
         public static Scope Matter(string matter) => new($"urn:ledger:feed:matter:{matter}", $"Ledger: {matter}", $"matters/{matter}", new EventFilter(Matters: [matter]));
@@ -50,23 +61,24 @@ public static class AtomFeeds
             new($"urn:ledger:feed:organization:{Uri.EscapeDataString(organization)}", $"Ledger: {organization}", $"organizations/{Uri.EscapeDataString(organization)}", new EventFilter(Organizations: [organization]));
     }
 
-    private static async Task<IResult> FeedAsync(HttpContext http, IEventStore store, Scope scope, int? page, int pageSize)
+    private static async Task<IResult> FeedAsync(HttpContext http, IEventStore store, INotificationFeed feed, Scope scope, int? page, int pageSize)
     {
-        var events = new List<StoredEvent>();
-        await foreach (var e in store.ReadAllAsync(1, scope.Filter, http.RequestAborted))
+        var events = new List<LedgerItem>();
+        var notices = await PromiseNotices.ReadAsync(feed, scope.Filter, 0, http.RequestAborted);
+        await foreach (var item in PromiseNotices.MergeAsync(store.ReadAllAsync(1, scope.Filter, http.RequestAborted), notices))
         {
-            events.Add(e);
+            events.Add(item);
         }
 
         var archived = events.Count / pageSize;
         if (page is { } p && (p < 1 || p > archived))
         {
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "no such archive page",
-                detail: $"{scope.Path} has {archived} archive page(s) of {pageSize} events; newer events are in the current feed");
+                detail: $"{scope.Path} has {archived} archive page(s) of {pageSize} entries; newer entries are in the current feed");
         }
 
         var slice = page is { } number ? events.GetRange((number - 1) * pageSize, pageSize) : events.GetRange(archived * pageSize, events.Count - (archived * pageSize));
-        var proofs = await ProofsAsync(store, slice, archive: page is not null, http.RequestAborted);
+        var proofs = await ProofsAsync(store, [.. slice.Select(i => i.Event).OfType<StoredEvent>()], archive: page is not null, http.RequestAborted);
         return Feed(http, scope, page, archived, events, slice, proofs);
     }
 
@@ -105,16 +117,16 @@ public static class AtomFeeds
         return proofs;
     }
 
-    private static IResult Feed(HttpContext http, Scope scope, int? page, int archived, List<StoredEvent> events, List<StoredEvent> slice, IReadOnlyDictionary<long, InclusionProof> proofs)
+    private static IResult Feed(HttpContext http, Scope scope, int? page, int archived, List<LedgerItem> events, List<LedgerItem> slice, IReadOnlyDictionary<long, InclusionProof> proofs)
     {
         var root = $"{http.Request.Scheme}://{http.Request.Host}";
-        string Current() => $"{root}/feeds/{scope.Path}";
-        string Archive(int n) => $"{root}/feeds/archive/{n.ToString(CultureInfo.InvariantCulture)}/{scope.Path}";
-        var feed = new SyndicationFeed(scope.Title, "Statements recorded in the ledger, newest first", new Uri($"{root}/"), scope.Id,
-            slice.Count > 0 ? slice[^1].RecordedAt : events.Count > 0 ? events[^1].RecordedAt : DateTimeOffset.UnixEpoch)
+        string Current() => $"{root}/feeds/{scope.Path}{scope.Query}";
+        string Archive(int n) => $"{root}/feeds/archive/{n.ToString(CultureInfo.InvariantCulture)}/{scope.Path}{scope.Query}";
+        var feed = new SyndicationFeed(scope.Title, "Statements recorded in the ledger and promise notices, newest first", new Uri($"{root}/"), scope.Id,
+            slice.Count > 0 ? Updated(slice[^1]) : events.Count > 0 ? Updated(events[^1]) : DateTimeOffset.UnixEpoch)
         {
             Generator = "Ledger",
-            Items = slice.AsEnumerable().Reverse().Select(e => Entry(e, root, proofs.GetValueOrDefault(e.Position))).ToList(),
+            Items = slice.AsEnumerable().Reverse().Select(i => i.Event is { } e ? Entry(e, root, proofs.GetValueOrDefault(e.Position)) : Entry(i.Notice!, root)).ToList(),
         };
         feed.Links.Add(new SyndicationLink(new Uri(page is { } self ? Archive(self) : Current()), "self", null, "application/atom+xml", 0));
         if (page is { } current)
@@ -145,6 +157,36 @@ public static class AtomFeeds
         // Archives never change once full: caches may keep them.
         http.Response.Headers.CacheControl = page is null ? "no-cache" : "public, max-age=31536000, immutable";
         return Results.Text(text.ToString().Replace("encoding=\"utf-16\"", "encoding=\"utf-8\"", StringComparison.Ordinal), ContentType);
+    }
+
+    private static DateTimeOffset Updated(LedgerItem item) => item.Event?.RecordedAt ?? item.Notice!.NotifiedAt;
+
+    /// <summary>A promise notice: its stable id, the promise statement to prove, and the log position it was decided at.</summary>
+    private static SyndicationItem Entry(Notification notice, string root)
+    {
+        var type = PromiseNotices.TypeOf(notice.Kind);
+        using var data = System.Text.Json.JsonDocument.Parse(notice.Data);
+        var promise = data.RootElement.TryGetProperty("promiseId", out var id) ? id.GetString() : null;
+        var dueBy = data.RootElement.TryGetProperty("dueBy", out var due) ? due.GetString() : null;
+        var what = notice.Kind switch
+        {
+            NotificationKinds.PromiseOverdue => $"promise {promise} overdue since {dueBy}",
+            NotificationKinds.PromiseDeliveredLate => $"promise {promise} delivered late (due {dueBy})",
+            _ => $"promise {promise} due soon (due {dueBy})",
+        };
+        var item = new SyndicationItem
+        {
+            Id = $"urn:ledger:notice:{notice.Id}",
+            LastUpdatedTime = notice.NotifiedAt,
+            PublishDate = notice.OccurredAt,
+            Title = new TextSyndicationContent($"{what}: {notice.Matter}"),
+            Summary = new TextSyndicationContent(
+                $"{what}; promised in statement {notice.StatementId}; decided from the log through event {PromiseNotices.PositionOf(notice).ToString(CultureInfo.InvariantCulture)}"),
+        };
+        item.Links.Add(new SyndicationLink(new Uri($"{root}/matters/{notice.Matter}"), "alternate", null, "text/html", 0));
+        item.Categories.Add(new SyndicationCategory(type, "urn:ledger:event-type", type));
+        item.Authors.Add(new SyndicationPerson(null, "Ledger", null));
+        return item;
     }
 
     private static SyndicationItem Entry(StoredEvent e, string root, InclusionProof? proof)

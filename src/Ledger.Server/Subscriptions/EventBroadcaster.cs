@@ -1,21 +1,28 @@
 using System.Threading.Channels;
+using Ledger.Messaging.Notifying;
 using Ledger.Storage;
 
 namespace Ledger.Server.Subscriptions;
 
 /// <summary>
 /// One subscription to the store, fanned out to every live client, so that a thousand clients cost one reader.
-/// A client joins before it reads its history, then skips what it has already sent: no gap, no duplicate.
+/// A client joins before it reads its history, then skips what it has already sent: no gap, no duplicate. Promise
+/// notices, polled from the notification feed, go out after the event they were decided at.
 /// </summary>
-public sealed class EventBroadcaster(IEventStore store, ILogger<EventBroadcaster> logger) : BackgroundService
+public sealed class EventBroadcaster(IEventStore store, INotificationFeed feed, ILogger<EventBroadcaster> logger) : BackgroundService
 {
     private readonly Lock gate = new();
+    private readonly Lock publishing = new();
     private readonly List<Listener> listeners = [];
+    private readonly List<Notification> pendingNotices = [];
     private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long head;
 
     /// <summary>Events a slow client may fall behind by before it is cut off (it then resumes with Last-Event-ID).</summary>
     public int ClientBuffer { get; init; } = 10_000;
+
+    /// <summary>How often the notification feed is read for new promise notices.</summary>
+    public TimeSpan NoticePoll { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The last position seen in the log.</summary>
     public long Head => Interlocked.Read(ref head);
@@ -35,7 +42,7 @@ public sealed class EventBroadcaster(IEventStore store, ILogger<EventBroadcaster
     public async Task<Listener> JoinAsync(EventFilter filter, CancellationToken cancellationToken)
     {
         await started.Task.WaitAsync(cancellationToken);
-        var listener = new Listener(this, filter, Channel.CreateBounded<StoredEvent>(new BoundedChannelOptions(ClientBuffer) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }));
+        var listener = new Listener(this, filter, Channel.CreateBounded<LedgerItem>(new BoundedChannelOptions(ClientBuffer) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }));
         lock (gate)
         {
             listeners.Add(listener);
@@ -47,16 +54,26 @@ public sealed class EventBroadcaster(IEventStore store, ILogger<EventBroadcaster
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Interlocked.Exchange(ref head, await store.LastPositionAsync(stoppingToken));
+        var noticesAfter = 0L;
+        await foreach (var n in feed.ReadNoticesAsync(0, stoppingToken))
+        {
+            noticesAfter = n.Sequence;
+        }
 
         started.TrySetResult();
+        var notices = PollNoticesAsync(noticesAfter, stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await foreach (var e in store.SubscribeAsync(Head + 1, null, stoppingToken))
                 {
-                    Publish(e);
-                    Interlocked.Exchange(ref head, e.Position);
+                    lock (publishing)
+                    {
+                        PublishNotices(before: e.Position);
+                        Publish(new LedgerItem(e, null));
+                        Interlocked.Exchange(ref head, e.Position);
+                    }
                 }
             }
             catch (Exception ex) when (ex is System.Data.Common.DbException or IOException)
@@ -65,9 +82,52 @@ public sealed class EventBroadcaster(IEventStore store, ILogger<EventBroadcaster
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
             }
         }
+
+        await notices;
     }
 
-    private void Publish(StoredEvent e)
+    /// <summary>New notices wait until the event they follow has gone out.</summary>
+    private async Task PollNoticesAsync(long after, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(NoticePoll, stoppingToken);
+                var fresh = new List<Notification>();
+                await foreach (var n in feed.ReadNoticesAsync(after, stoppingToken))
+                {
+                    fresh.Add(n);
+                    after = n.Sequence;
+                }
+
+                lock (publishing)
+                {
+                    pendingNotices.AddRange(fresh);
+                    PublishNotices(before: Head + 1);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException)
+            {
+                logger.LogWarning("reading promise notices failed ({Message}); trying again", ex.Message);
+            }
+        }
+    }
+
+    private void PublishNotices(long before)
+    {
+        foreach (var notice in pendingNotices.Where(n => PromiseNotices.PositionOf(n) < before).ToList())
+        {
+            Publish(new LedgerItem(null, notice));
+            pendingNotices.Remove(notice);
+        }
+    }
+
+    private void Publish(LedgerItem item)
     {
         Listener[] current;
         lock (gate)
@@ -77,7 +137,8 @@ public sealed class EventBroadcaster(IEventStore store, ILogger<EventBroadcaster
 
         foreach (var listener in current)
         {
-            if (listener.Filter.Matches(e) && !listener.Channel.Writer.TryWrite(e))
+            var matches = item.Event is { } e ? listener.Filter.Matches(e) : PromiseNotices.Matches(listener.Filter, item.Notice!);
+            if (matches && !listener.Channel.Writer.TryWrite(item))
             {
                 // Too far behind: cut it off rather than hold everyone back; the client resumes from its last id.
                 listener.Channel.Writer.TryComplete(new ClientTooSlowException());
@@ -94,13 +155,13 @@ public sealed class EventBroadcaster(IEventStore store, ILogger<EventBroadcaster
         }
     }
 
-    public sealed class Listener(EventBroadcaster owner, EventFilter filter, Channel<StoredEvent> channel) : IDisposable
+    public sealed class Listener(EventBroadcaster owner, EventFilter filter, Channel<LedgerItem> channel) : IDisposable
     {
         public EventFilter Filter { get; } = filter;
 
-        internal Channel<StoredEvent> Channel { get; } = channel;
+        internal Channel<LedgerItem> Channel { get; } = channel;
 
-        public ChannelReader<StoredEvent> Events => Channel.Reader;
+        public ChannelReader<LedgerItem> Events => Channel.Reader;
 
         public void Dispose() => owner.Leave(this);
     }
