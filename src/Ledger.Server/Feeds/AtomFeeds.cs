@@ -12,7 +12,8 @@ namespace Ledger.Server.Feeds;
 /// <summary>
 /// Atom feeds (RFC 4287) of the ledger, per matter, per organization and global, archived per RFC 5005: the current
 /// document holds the newest, not yet full page and links to the newest archive; each archive is a fixed page of
-/// events that never changes again, linked to its neighbours, so that a reader can walk the whole history. When the
+/// events linked to its neighbours, so that a reader can walk the whole history, and caches may keep it for good once
+/// its successor exists (the newest archive still gains its next-archive link). When the
 /// store keeps a Merkle log each entry carries its inclusion proof (ledger:inclusion, namespace urn:ledger:merkle:1).
 /// </summary>
 public static class AtomFeeds
@@ -142,8 +143,8 @@ public static class AtomFeeds
             new Atom10FeedFormatter(feed).WriteTo(writer);
         }
 
-        // Archives never change once full: caches may keep them.
-        http.Response.Headers.CacheControl = page is null ? "no-cache" : "public, max-age=31536000, immutable";
+        // An archive never changes once its successor exists; the newest one still gains its next-archive link.
+        http.Response.Headers.CacheControl = page is { } number && number < archived ? "public, max-age=31536000, immutable" : "no-cache";
         return Results.Text(text.ToString().Replace("encoding=\"utf-16\"", "encoding=\"utf-8\"", StringComparison.Ordinal), ContentType);
     }
 
