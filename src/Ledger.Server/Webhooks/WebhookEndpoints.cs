@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using Ledger.Messaging.Webhooks;
 using Ledger.Server.Auth;
+using Ledger.Server.Hosting;
 using Ledger.Storage;
+using Wolverine;
 
 namespace Ledger.Server.Webhooks;
 
@@ -20,7 +22,8 @@ public static class WebhookEndpoints
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(NewWebhook request, ClaimsPrincipal user, IWebhookStore webhooks, IEventStore store, WebhookSettings settings, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(NewWebhook request, ClaimsPrincipal user, IWebhookStore webhooks, IEventStore store, WebhookSettings settings, TimeProvider clock,
+        ServerSettings server, IMessageBus bus, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Url))
         {
@@ -37,6 +40,12 @@ public static class WebhookEndpoints
         var subscription = new WebhookSubscription(WebhookSignature.NewId("wh"), request.Url, WebhookSignature.NewSecret(),
             request.Matters ?? [], request.Organizations ?? [], request.Types ?? [], user.Identity?.Name ?? "api", clock.GetUtcNow(), null, head, 0, null, null);
         await webhooks.CreateAsync(subscription, cancellationToken);
+        if (server.Worker)
+        {
+            // Events only wake the subscriptions they match: the backlog would otherwise wait for the next event or a restart.
+            await bus.PublishAsync(new DeliverWebhooks(subscription.Id));
+        }
+
         return Results.Created($"/api/webhooks/{subscription.Id}", subscription);
     }
 
