@@ -17,9 +17,12 @@ public sealed class LedgerServerFactory : WebApplicationFactory<Program>
     public const string Matter = "microsoft/imod-azure";
 
     private readonly Dictionary<string, string> settings;
+    private readonly Action<IServiceCollection>? services;
 
-    public LedgerServerFactory(bool loadSample = false, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary><paramref name="services"/> adds test services to the server, such as a startup filter.</summary>
+    public LedgerServerFactory(bool loadSample = false, IReadOnlyDictionary<string, string>? settings = null, Action<IServiceCollection>? services = null)
     {
+        this.services = services;
         Folder = Path.Combine(Path.GetTempPath(), "ledger-server-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
         this.settings = new Dictionary<string, string>
@@ -75,6 +78,7 @@ public sealed class LedgerServerFactory : WebApplicationFactory<Program>
             var registered = services.Single(d => d.ServiceType == typeof(IEventStore) && d.ImplementationInstance is not null);
             services.Remove(registered);
             services.AddSingleton<IEventStore>(new ConflictingStore((IEventStore)registered.ImplementationInstance!, this));
+            this.services?.Invoke(services);
         });
     }
 

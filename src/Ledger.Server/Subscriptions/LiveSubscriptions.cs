@@ -44,13 +44,14 @@ public static class LiveSubscriptions
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no";
         var body = http.Response.Body;
-        await WriteAsync(body, "retry: 2000\n: connected\n\n", cancellation);
 
-        // Join before reading history: whatever is appended meanwhile is queued, and skipped if history had it.
+        // Join before saying "connected" and before reading history: whatever is appended from then on is queued,
+        // and skipped if history had it.
         using var listener = await broadcaster.JoinAsync(filter, cancellation);
         LedgerMetrics.Subscribers.Add(1);
         try
         {
+            await WriteAsync(body, "retry: 2000\n: connected\n\n", cancellation);
             await RelayAsync(body, store, proofs, listener, filter, after, heartbeat, cancellation);
         }
         finally
