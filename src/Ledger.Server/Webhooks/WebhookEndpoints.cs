@@ -23,14 +23,14 @@ public static class WebhookEndpoints
     }
 
     private static async Task<IResult> CreateAsync(NewWebhook request, ClaimsPrincipal user, IWebhookStore webhooks, IEventStore store, WebhookSettings settings, TimeProvider clock,
-        ServerSettings server, IMessageBus bus, CancellationToken cancellationToken)
+        ServerSettings server, IMessageBus bus, WebhookResolver resolver, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Url))
         {
             return Problems.Result(StatusCodes.Status400BadRequest, "invalid webhook", "url: required");
         }
 
-        if (await WebhookTargets.ProblemAsync(request.Url, settings.AllowPrivateTargets, cancellationToken) is { } problem)
+        if (await WebhookTargets.ProblemAsync(request.Url, settings.AllowPrivateTargets, resolver, cancellationToken) is { } problem)
         {
             return Problems.Result(StatusCodes.Status400BadRequest, "invalid webhook", $"url: {problem}");
         }
