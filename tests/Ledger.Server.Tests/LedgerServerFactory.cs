@@ -45,6 +45,9 @@ public sealed class LedgerServerFactory : WebApplicationFactory<Program>
     /// <summary>When set, the next append fails as if another writer had moved the matter on.</summary>
     public bool ConflictOnNextAppend { get; set; }
 
+    /// <summary>When set, the next append fails as if the store had gone away.</summary>
+    public bool FailOnNextAppend { get; set; }
+
     public static string SampleText => File.ReadAllText(Ledger.Testing.Checkout.SampleFile);
 
     public static JsonObject Sample() => JsonNode.Parse(SampleText)!.AsObject();
@@ -98,7 +101,7 @@ public sealed class LedgerServerFactory : WebApplicationFactory<Program>
         }
     }
 
-    /// <summary>The real store and its Merkle log, except that an append can be made to lose a race on purpose.</summary>
+    /// <summary>The real store and its Merkle log, except that an append can be made to lose a race or fail on purpose.</summary>
     private sealed class ConflictingStore(IEventStore inner, LedgerServerFactory factory) : DelegatingEventStore(inner), IVerifiableStore
     {
         public IMerkleLog Merkle => ((IVerifiableStore)Inner).Merkle;
@@ -109,6 +112,12 @@ public sealed class LedgerServerFactory : WebApplicationFactory<Program>
             {
                 factory.ConflictOnNextAppend = false;
                 throw ConcurrencyConflictException.WrongVersion(stream, expectedVersion, expectedVersion + 1);
+            }
+
+            if (factory.FailOnNextAppend)
+            {
+                factory.FailOnNextAppend = false;
+                throw new IOException("the store went away");
             }
 
             return base.AppendAsync(stream, expectedVersion, events, cancellationToken);

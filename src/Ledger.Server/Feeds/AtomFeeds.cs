@@ -4,6 +4,7 @@ using System.Text;
 using System.Xml;
 using System.Xml.Linq;
 using Ledger.Events;
+using Ledger.Server.Dashboard;
 using Ledger.Storage;
 using Ledger.Verification;
 
@@ -26,19 +27,24 @@ public static class AtomFeeds
     {
         var pageSize = app.Configuration.GetValue("Ledger:Feeds:PageSize", 50);
         app.MapGet("/feeds/all", (HttpContext http, IEventStore store) =>
-            FeedAsync(http, store, Scope.All, null, pageSize));
+            FeedAsync(http, store, Scope.All, null, pageSize)).WithName("GetFeed").Current();
         app.MapGet("/feeds/archive/{page:int}/all", (HttpContext http, IEventStore store, int page) =>
-            FeedAsync(http, store, Scope.All, page, pageSize));
+            FeedAsync(http, store, Scope.All, page, pageSize)).WithName("GetFeedArchive").Archive();
         app.MapGet("/feeds/organizations/{organization}", (HttpContext http, IEventStore store, string organization) =>
-            FeedAsync(http, store, Scope.Organization(organization), null, pageSize));
+            FeedAsync(http, store, Scope.Organization(organization), null, pageSize)).WithName("GetOrganizationFeed").Current();
         app.MapGet("/feeds/archive/{page:int}/organizations/{organization}", (HttpContext http, IEventStore store, int page, string organization) =>
-            FeedAsync(http, store, Scope.Organization(organization), page, pageSize));
+            FeedAsync(http, store, Scope.Organization(organization), page, pageSize)).WithName("GetOrganizationFeedArchive").Archive();
         app.MapGet("/feeds/matters/{**matter}", (HttpContext http, IEventStore store, string matter) =>
-            FeedAsync(http, store, Scope.Matter(matter), null, pageSize));
+            FeedAsync(http, store, Scope.Matter(Ids.FromPath(matter)), null, pageSize)).WithName("GetMatterFeed").Current();
         app.MapGet("/feeds/archive/{page:int}/matters/{**matter}", (HttpContext http, IEventStore store, int page, string matter) =>
-            FeedAsync(http, store, Scope.Matter(matter), page, pageSize));
+            FeedAsync(http, store, Scope.Matter(Ids.FromPath(matter)), page, pageSize)).WithName("GetMatterFeedArchive").Archive();
         return app;
     }
+
+    private static RouteHandlerBuilder Current(this RouteHandlerBuilder route) =>
+        route.WithTags("feeds").Produces<string>(StatusCodes.Status200OK, "application/atom+xml");
+
+    private static RouteHandlerBuilder Archive(this RouteHandlerBuilder route) => route.Current().ProducesProblem(StatusCodes.Status404NotFound);
 
     /// <summary>What a feed covers, its id, title and path.</summary>
     public sealed record Scope(string Id, string Title, string Path, EventFilter Filter)

@@ -14,11 +14,16 @@ public static class WebhookEndpoints
 
     public static WebApplication MapWebhookEndpoints(this WebApplication app)
     {
-        var group = app.MapGroup("/api/webhooks").RequireAuthorization(LedgerPolicies.Admin).WithTags("webhooks");
-        group.MapPost("/", CreateAsync).WithName("CreateWebhook").WithSummary("Subscribe a URL to the events matching its filters; the signing secret is in this answer only");
-        group.MapGet("/", ListAsync).WithName("ListWebhooks").WithSummary("Every subscription with its delivery state (secrets hidden)");
-        group.MapDelete("/{id}", RemoveAsync).WithName("RemoveWebhook").WithSummary("Stop deliveries to a subscription; its log stays");
-        group.MapGet("/{id}/deliveries", DeliveriesAsync).WithName("ListWebhookDeliveries").WithSummary("The delivery log of a subscription, newest attempt first");
+        var group = app.MapGroup("/api/webhooks").RequireAuthorization(LedgerPolicies.Admin).WithTags("webhooks")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        group.MapPost("/", CreateAsync).WithName("CreateWebhook").WithSummary("Subscribe a URL to the events matching its filters; the signing secret is in this answer only")
+            .Produces<WebhookSubscription>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapGet("/", ListAsync).WithName("ListWebhooks").WithSummary("Every subscription with its delivery state (secrets hidden)")
+            .Produces<IReadOnlyList<WebhookSubscription>>();
+        group.MapDelete("/{id}", RemoveAsync).WithName("RemoveWebhook").WithSummary("Stop deliveries to a subscription; its log stays")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/deliveries", DeliveriesAsync).WithName("ListWebhookDeliveries").WithSummary("The delivery log of a subscription, newest attempt first")
+            .Produces<IReadOnlyList<WebhookAttempt>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
