@@ -29,6 +29,7 @@ public static class LiveSubscriptions
         app.MapGet("/api/stream", (HttpContext http, EventBroadcaster broadcaster, IEventStore store, EventProofs proofs, string[]? matter, string[]? organization, string[]? type, long? from) =>
                 StreamAsync(http, broadcaster, store, proofs, new EventFilter(matter, organization, type), from, heartbeat))
             .WithName("Stream")
+            .WithTags("ledger")
             .WithSummary("Live events as Server-Sent Events (CloudEvents JSON); resume with Last-Event-ID or ?from=position")
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status400BadRequest);
         return app;
