@@ -60,6 +60,39 @@ public sealed class AtomFeedTests : IDisposable
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
     }
 
+    [Fact]
+    public async Task Only_an_archive_page_that_has_its_successor_is_immutable()
+    {
+        await using var server = await LedgerServerProcess.StartAsync(store, sample: true, new Dictionary<string, string> { ["Ledger__Feeds__PageSize"] = "3" });
+
+        // 8 events in pages of 3: archives 1 and 2; the newest, 2, gains a next-archive link once a third page fills.
+        var (oldest, _) = await ArchiveAsync(server, 1);
+        var (newest, newestLinksOn) = await ArchiveAsync(server, 2);
+        var file = store.PathOf("more.json");
+        await File.WriteAllTextAsync(file, """{"matter":"acme/cache","organization":"Acme","title":"Cache","statements":[{"id":"acme-cache-1","type":"PositionStated","publishedAt":"2025-03-01","topic":"t","position":"p","speaker":{"name":"Acme"},"source":{"url":"https://example.org/cache"},"quote":"Q."}]}""");
+        var imported = await store.RunAsync("import", file);
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        var (formerNewest, formerNewestLinksOn) = await ArchiveAsync(server, 2);
+        var (third, _) = await ArchiveAsync(server, 3);
+
+        Assert.Contains("immutable", oldest, StringComparison.Ordinal);
+        Assert.DoesNotContain("immutable", newest, StringComparison.Ordinal);
+        Assert.False(newestLinksOn, "the newest archive links to a next archive that does not exist yet");
+        Assert.Contains("immutable", formerNewest, StringComparison.Ordinal);
+        Assert.True(formerNewestLinksOn, "archive 2 does not link to archive 3");
+        Assert.DoesNotContain("immutable", third, StringComparison.Ordinal);
+    }
+
+    /// <summary>An archive page's Cache-Control, and whether it links to a next archive.</summary>
+    private static async Task<(string CacheControl, bool LinksOn)> ArchiveAsync(LedgerServerProcess server, int page)
+    {
+        using var response = await server.Http.GetAsync($"feeds/archive/{page}/all");
+        Assert.True(response.IsSuccessStatusCode, $"archive {page}: {(int)response.StatusCode}");
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        using var reader = XmlReader.Create(stream);
+        return (response.Headers.CacheControl?.ToString() ?? string.Empty, Link(SyndicationFeed.Load(reader), "next-archive") is not null);
+    }
+
     private static async Task<SyndicationFeed> LoadAsync(LedgerServerProcess server, string path)
     {
         using var response = await server.Http.GetAsync(path);

@@ -67,6 +67,28 @@ public sealed class WebhookTests : IDisposable
         Assert.Equal(29, attempts.Count(a => (int?)a!["statusCode"] == 200));
     }
 
+    [Fact]
+    public async Task A_subscription_made_through_the_api_while_the_server_runs_gets_its_backlog_at_once_then_new_events()
+    {
+        using var receiver = new Receiver();
+        await using var server = await LedgerServerProcess.StartAsync(store, sample: true, new Dictionary<string, string> { ["Ledger__Webhooks__AllowPrivateTargets"] = "true" });
+        var key = await store.RunAsync("keys", "create", "--owner", "ada", "--role", "admin", "--json");
+        Assert.True(key.ExitCode == 0, key.ToString());
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/webhooks")
+        {
+            Content = new StringContent($$"""{"url":"{{receiver.Url}}","fromStart":true}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", (string)JsonNode.Parse(key.Stdout)!["key"]!);
+
+        using var created = await server.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        await WaitAsync(() => receiver.Accepted.Count == 8, receiver, server);
+        await ImportAsync("after", 1);
+        await WaitAsync(() => receiver.Accepted.Count == 8 + 4, receiver, server);
+
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => (long)i), receiver.Accepted.Select(d => (long)JsonNode.Parse(d.Body)!["ledgerposition"]!));
+    }
+
     /// <summary>What a receiver checks: the leaf hash recomputed from the CloudEvent itself, folded up its path to the root it names.</summary>
     private static bool ProofHolds(string body)
     {

@@ -17,9 +17,12 @@ public sealed class LedgerServerFactory : WebApplicationFactory<Program>
     public const string Matter = "microsoft/imod-azure";
 
     private readonly Dictionary<string, string> settings;
+    private readonly Action<IServiceCollection>? services;
 
-    public LedgerServerFactory(bool loadSample = false, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary><paramref name="services"/> adds test services to the server, such as a startup filter.</summary>
+    public LedgerServerFactory(bool loadSample = false, IReadOnlyDictionary<string, string>? settings = null, Action<IServiceCollection>? services = null)
     {
+        this.services = services;
         Folder = Path.Combine(Path.GetTempPath(), "ledger-server-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
         this.settings = new Dictionary<string, string>
@@ -44,6 +47,9 @@ public sealed class LedgerServerFactory : WebApplicationFactory<Program>
 
     /// <summary>When set, the next append fails as if another writer had moved the matter on.</summary>
     public bool ConflictOnNextAppend { get; set; }
+
+    /// <summary>When set, the next append fails as if the store had gone away.</summary>
+    public bool FailOnNextAppend { get; set; }
 
     public static string SampleText => File.ReadAllText(Ledger.Testing.Checkout.SampleFile);
 
@@ -82,6 +88,7 @@ public sealed class LedgerServerFactory : WebApplicationFactory<Program>
             {
                 services.AddSingleton(clock);
             }
+            this.services?.Invoke(services);
         });
     }
 
@@ -101,7 +108,7 @@ public sealed class LedgerServerFactory : WebApplicationFactory<Program>
         }
     }
 
-    /// <summary>The real store and its Merkle log, except that an append can be made to lose a race on purpose.</summary>
+    /// <summary>The real store and its Merkle log, except that an append can be made to lose a race or fail on purpose.</summary>
     private sealed class ConflictingStore(IEventStore inner, LedgerServerFactory factory) : DelegatingEventStore(inner), IVerifiableStore
     {
         public IMerkleLog Merkle => ((IVerifiableStore)Inner).Merkle;
@@ -112,6 +119,12 @@ public sealed class LedgerServerFactory : WebApplicationFactory<Program>
             {
                 factory.ConflictOnNextAppend = false;
                 throw ConcurrencyConflictException.WrongVersion(stream, expectedVersion, expectedVersion + 1);
+            }
+
+            if (factory.FailOnNextAppend)
+            {
+                factory.FailOnNextAppend = false;
+                throw new IOException("the store went away");
             }
 
             return base.AppendAsync(stream, expectedVersion, events, cancellationToken);

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Ledger.Messaging.Webhooks;
 using Ledger.Server.Auth;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Ledger.Server.Tests;
@@ -43,6 +45,51 @@ public sealed class WebhookApiTests : IAsyncLifetime
         Assert.Empty(JsonNode.Parse(await list.Content.ReadAsStringAsync())!.AsArray());
     }
 
+    [Theory]
+    [InlineData("http://[64:ff9b::a9fe:a9fe]/hook")]
+    [InlineData("http://[64:ff9b:1::a9fe:a9fe]/hook")]
+    [InlineData("http://[64:ff9b:1:a9fe:a9:fe00::]/hook")]
+    [InlineData("http://[::a9fe:a9fe]/hook")]
+    [InlineData("http://[::ffff:169.254.169.254]/hook")]
+    [InlineData("http://[2002:a9fe:a9fe::]/hook")]
+    [InlineData("http://[2002:c0a8:101::1]/hook")]
+    [InlineData("http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/hook")]
+    public async Task An_ipv6_target_embedding_a_refused_ipv4_address_is_refused(string url)
+    {
+        using var admin = factory.ClientWithKey(await factory.CreateKeyAsync("ada", ApiKeyRoles.Admin));
+
+        using var refused = await admin.PostAsJsonAsync("/api/webhooks", new { url });
+        var problem = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("private, loopback or link-local", (string)problem["detail"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_name_that_resolves_inward_after_registration_is_refused_at_delivery_without_connecting()
+    {
+        // The name resolves to a public address when registered, then to NAT64 of 127.0.0.1 when delivering.
+        var resolver = new TurningResolver("hooks.example", IPAddress.Parse("203.0.113.7"), IPAddress.Parse("64:ff9b::7f00:1"));
+        await using var turning = new LedgerServerFactory(loadSample: true, services: services => services.AddSingleton<WebhookResolver>(resolver));
+        using var admin = turning.ClientWithKey(await turning.CreateKeyAsync("ada", ApiKeyRoles.Admin));
+
+        using var created = await admin.PostAsJsonAsync("/api/webhooks", new { url = "http://hooks.example:8080/hook", fromStart = true });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (string)JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        JsonArray attempts;
+        while ((attempts = JsonNode.Parse(await admin.GetStringAsync($"/api/webhooks/{id}/deliveries"))!.AsArray()).Count == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no delivery was attempted");
+            await Task.Delay(50);
+        }
+
+        var attempt = attempts[0]!;
+        Assert.Null(attempt["statusCode"]);
+        Assert.Contains("hooks.example resolves only to private, loopback or link-local addresses", (string)attempt["error"]!, StringComparison.Ordinal);
+        Assert.True(resolver.Asked >= 2, "the name was not resolved again at delivery");
+    }
+
     [Fact]
     public async Task An_admin_creates_lists_and_removes_a_subscription_and_the_secret_is_shown_only_at_creation()
     {
@@ -64,5 +111,16 @@ public sealed class WebhookApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
         Assert.Equal(HttpStatusCode.OK, log.StatusCode);
+    }
+
+    /// <summary>Answers the first question about its name with one address and every later one with another.</summary>
+    private sealed class TurningResolver(string name, IPAddress first, IPAddress later) : WebhookResolver
+    {
+        private int asked;
+
+        public int Asked => Volatile.Read(ref asked);
+
+        public override Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken) =>
+            host == name ? Task.FromResult<IPAddress[]>([Interlocked.Increment(ref asked) == 1 ? first : later]) : base.ResolveAsync(host, cancellationToken);
     }
 }

@@ -41,6 +41,16 @@ public partial class WebhookSignatureSpecs
     [InlineData("::ffff:10.0.0.1", true)]
     [InlineData("93.184.216.34", false)]
     [InlineData("2606:2800:220:1::", false)]
+    [InlineData("64:ff9b::a9fe:a9fe", true)]
+    [InlineData("64:ff9b::808:808", false)]
+    [InlineData("64:ff9b:1::a9fe:a9fe", true)]
+    [InlineData("64:ff9b:1:a9fe:a9:fe00::", true)]
+    [InlineData("::a9fe:a9fe", true)]
+    [InlineData("::808:808", false)]
+    [InlineData("2002:a9fe:a9fe::", true)]
+    [InlineData("2002:808:808::", false)]
+    [InlineData("2001:0:4136:e378:8000:63bf:5601:5601", true)]
+    [InlineData("2001:0:4136:e378:8000:63bf:f7f7:f7f7", false)]
     public void Private_loopback_and_link_local_targets_are_recognised(string address, bool isPrivate) =>
         Assert.Equal(isPrivate, WebhookTargets.IsPrivate(System.Net.IPAddress.Parse(address)));
 

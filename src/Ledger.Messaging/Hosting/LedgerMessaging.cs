@@ -58,6 +58,7 @@ public static class LedgerMessaging
         {
             builder.Services.AddSingleton(resources.Webhooks);
             builder.Services.AddSingleton(resources.WebhookSettings ?? new WebhookSettings());
+            builder.Services.AddSingleton(WebhookResolver.System);
             builder.Services.AddSingleton<WebhookSender>();
         }
 

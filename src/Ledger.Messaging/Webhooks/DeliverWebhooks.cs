@@ -118,7 +118,7 @@ public sealed class WebhookSender : IDisposable
     private readonly TimeProvider clock;
     private readonly EventProofs proofs;
 
-    public WebhookSender(WebhookSettings settings, TimeProvider clock, EventProofs proofs)
+    public WebhookSender(WebhookSettings settings, TimeProvider clock, EventProofs proofs, WebhookResolver resolver)
     {
         this.clock = clock;
         this.proofs = proofs;
@@ -129,11 +129,11 @@ public sealed class WebhookSender : IDisposable
             // Checked on the address actually connected to, so that DNS cannot swap a public name for a private address.
             ConnectCallback = async (context, cancellationToken) =>
             {
-                var addresses = await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
+                var addresses = await resolver.ResolveAsync(context.DnsEndPoint.Host, cancellationToken);
                 var allowed = addresses.Where(a => settings.AllowPrivateTargets || !WebhookTargets.IsPrivate(a)).ToArray();
                 if (allowed.Length == 0)
                 {
-                    throw new HttpRequestException($"{context.DnsEndPoint.Host} resolves only to private or loopback addresses, which webhooks may not call");
+                    throw new HttpRequestException($"{context.DnsEndPoint.Host} resolves only to private, loopback or link-local addresses (or IPv6 forms of them), which webhooks may not call");
                 }
 
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -189,7 +189,10 @@ public sealed class WebhookSender : IDisposable
 public static class WebhookTargets
 {
     /// <summary>Why a URL may not receive webhooks, or null: http(s) only, and no private, loopback or link-local address.</summary>
-    public static async Task<string?> ProblemAsync(string url, bool allowPrivateTargets, CancellationToken cancellationToken)
+    public static Task<string?> ProblemAsync(string url, bool allowPrivateTargets, CancellationToken cancellationToken) =>
+        ProblemAsync(url, allowPrivateTargets, WebhookResolver.System, cancellationToken);
+
+    public static async Task<string?> ProblemAsync(string url, bool allowPrivateTargets, WebhookResolver resolver, CancellationToken cancellationToken)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
@@ -204,7 +207,7 @@ public static class WebhookTargets
         IPAddress[] addresses;
         try
         {
-            addresses = IPAddress.TryParse(uri.Host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(uri.Host, cancellationToken);
+            addresses = IPAddress.TryParse(uri.Host.Trim('[', ']'), out var literal) ? [literal] : await resolver.ResolveAsync(uri.Host, cancellationToken);
         }
         catch (SocketException ex)
         {
@@ -216,11 +219,12 @@ public static class WebhookTargets
             : null;
     }
 
+    /// <summary>Private, loopback, link-local and the like, also when an IPv6 address carries such an IPv4 address.</summary>
     public static bool IsPrivate(IPAddress address)
     {
-        if (address.IsIPv4MappedToIPv6)
+        if (EmbeddedIPv4(address).Any(IsPrivate))
         {
-            address = address.MapToIPv4();
+            return true;
         }
 
         if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)
@@ -242,6 +246,55 @@ public static class WebhookTargets
             || (b[0] == 100 && b[1] >= 64 && b[1] <= 127)
             || b[0] >= 224;
     }
+
+    /// <summary>
+    /// The IPv4 addresses an IPv6 address may lead to: IPv4-mapped and IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96,
+    /// and 64:ff9b:1::/48 at each RFC 6052 prefix length it allows), 6to4 (2002::/16) and Teredo (2001::/32, whose
+    /// client address is the inverted last 32 bits).
+    /// </summary>
+    public static IEnumerable<IPAddress> EmbeddedIPv4(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            yield break;
+        }
+
+        var b = address.GetAddressBytes();
+        static bool Zero(ReadOnlySpan<byte> bytes) => !bytes.ContainsAnyExcept((byte)0);
+        IPAddress V4(params byte[] bytes) => new(bytes);
+        if (Zero(b.AsSpan(0, 10)) && ((b[10] == 0xff && b[11] == 0xff) || (b[10] == 0 && b[11] == 0)))
+        {
+            yield return V4(b[12], b[13], b[14], b[15]);
+        }
+        else if (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && Zero(b.AsSpan(4, 8)))
+        {
+            yield return V4(b[12], b[13], b[14], b[15]);
+        }
+        else if (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0 && b[5] == 1)
+        {
+            // Local-use NAT64: the prefix may be /48, /56, /64 or /96, each placing the address elsewhere (byte 8 is reserved).
+            yield return V4(b[6], b[7], b[9], b[10]);
+            yield return V4(b[7], b[9], b[10], b[11]);
+            yield return V4(b[9], b[10], b[11], b[12]);
+            yield return V4(b[12], b[13], b[14], b[15]);
+        }
+        else if (b[0] == 0x20 && b[1] == 0x02)
+        {
+            yield return V4(b[2], b[3], b[4], b[5]);
+        }
+        else if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0)
+        {
+            yield return V4((byte)~b[12], (byte)~b[13], (byte)~b[14], (byte)~b[15]);
+        }
+    }
+}
+
+/// <summary>Resolves a webhook target's host name, at registration and again on every connection.</summary>
+public class WebhookResolver
+{
+    public static WebhookResolver System { get; } = new();
+
+    public virtual Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken) => Dns.GetHostAddressesAsync(host, cancellationToken);
 }
 
 /// <summary>At start-up every active subscription catches up on what it missed while no worker ran.</summary>

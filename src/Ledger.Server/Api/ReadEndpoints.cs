@@ -6,6 +6,7 @@ using Ledger.Projections.ReadModels;
 using Ledger.Querying;
 using Ledger.Serialization;
 using Ledger.Server.Auth;
+using Ledger.Server.Dashboard;
 using Ledger.Server.Hosting;
 using Ledger.Storage;
 using Microsoft.Extensions.Options;
@@ -55,7 +56,7 @@ internal static class ReadEndpoints
             .WithSummary("Per organization: matters, and promises delivered on time, late, overdue or open, by name, a page at a time (limit, cursor)")
             .Produces<ListPage<OrganizationSummary>>().ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapGet("/streams/{**matter}", StreamEvents).WithName("GetMatterEvents").WithSummary("The events of one matter's stream, from a version (1-based) on")
-            .Produces<IReadOnlyList<EventView>>().ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<IReadOnlyList<EventView>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/events", Events).WithName("ListEvents")
             .WithSummary("Events in global order from a position (1-based) on, filtered by matter, organization and type (each repeatable), at most limit of them")
             .Produces<IReadOnlyList<EventView>>().ProducesProblem(StatusCodes.Status400BadRequest);
@@ -83,7 +84,7 @@ internal static class ReadEndpoints
             return problem;
         }
 
-        var status = await queries.StatusAsync(matter, time, cancellationToken);
+        var status = await queries.StatusAsync(Ids.FromPath(matter), time, cancellationToken);
         if (!status.Stored)
         {
             ReadModelAnswers.NotKept(http);
@@ -123,7 +124,7 @@ internal static class ReadEndpoints
             (fromPoint, toPoint) = name == "from" ? (point, toPoint) : (fromPoint, point);
         }
 
-        var timeline = await queries.TimelineAsync(matter, k, cancellationToken);
+        var timeline = await queries.TimelineAsync(Ids.FromPath(matter), k, cancellationToken);
         if (from is null && to is null)
         {
             return Json(new MatterHistoryView(timeline.Matter, timeline.Organization, timeline.Title, MatterHistory.Build(timeline, k ?? clock.GetUtcNow())));
@@ -199,6 +200,7 @@ internal static class ReadEndpoints
 
     private static async Task<IResult> StreamEvents(string matter, long? fromVersion, IEventStore store, CancellationToken cancellationToken)
     {
+        matter = Ids.FromPath(matter);
         var events = new List<EventView>();
         await foreach (var e in store.ReadStreamAsync(matter, Math.Max(1, fromVersion ?? 1), cancellationToken))
         {

@@ -14,6 +14,7 @@ namespace Ledger.Server.Dashboard;
 /// </summary>
 public static class DashboardEndpoints
 {
+    private const string HtmlType = "text/html";
     private const string Policy =
         "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
@@ -21,17 +22,17 @@ public static class DashboardEndpoints
 
     public static WebApplication MapLedgerDashboard(this WebApplication app)
     {
-        app.MapGet(DashboardAssets.CssPath, (HttpContext http) => DashboardAssets.Serve(http, DashboardAssets.Css, "text/css; charset=utf-8"));
-        app.MapGet(DashboardAssets.ScriptPath, (HttpContext http) => DashboardAssets.Serve(http, DashboardAssets.Script, "text/javascript; charset=utf-8"));
+        app.MapGet(DashboardAssets.CssPath, (HttpContext http) => DashboardAssets.Serve(http, DashboardAssets.Css, "text/css; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet(DashboardAssets.ScriptPath, (HttpContext http) => DashboardAssets.Serve(http, DashboardAssets.Script, "text/javascript; charset=utf-8")).ExcludeFromDescription();
         app.MapGet("/", (HttpContext http, LedgerQueries queries, TimeProvider clock, CancellationToken ct) =>
             Render(http, clock, async times =>
             {
                 var time = times.Read(clock.GetUtcNow());
                 var matters = await queries.MattersAsync(new MatterQuery(PageCursor.DefaultLimit, Text(http.Request.Query["cursor"])), time, ct);
                 return Pages.Board(new BoardModel(matters, await queries.CountsAsync(time, ct), await OpenPromisesAsync(queries, time, null, ct), times));
-            })).WithMetadata(ReadModelAnswer.PerMinute);
+            })).WithName("BoardPage").Page().WithMetadata(ReadModelAnswer.PerMinute);
         app.MapGet("/matters/{**matter}", (string matter, HttpContext http, LedgerQueries queries, TimeProvider clock, CancellationToken ct) =>
-            Render(http, clock, times => MatterAsync(queries, Ids.FromPath(matter), http.Request.Query, times, ct)));
+            Render(http, clock, times => MatterAsync(queries, Ids.FromPath(matter), http.Request.Query, times, ct))).WithName("MatterPage").Page().Produces<string>(StatusCodes.Status404NotFound, HtmlType);
         app.MapGet("/organizations/{**name}", (string name, HttpContext http, LedgerQueries queries, TimeProvider clock, CancellationToken ct) =>
             Render(http, clock, async times =>
             {
@@ -41,9 +42,13 @@ public static class DashboardEndpoints
                     ?? throw new NotFoundException($"no organization \"{name}\" in the ledger");
                 var matters = await queries.MattersAsync(new MatterQuery(PageCursor.DefaultLimit, Text(http.Request.Query["cursor"]), name), time, ct);
                 return Pages.Organization(new OrganizationPageModel(summary, matters, await OpenPromisesAsync(queries, time, name, ct), times));
-            })).WithMetadata(ReadModelAnswer.PerMinute);
+            })).WithName("OrganizationPage").Page().Produces<string>(StatusCodes.Status404NotFound, HtmlType).WithMetadata(ReadModelAnswer.PerMinute);
         return app;
     }
+
+    /// <summary>A page for people: HTML, 400 for a bad as-of or known-at.</summary>
+    private static RouteHandlerBuilder Page(this RouteHandlerBuilder route) =>
+        route.WithTags("dashboard").Produces<string>(StatusCodes.Status200OK, HtmlType).Produces<string>(StatusCodes.Status400BadRequest, HtmlType);
 
     /// <summary>The first overdue promises, then the first open ones, of the ledger or of one organization.</summary>
     private static async Task<IReadOnlyList<TrackedPromise>> OpenPromisesAsync(LedgerQueries queries, ReadTime time, string? organization, CancellationToken ct)

@@ -5,6 +5,7 @@ using System.Xml;
 using System.Xml.Linq;
 using Ledger.Events;
 using Ledger.Messaging.Notifying;
+using Ledger.Server.Dashboard;
 using Ledger.Storage;
 using Ledger.Verification;
 
@@ -13,7 +14,8 @@ namespace Ledger.Server.Feeds;
 /// <summary>
 /// Atom feeds (RFC 4287) of the ledger, per matter, per organization and global, archived per RFC 5005: the current
 /// document holds the newest, not yet full page and links to the newest archive; each archive is a fixed page of
-/// events that never changes again, linked to its neighbours, so that a reader can walk the whole history. When the
+/// events linked to its neighbours, so that a reader can walk the whole history, and caches may keep it for good once
+/// its successor exists (the newest archive still gains its next-archive link). When the
 /// store keeps a Merkle log each entry carries its inclusion proof (ledger:inclusion, namespace urn:ledger:merkle:1).
 /// Promise notices are entries too, after the event they were decided at; ?types= (comma-separated) keeps the entries of
 /// those types, event types or promise.overdue, promise.delivered-late, promise.due-soon.
@@ -28,19 +30,24 @@ public static class AtomFeeds
     {
         var pageSize = app.Configuration.GetValue("Ledger:Feeds:PageSize", 50);
         app.MapGet("/feeds/all", (HttpContext http, IEventStore store, INotificationFeed feed, string? types) =>
-            FeedAsync(http, store, feed, Scope.All.Only(types), null, pageSize));
+            FeedAsync(http, store, feed, Scope.All.Only(types), null, pageSize)).WithName("GetFeed").Current();
         app.MapGet("/feeds/archive/{page:int}/all", (HttpContext http, IEventStore store, INotificationFeed feed, int page, string? types) =>
-            FeedAsync(http, store, feed, Scope.All.Only(types), page, pageSize));
+            FeedAsync(http, store, feed, Scope.All.Only(types), page, pageSize)).WithName("GetFeedArchive").Archive();
         app.MapGet("/feeds/organizations/{organization}", (HttpContext http, IEventStore store, INotificationFeed feed, string organization, string? types) =>
-            FeedAsync(http, store, feed, Scope.Organization(organization).Only(types), null, pageSize));
+            FeedAsync(http, store, feed, Scope.Organization(organization).Only(types), null, pageSize)).WithName("GetOrganizationFeed").Current();
         app.MapGet("/feeds/archive/{page:int}/organizations/{organization}", (HttpContext http, IEventStore store, INotificationFeed feed, int page, string organization, string? types) =>
-            FeedAsync(http, store, feed, Scope.Organization(organization).Only(types), page, pageSize));
+            FeedAsync(http, store, feed, Scope.Organization(organization).Only(types), page, pageSize)).WithName("GetOrganizationFeedArchive").Archive();
         app.MapGet("/feeds/matters/{**matter}", (HttpContext http, IEventStore store, INotificationFeed feed, string matter, string? types) =>
-            FeedAsync(http, store, feed, Scope.Matter(matter).Only(types), null, pageSize));
+            FeedAsync(http, store, feed, Scope.Matter(Ids.FromPath(matter)).Only(types), null, pageSize)).WithName("GetMatterFeed").Current();
         app.MapGet("/feeds/archive/{page:int}/matters/{**matter}", (HttpContext http, IEventStore store, INotificationFeed feed, int page, string matter, string? types) =>
-            FeedAsync(http, store, feed, Scope.Matter(matter).Only(types), page, pageSize));
+            FeedAsync(http, store, feed, Scope.Matter(Ids.FromPath(matter)).Only(types), page, pageSize)).WithName("GetMatterFeedArchive").Archive();
         return app;
     }
+
+    private static RouteHandlerBuilder Current(this RouteHandlerBuilder route) =>
+        route.WithTags("feeds").Produces<string>(StatusCodes.Status200OK, "application/atom+xml");
+
+    private static RouteHandlerBuilder Archive(this RouteHandlerBuilder route) => route.Current().ProducesProblem(StatusCodes.Status404NotFound);
 
     /// <summary>What a feed covers, its id, title and path.</summary>
     public sealed record Scope(string Id, string Title, string Path, EventFilter Filter, string Query = "")
@@ -154,8 +161,8 @@ public static class AtomFeeds
             new Atom10FeedFormatter(feed).WriteTo(writer);
         }
 
-        // Archives never change once full: caches may keep them.
-        http.Response.Headers.CacheControl = page is null ? "no-cache" : "public, max-age=31536000, immutable";
+        // An archive never changes once its successor exists; the newest one still gains its next-archive link.
+        http.Response.Headers.CacheControl = page is { } number && number < archived ? "public, max-age=31536000, immutable" : "no-cache";
         return Results.Text(text.ToString().Replace("encoding=\"utf-16\"", "encoding=\"utf-8\"", StringComparison.Ordinal), ContentType);
     }
 

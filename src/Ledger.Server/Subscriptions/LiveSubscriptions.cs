@@ -33,7 +33,9 @@ public static class LiveSubscriptions
         app.MapGet("/api/stream", (HttpContext http, EventBroadcaster broadcaster, IEventStore store, INotificationFeed feed, EventProofs proofs, string[]? matter, string[]? organization, string[]? type, string? types, long? from) =>
                 StreamAsync(http, broadcaster, store, new Sources(feed, proofs), new EventFilter(matter, organization, TypeFilter.Of(type, types)), from, heartbeat))
             .WithName("Stream")
-            .WithSummary("Live events as Server-Sent Events (CloudEvents JSON); resume with Last-Event-ID or ?from=position");
+            .WithTags("ledger")
+            .WithSummary("Live events as Server-Sent Events (CloudEvents JSON); resume with Last-Event-ID or ?from=position")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status400BadRequest);
         return app;
     }
 
@@ -46,13 +48,14 @@ public static class LiveSubscriptions
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no";
         var body = http.Response.Body;
-        await WriteAsync(body, "retry: 2000\n: connected\n\n", cancellation);
 
-        // Join before reading history: whatever is appended meanwhile is queued, and skipped if history had it.
+        // Join before saying "connected" and before reading history: whatever is appended from then on is queued,
+        // and skipped if history had it.
         using var listener = await broadcaster.JoinAsync(filter, cancellation);
         LedgerMetrics.Subscribers.Add(1);
         try
         {
+            await WriteAsync(body, "retry: 2000\n: connected\n\n", cancellation);
             await RelayAsync(body, store, sources, listener, filter, after, heartbeat, cancellation);
         }
         finally
