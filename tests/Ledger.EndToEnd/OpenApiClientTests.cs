@@ -46,7 +46,7 @@ public sealed class OpenApiClientTests : IDisposable
         Assert.Equal(7, status.Statements);
         Assert.Equal(8, events.Count);
         Assert.All(events, e => Assert.Equal(Repo.Matter, e.Stream));
-        Assert.Equal(1, history.To.Version);
+        Assert.Equal(1, history.To.Revision);
         Assert.Equal(404, missing.StatusCode);
         // The feeds and the dashboard page take the encoded form too; the client sends it as it sends the API's.
         foreach (var path in new[] { "feeds/matters/microsoft%2Fimod-azure", "feeds/archive/1/matters/microsoft%2Fimod-azure", "matters/microsoft%2Fimod-azure" })

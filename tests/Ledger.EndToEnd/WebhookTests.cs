@@ -82,11 +82,14 @@ public sealed class WebhookTests : IDisposable
 
         using var created = await server.Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        await WaitAsync(() => receiver.Accepted.Count == 8, receiver, server);
+        // The backlog: the reference case's 8 events and the notice of its promise gone overdue, placed after them.
+        await WaitAsync(() => receiver.Accepted.Count == 9, receiver, server);
         await ImportAsync("after", 1);
-        await WaitAsync(() => receiver.Accepted.Count == 8 + 4, receiver, server);
+        await WaitAsync(() => receiver.Accepted.Count == 9 + 4, receiver, server);
 
-        Assert.Equal(Enumerable.Range(1, 12).Select(i => (long)i), receiver.Accepted.Select(d => (long)JsonNode.Parse(d.Body)!["ledgerposition"]!));
+        var delivered = receiver.Accepted.Select(d => JsonNode.Parse(d.Body)!).ToList();
+        Assert.Equal("org.ledger.promise.overdue", (string?)delivered[8]["type"]);
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => (long)i), delivered.Where((_, i) => i != 8).Select(d => (long)d["ledgerposition"]!));
     }
 
     /// <summary>What a receiver checks: the leaf hash recomputed from the CloudEvent itself, folded up its path to the root it names.</summary>

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Ledger.Bench.Corpus;
 using Ledger.Bench.Imports;
 using Ledger.Bench.Reporting;
-using Ledger.Server;
 using Ledger.Store.Sqlite;
 
 namespace Ledger.Bench.Scenarios;
@@ -33,35 +32,23 @@ internal sealed class ReadSideScenario : IScenario
         documents = null;
 
         BenchContext.Settle();
-        var (trivial, list, status, board, freshList, freshStatus) = await ServeAsync(ledger, quick, cancellationToken);
+        var loads = await ReadSideServing.MeasureAsync($"sqlite:{ledger}", quick, cancellationToken);
         var cold = ColdMatters(ledger);
         var rebuild = await RebuildAsync(ledger, cancellationToken);
         BenchContext.Delete(ledger);
 
         var append = await AppendCostAsync(context, quick, quick ? 1 : Math.Max(5, context.Options.Runs), cancellationToken);
-        var listRatio = list.PerSecond / trivial.PerSecond;
-        var statusRatio = status.PerSecond / trivial.PerSecond;
-        var figures = new List<Figure>
-        {
+        List<Figure> figures =
+        [
             new("statements", statements, "count", $"{matters:N0} matters, one document of {statements / matters} statements each"),
             new("import with the read models", statements / import.Total.TotalSeconds, "statements/s", $"{import.Total.TotalSeconds:F1} s"),
-            new("GET /health/live", trivial.PerSecond, "requests/s", $"p50 {trivial.P50:F2} ms, p99 {trivial.P99:F2} ms"),
-            new("GET /api/matters?limit=50", list.PerSecond, "requests/s", $"p50 {list.P50:F2} ms, p99 {list.P99:F2} ms"),
-            new("GET /api/matters/{matter} (status)", status.PerSecond, "requests/s", $"p50 {status.P50:F2} ms, p99 {status.P99:F2} ms"),
-            new("GET / (the board)", board.PerSecond, "requests/s", $"p50 {board.P50:F2} ms, p99 {board.P99:F2} ms"),
-            new("GET /api/matters?limit=50, made anew", freshList.PerSecond, "requests/s",
-                $"{freshList.PerSecond / trivial.PerSecond:F2}x /health/live; p50 {freshList.P50:F2} ms, p99 {freshList.P99:F2} ms; asOf in the future: the same read models, never served again"),
-            new("GET /api/matters/{matter}, made anew", freshStatus.PerSecond, "requests/s",
-                $"{freshStatus.PerSecond / trivial.PerSecond:F2}x /health/live; p50 {freshStatus.P50:F2} ms, p99 {freshStatus.P99:F2} ms"),
-            new("matters list p99", list.P99, "ms", "target under 50 ms"),
-            new("status p99", status.P99, "ms", "target under 50 ms"),
-            new("board p50", board.P50, "ms", "target under 100 ms"),
+            .. ReadSideServing.Figures(loads),
             new("ledger matters --limit 50, cold", cold?.TotalMilliseconds ?? double.NaN, "ms",
                 cold is null ? "not measured: build src/Ledger.Cli first (dotnet build -c Release)" : "a new process of the built CLI, wall time; target under 1,000 ms"),
             new("rebuild of every read model", rebuild.Matters / rebuild.Elapsed.TotalSeconds, "matters/s",
                 $"{rebuild.Matters:N0} matters, {statements / rebuild.Elapsed.TotalSeconds:N0} statements/s, {rebuild.Elapsed.TotalSeconds:F1} s"),
             new("append cost: with / without the read models (median of rounds)", append.Median, "x", "rounds: " + Join(append.Ratios)),
-        };
+        ];
         return new ScenarioResult(
             Name,
             "The server (Kestrel, in this process, without its embedded worker, whose relay would otherwise still be announcing the imported events) on a SQLite ledger of the statements above, reads served from the stored read models, an answer served again while the log position and the day stay the same (the repeated paths), or made anew (a future asOf): "
@@ -70,38 +57,9 @@ internal sealed class ReadSideScenario : IScenario
                 + "The append cost imports the same smaller set into fresh files with and without the read models, the first variant alternating.",
             figures,
             [
-                new Check("GET /api/matters?limit=50 / GET /health/live throughput", listRatio, ThroughputTarget),
-                new Check("GET /api/matters/{matter} / GET /health/live throughput", statusRatio, ThroughputTarget),
+                .. ReadSideServing.Checks(loads, ThroughputTarget),
                 new Check("import with the read models / without (median of rounds)", append.Median, AppendTarget),
             ]);
-    }
-
-    private static async Task<(HttpLoad.Load Trivial, HttpLoad.Load List, HttpLoad.Load Status, HttpLoad.Load Board, HttpLoad.Load FreshList, HttpLoad.Load FreshStatus)> ServeAsync(string ledger, bool quick, CancellationToken cancellationToken)
-    {
-        var port = HttpLoad.FreePort();
-        await using var app = await LedgerServer.BuildAsync([$"--Ledger:Store=sqlite:{ledger}", "--Ledger:LoadSample=false", "--Ledger:Worker=false", "--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning"]);
-        await app.StartAsync(cancellationToken);
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2000 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = Timeout.InfiniteTimeSpan };
-        var first = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("api/matters?limit=1", cancellationToken))!["items"]![0]!["matter"]!.ToString();
-        // A future asOf reads the same stored models but is never kept for a repeat (ReadModelAnswers): the read made anew.
-        string[] paths = ["health/live", "api/matters?limit=50", $"api/matters/{first}", string.Empty, "api/matters?limit=50&asOf=2100-01-01", $"api/matters/{first}?asOf=2100-01-01"];
-        await HttpLoad.WarmUpAsync(http, paths, cancellationToken);
-        var budget = TimeSpan.FromSeconds(quick ? 3 : 8);
-        var loads = paths.ToDictionary(p => p, _ => new List<HttpLoad.Load>());
-        for (var run = 0; run < (quick ? 1 : 3); run++)
-        {
-            foreach (var path in run % 2 == 0 ? paths : paths.Reverse())
-            {
-                BenchContext.Settle();
-                loads[path].Add(await HttpLoad.RunAsync(http, path, budget, cancellationToken));
-            }
-
-            BenchContext.Progress($"run {run + 1}: " + string.Join(", ", paths.Select(p => $"/{p} {loads[p][^1].PerSecond:N0} req/s")));
-        }
-
-        await app.StopAsync(cancellationToken);
-        HttpLoad.Load Best(string path) => loads[path].MaxBy(l => l.PerSecond)!;
-        return (Best(paths[0]), Best(paths[1]), Best(paths[2]), Best(paths[3]), Best(paths[4]), Best(paths[5]));
     }
 
     /// <summary>`ledger matters --limit 50` as a new process of the built CLI, best of three; null when the CLI is not built.</summary>
