@@ -5,7 +5,7 @@ using Google.Protobuf;
 using Ledger.Store.EventStoreDb.Protocol;
 using Ledger.Store.EventStoreDb.Protocol.Streams;
 
-namespace Ledger.Store.EventStoreDb.Tests.ProtocolFake;
+namespace Ledger.Store.EventStoreDb.ProtocolFake;
 
 /// <summary>
 /// The protocol fake's memory: one log ($all) of records with byte-offset-like commit/prepare positions (gaps between

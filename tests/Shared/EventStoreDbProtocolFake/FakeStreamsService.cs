@@ -2,7 +2,7 @@ using Grpc.Core;
 using Ledger.Store.EventStoreDb.Protocol.Streams;
 using static Ledger.Store.EventStoreDb.Protocol.Streams.ReadReq.Types.Options;
 
-namespace Ledger.Store.EventStoreDb.Tests.ProtocolFake;
+namespace Ledger.Store.EventStoreDb.ProtocolFake;
 
 /// <summary>
 /// The Streams service of the protocol fake, following the project's protocol notes: options first on Append, required
@@ -122,10 +122,12 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
     {
         var records = log.All;
         var at = options.All.AllOptionCase == Types.AllOptions.AllOptionOneofCase.Position ? options.All.Position.CommitPosition : 0;
+        // A node seeks to the position: the records are in position order.
+        var start = FirstAtOrAfter(records, at);
         var selected = (options.All.AllOptionCase, forwards) switch
         {
-            (Types.AllOptions.AllOptionOneofCase.Position, true) => records.Where(r => r.Position >= at),
-            (Types.AllOptions.AllOptionOneofCase.Position, false) => records.Where(r => r.Position <= at).Reverse(),
+            (Types.AllOptions.AllOptionOneofCase.Position, true) => records.Skip(start),
+            (Types.AllOptions.AllOptionOneofCase.Position, false) => records.Take(start < records.Count && records[start].Position == at ? start + 1 : start).Reverse(),
             (Types.AllOptions.AllOptionOneofCase.End, true) => [],
             (Types.AllOptions.AllOptionOneofCase.Start, false) => [],
             (_, true) => records,
@@ -135,7 +137,20 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
         foreach (var record in selected.Where(r => r.Matches(filter)).Take((int)Math.Min(options.Count, int.MaxValue)))
         {
             await responses.WriteAsync(record.ToResponse(options.UuidOption), cancellationToken);
+            node.ServedFromAll();
         }
+    }
+
+    private static int FirstAtOrAfter(IReadOnlyList<FakeRecord> records, ulong position)
+    {
+        var (low, high) = (0, records.Count);
+        while (low < high)
+        {
+            var middle = (low + high) / 2;
+            (low, high) = records[middle].Position < position ? (middle + 1, high) : (low, middle);
+        }
+
+        return low;
     }
 
     private async Task SubscribeAllAsync(ReadReq.Types.Options options, IServerStreamWriter<ReadResp> responses, CancellationToken cancellationToken)
