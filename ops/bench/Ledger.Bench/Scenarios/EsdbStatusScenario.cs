@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Google.Protobuf;
 using Ledger.Bench.Corpus;
@@ -19,7 +20,7 @@ namespace Ledger.Bench.Scenarios;
 /// process of the built CLI each time. The node is the protocol fake (tests/Shared/EventStoreDbProtocolFake), served by this
 /// process over gRPC on the loopback: it measures the client's work at open (the catalogue and read models in the state
 /// store), not a server's. The events are those of an imported SQLite ledger, copied under fresh matter names and statement
-/// ids until there are enough, written into the fake's log directly.
+/// ids (in the envelope and the data) until there are enough, written into the fake's log directly.
 /// </summary>
 internal sealed class EsdbStatusScenario : IScenario
 {
@@ -136,11 +137,26 @@ internal sealed class EsdbStatusScenario : IScenario
         {
             Id = new UUID { String = Guid.NewGuid().ToString() },
             CustomMetadata = ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(envelope, SeedJson.Default.SeedEnvelope)),
-            Data = ByteString.CopyFromUtf8(e.Data),
+            Data = ByteString.CopyFromUtf8(Renamed(e.Data, copy)),
         };
         message.Metadata.Add("type", e.Type);
         message.Metadata.Add("content-type", "application/json");
         return message;
+    }
+
+    /// <summary>The event's data naming the copy's matter and statement id: the read models key on them.</summary>
+    private static string Renamed(string data, int copy)
+    {
+        var node = JsonNode.Parse(data)!.AsObject();
+        foreach (var key in new[] { "matter", "statementId" })
+        {
+            if (node[key] is JsonValue value && value.TryGetValue<string>(out var text))
+            {
+                node[key] = $"{text}-{copy}";
+            }
+        }
+
+        return node.ToJsonString();
     }
 
     /// <summary>One `ledger status` process against the node and state; its wall time.</summary>
