@@ -47,12 +47,8 @@ internal sealed class SqliteCatalogStore(string path) : ICatalogStore
                     reader.GetInt64(4),
                     (ulong)reader.GetInt64(5),
                     (ulong)reader.GetInt64(6));
-                return mark.Origin == origin && mark.Prefix == prefix
-                    ? mark
-                    : throw new StateOfAnotherLogException(
-                        $"the state store ({path}) keeps the catalogue of the EventStoreDB ledger {mark.Prefix} that began with {mark.Origin}, but this node's ledger {prefix} "
-                        + (origin is null ? "is empty" : $"begins with {origin}")
-                        + $": it is another log. Give this ledger a state store of its own ({EventStoreDbBackend.StateVariable}), or move this one aside to start afresh.");
+                // A prefix of its own is another ledger, whose first event differs.
+                return mark.Origin == origin && mark.Prefix == prefix ? mark : throw StateLogOrigin.Refusal(path, $"{mark.Origin} (streams {mark.Prefix})", origin);
             },
             cancellationToken);
         await StateLogOrigin.For(new SqliteBackend(path)).CheckAsync(origin, cancellationToken);

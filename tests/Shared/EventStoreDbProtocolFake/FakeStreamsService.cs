@@ -120,18 +120,16 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
 
     private async Task ReadAllAsync(ReadReq.Types.Options options, bool forwards, IServerStreamWriter<ReadResp> responses, CancellationToken cancellationToken)
     {
-        var records = log.All;
         var at = options.All.AllOptionCase == Types.AllOptions.AllOptionOneofCase.Position ? options.All.Position.CommitPosition : 0;
-        // A node seeks to the position: the records are in position order.
-        var start = FirstAtOrAfter(records, at);
+        // A node seeks to the position and reads on from there, as of when the read began.
+        var (count, start, exact) = log.Seek(at);
         var selected = (options.All.AllOptionCase, forwards) switch
         {
-            (Types.AllOptions.AllOptionOneofCase.Position, true) => records.Skip(start),
-            (Types.AllOptions.AllOptionOneofCase.Position, false) => records.Take(start < records.Count && records[start].Position == at ? start + 1 : start).Reverse(),
+            (Types.AllOptions.AllOptionOneofCase.Position, true) => log.Range(start, count, forwards: true),
+            (Types.AllOptions.AllOptionOneofCase.Position, false) => log.Range(0, exact ? start + 1 : start, forwards: false),
             (Types.AllOptions.AllOptionOneofCase.End, true) => [],
             (Types.AllOptions.AllOptionOneofCase.Start, false) => [],
-            (_, true) => records,
-            (_, false) => records.AsEnumerable().Reverse(),
+            _ => log.Range(0, count, forwards),
         };
         var filter = options.FilterOptionCase == FilterOptionOneofCase.Filter ? options.Filter : null;
         foreach (var record in selected.Where(r => r.Matches(filter)).Take((int)Math.Min(options.Count, int.MaxValue)))
@@ -139,18 +137,6 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
             await responses.WriteAsync(record.ToResponse(options.UuidOption), cancellationToken);
             node.ServedFromAll();
         }
-    }
-
-    private static int FirstAtOrAfter(IReadOnlyList<FakeRecord> records, ulong position)
-    {
-        var (low, high) = (0, records.Count);
-        while (low < high)
-        {
-            var middle = (low + high) / 2;
-            (low, high) = records[middle].Position < position ? (middle + 1, high) : (low, middle);
-        }
-
-        return low;
     }
 
     private async Task SubscribeAllAsync(ReadReq.Types.Options options, IServerStreamWriter<ReadResp> responses, CancellationToken cancellationToken)
