@@ -20,11 +20,13 @@ public sealed class EventStoreDbEventStore : IEventStore
     private readonly LedgerCatalog catalog;
 
     private readonly StatementReservations reservations;
+    private readonly ICatalogStore? catalogStore;
 
-    private EventStoreDbEventStore(EventStoreDbConnection connection, string streamPrefix)
+    private EventStoreDbEventStore(EventStoreDbConnection connection, string streamPrefix, ICatalogStore? catalogStore)
     {
         this.connection = connection;
-        catalog = new LedgerCatalog(connection, streamPrefix);
+        this.catalogStore = catalogStore;
+        catalog = new LedgerCatalog(connection, streamPrefix, catalogStore);
         reservations = new StatementReservations(connection, streamPrefix);
     }
 
@@ -32,7 +34,15 @@ public sealed class EventStoreDbEventStore : IEventStore
 
     /// <summary>Connects and reads what the ledger holds so far.</summary>
     /// <exception cref="FormatException">The connection string is invalid.</exception>
-    public static async Task<EventStoreDbEventStore> OpenAsync(string connectionString, string streamPrefix = DefaultStreamPrefix, CancellationToken cancellationToken = default)
+    public static Task<EventStoreDbEventStore> OpenAsync(string connectionString, string streamPrefix = DefaultStreamPrefix, CancellationToken cancellationToken = default) =>
+        OpenAsync(connectionString, streamPrefix, null, cancellationToken);
+
+    /// <summary>
+    /// Connects, loads the catalogue <paramref name="catalogStore"/> keeps (which the store owns from now on, and which
+    /// refuses the ledger of another log), and reads what the ledger holds past it.
+    /// </summary>
+    /// <exception cref="FormatException">The connection string is invalid.</exception>
+    public static async Task<EventStoreDbEventStore> OpenAsync(string connectionString, string streamPrefix, ICatalogStore? catalogStore, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(streamPrefix);
         if (streamPrefix.StartsWith('$'))
@@ -40,11 +50,25 @@ public sealed class EventStoreDbEventStore : IEventStore
             throw new ArgumentException("streams starting with $ are the server's own", nameof(streamPrefix));
         }
 
-        var settings = EventStoreDbConnectionString.Parse(connectionString);
-        var store = new EventStoreDbEventStore(await EventStoreDbConnection.ConnectAsync(settings, cancellationToken), streamPrefix);
+        EventStoreDbEventStore store;
         try
         {
-            await store.catalog.CatchUpAsync(cancellationToken);
+            var settings = EventStoreDbConnectionString.Parse(connectionString);
+            store = new EventStoreDbEventStore(await EventStoreDbConnection.ConnectAsync(settings, cancellationToken), streamPrefix, catalogStore);
+        }
+        catch
+        {
+            if (catalogStore is not null)
+            {
+                await catalogStore.DisposeAsync();
+            }
+
+            throw;
+        }
+
+        try
+        {
+            await store.catalog.OpenAsync(catalogStore is null ? null : await store.OriginAsync(cancellationToken), cancellationToken);
             return store;
         }
         catch
@@ -82,7 +106,7 @@ public sealed class EventStoreDbEventStore : IEventStore
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var id in events.Select(e => e.StatementId).OfType<string>())
         {
-            if (!seen.Add(id) || catalog.Contains(id))
+            if (!seen.Add(id) || await catalog.StatementAsync(id, cancellationToken) is not null)
             {
                 throw ConcurrencyConflictException.DuplicateStatement(stream, new InvalidOperationException($"statement {id} is already recorded"));
             }
@@ -106,7 +130,7 @@ public sealed class EventStoreDbEventStore : IEventStore
 
         var next = expectedVersion + events.Count;
         await catalog.CatchUpAsync(cancellationToken);
-        var last = catalog.PositionOf(stream, next)
+        var last = await catalog.PositionOfAsync(stream, next, cancellationToken)
             ?? throw new InvalidOperationException($"the append to {stream} succeeded but $all does not show it yet");
         return new AppendResult(next, last - events.Count + 1, last);
     }
@@ -138,8 +162,9 @@ public sealed class EventStoreDbEventStore : IEventStore
             yield break;
         }
 
-        var from = catalog.At(fromPosition);
-        var last = catalog.At(end);
+        var from = await catalog.AtAsync(fromPosition, cancellationToken);
+        var last = await catalog.AtAsync(end, cancellationToken);
+        var positions = new LedgerCatalog.Cursor(catalog, fromPosition);
         var request = Requests.All(Requests.At(from.Commit, from.Prepare), ServerFilter(filter));
         request.Options.Count = Requests.Unbounded;
         await foreach (var response in ReadAsync(request, cancellationToken))
@@ -156,7 +181,7 @@ public sealed class EventStoreDbEventStore : IEventStore
             }
 
             // A type filter also lets through other ledgers' events of those types: they have no position here.
-            if (IsOurs(e) && catalog.Find(e.CommitPosition, e.PreparePosition) is { } position
+            if (IsOurs(e) && await positions.PositionOfAsync(e.CommitPosition, e.PreparePosition, cancellationToken) is { } position
                 && ToStored(e, position) is { } stored && (filter ?? EventFilter.All).Matches(stored))
             {
                 yield return stored;
@@ -178,7 +203,7 @@ public sealed class EventStoreDbEventStore : IEventStore
         {
             await catalog.CatchUpAsync(cancellationToken);
             RpcException? dropped = null;
-            await using (var responses = ReadAsync(SubscriptionRequest(seen, filter), cancellationToken).GetAsyncEnumerator(cancellationToken))
+            await using (var responses = ReadAsync(await SubscriptionRequestAsync(seen, filter, cancellationToken), cancellationToken).GetAsyncEnumerator(cancellationToken))
             {
                 while (dropped is null)
                 {
@@ -228,13 +253,13 @@ public sealed class EventStoreDbEventStore : IEventStore
         || (error.StatusCode == StatusCode.Internal && error.Status.DebugException is HttpRequestException or IOException);
 
     /// <summary>Subscribes after the ledger's event at <paramref name="seen"/> (from the start when 0; from the catalog's end when beyond it).</summary>
-    private ReadReq SubscriptionRequest(long seen, EventFilter? filter)
+    private async Task<ReadReq> SubscriptionRequestAsync(long seen, EventFilter? filter, CancellationToken cancellationToken)
     {
         var after = Math.Min(seen, catalog.Count);
         ReadReq.Types.Options.Types.Position? checkpoint = null;
         if (after > 0)
         {
-            var entry = catalog.At(after);
+            var entry = await catalog.AtAsync(after, cancellationToken);
             checkpoint = Requests.At(entry.Commit, entry.Prepare);
         }
 
@@ -246,7 +271,7 @@ public sealed class EventStoreDbEventStore : IEventStore
     public async Task<IReadOnlyList<StreamInfo>> ListStreamsAsync(CancellationToken cancellationToken = default)
     {
         await catalog.CatchUpAsync(cancellationToken);
-        return catalog.Streams();
+        return await catalog.StreamsAsync(cancellationToken);
     }
 
     /// <summary>Looks the ids up in the catalog, then reads each event from its stream (one read per statement found).</summary>
@@ -261,11 +286,12 @@ public sealed class EventStoreDbEventStore : IEventStore
         await catalog.CatchUpAsync(cancellationToken);
         foreach (var id in statementIds.Distinct(StringComparer.Ordinal))
         {
-            if (catalog.Statement(id) is not var (entry, _))
+            if (await catalog.StatementAsync(id, cancellationToken) is not { } position)
             {
                 continue;
             }
 
+            var entry = await catalog.AtAsync(position, cancellationToken);
             await foreach (var e in ReadStreamAsync(entry.Matter, entry.Version, cancellationToken))
             {
                 found[id] = e;
@@ -276,11 +302,22 @@ public sealed class EventStoreDbEventStore : IEventStore
         return found;
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>Saves the catalogue's tail in its store, if it has one.</summary>
+    public async ValueTask DisposeAsync()
     {
-        catalog.Dispose();
-        connection.Dispose();
-        return ValueTask.CompletedTask;
+        try
+        {
+            await catalog.DisposeAsync();
+        }
+        finally
+        {
+            if (catalogStore is not null)
+            {
+                await catalogStore.DisposeAsync();
+            }
+
+            connection.Dispose();
+        }
     }
 
     private bool IsOurs(ReadResp.Types.ReadEvent.Types.RecordedEvent e) => EventEncoding.StreamName(e).StartsWith(catalog.Prefix, StringComparison.Ordinal);

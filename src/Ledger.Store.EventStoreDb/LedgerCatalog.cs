@@ -8,18 +8,28 @@ namespace Ledger.Store.EventStoreDb;
 /// order. Our 1-based global position is the ordinal of an event in this list; the server's commit/prepare positions are
 /// gaps-and-all byte offsets of the whole node's log, so they cannot serve as our contiguous positions. The list also
 /// answers stream versions (ListStreams) and statement ids (FindStatements).
-/// Cost: opening a store reads the ledger's slice of $all once (a server-side stream-prefix filter); after that each
-/// operation reads only what was appended since. Memory: one small entry per event.
+/// Without a <see cref="ICatalogStore"/> opening a store reads the ledger's slice of $all once and keeps it in memory. With
+/// one, opening reads $all only after the position the store holds through; the events read since stay in memory (the
+/// tail) until <see cref="SaveEvery"/> of them, the opening catch-up or disposal save them there, and older positions are
+/// looked up in the store.
 /// </summary>
-internal sealed class LedgerCatalog(EventStoreDbConnection connection, string prefix) : IDisposable
+internal sealed class LedgerCatalog(EventStoreDbConnection connection, string prefix, ICatalogStore? saved) : IAsyncDisposable
 {
     private const ulong PageSize = 1000;
 
+    /// <summary>Events held in memory before they are saved: a crash loses at most these, which the next open reads again.</summary>
+    public const int SaveEvery = 1000;
+
     private readonly SemaphoreSlim catchingUp = new(1, 1);
     private readonly Lock state = new();
+
+    // The tail: the events after the saved ones (all of them without a store), with the streams and statements they touch.
     private readonly List<Entry> entries = [];
     private readonly Dictionary<string, StreamInfo> streams = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> statements = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> statements = new(StringComparer.Ordinal);
+    private long savedCount;
+    private Entry? savedLast;
+    private LedgerOrigin? origin;
 
     public string Prefix => prefix;
 
@@ -29,46 +39,91 @@ internal sealed class LedgerCatalog(EventStoreDbConnection connection, string pr
         {
             lock (state)
             {
-                return entries.Count;
+                return checked((int)(savedCount + entries.Count));
             }
         }
     }
 
-    /// <summary>The entry at a 1-based position.</summary>
-    public Entry At(long position)
+    /// <summary>Loads what the store holds (refused when it belongs to another log than <paramref name="nodeOrigin"/>), then reads what follows in $all.</summary>
+    public async Task OpenAsync(LedgerOrigin? nodeOrigin, CancellationToken cancellationToken)
     {
-        lock (state)
+        if (saved is not null && await saved.LoadAsync(prefix, nodeOrigin, cancellationToken) is { } mark)
         {
-            return entries[checked((int)position - 1)];
+            if (mark.Origin != nodeOrigin || mark.Prefix != prefix)
+            {
+                throw new InvalidDataException($"the saved catalogue of {mark.Prefix} began with {mark.Origin}, but the node's ledger {prefix} "
+                    + (nodeOrigin is null ? "is empty" : $"begins with {nodeOrigin}"));
+            }
+
+            lock (state)
+            {
+                savedCount = mark.Count;
+                savedLast = new Entry(mark.Commit, mark.Prepare, string.Empty, 0);
+                origin = mark.Origin;
+            }
         }
+
+        await CatchUpAsync(save: true, cancellationToken);
     }
 
-    public IReadOnlyList<StreamInfo> Streams()
+    /// <summary>The entry at a 1-based position, which must be within <see cref="Count"/>.</summary>
+    public async Task<Entry> AtAsync(long position, CancellationToken cancellationToken)
     {
-        lock (state)
-        {
-            return [.. streams.Values.OrderBy(s => s.Stream, StringComparer.Ordinal)];
-        }
+        var range = await RangeAsync(position, 1, cancellationToken);
+        return range.Count == 1 ? range[0].Entry : throw new ArgumentOutOfRangeException(nameof(position), position, "beyond the catalogue");
     }
 
-    public bool Contains(string statementId)
+    /// <summary>At most <paramref name="count"/> entries from a 1-based position on, from the tail or the store.</summary>
+    public async Task<IReadOnlyList<(long Position, Entry Entry)>> RangeAsync(long from, int count, CancellationToken cancellationToken)
     {
+        long upTo;
         lock (state)
         {
-            return statements.ContainsKey(statementId);
+            if (from > savedCount)
+            {
+                var start = (int)(from - savedCount - 1);
+                return [.. entries.Skip(start).Take(count).Select((e, i) => (from + i, e))];
+            }
+
+            upTo = savedCount;
         }
+
+        var rows = await saved!.RangeAsync(from, (int)Math.Min(count, upTo - from + 1), cancellationToken);
+        return [.. rows.Select(r => (r.Position, new Entry(r.Commit, r.Prepare, r.Matter, r.Version)))];
     }
 
-    public (Entry Entry, long Position)? Statement(string statementId)
+    public async Task<IReadOnlyList<StreamInfo>> StreamsAsync(CancellationToken cancellationToken)
+    {
+        var all = saved is null ? new Dictionary<string, StreamInfo>(StringComparer.Ordinal)
+            : (await saved.StreamsAsync(cancellationToken)).ToDictionary(s => s.Stream, StringComparer.Ordinal);
+        lock (state)
+        {
+            foreach (var (matter, stream) in streams)
+            {
+                // A stream begun before the tail keeps the organization of its first event.
+                all[matter] = all.TryGetValue(matter, out var earlier) ? stream with { Organization = earlier.Organization } : stream;
+            }
+        }
+
+        return [.. all.Values.OrderBy(s => s.Stream, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The position of the event that first recorded the statement id.</summary>
+    public async Task<long?> StatementAsync(string statementId, CancellationToken cancellationToken)
     {
         lock (state)
         {
-            return statements.TryGetValue(statementId, out var index) ? (entries[index], index + 1L) : null;
+            if (statements.TryGetValue(statementId, out var position))
+            {
+                return position;
+            }
         }
+
+        return saved is null ? null : await saved.StatementAsync(statementId, cancellationToken);
     }
 
     /// <summary>The 1-based position of a stream's event; searched from the end, where fresh appends are.</summary>
-    public long? PositionOf(string matter, long version)
+    public async Task<long?> PositionOfAsync(string matter, long version, CancellationToken cancellationToken)
     {
         lock (state)
         {
@@ -76,38 +131,47 @@ internal sealed class LedgerCatalog(EventStoreDbConnection connection, string pr
             {
                 if (entries[i].Version == version && entries[i].Matter == matter)
                 {
-                    return i + 1;
+                    return savedCount + i + 1;
                 }
             }
-
-            return null;
         }
+
+        return saved is null ? null : await saved.PositionOfAsync(matter, version, cancellationToken);
     }
 
     /// <summary>The 1-based position of the event at this $all position, reading newer events first when it is not known yet.</summary>
     public async Task<long?> PositionOfAsync(ulong commit, ulong prepare, CancellationToken cancellationToken)
     {
-        var known = Find(commit, prepare);
+        var known = await FindAsync(commit, prepare, cancellationToken);
         if (known is not null)
         {
             return known;
         }
 
         await CatchUpAsync(cancellationToken);
-        return Find(commit, prepare);
+        return await FindAsync(commit, prepare, cancellationToken);
     }
 
-    public long? Find(ulong commit, ulong prepare)
+    public async Task<long?> FindAsync(ulong commit, ulong prepare, CancellationToken cancellationToken)
     {
+        var key = new Entry(commit, prepare, string.Empty, 0);
         lock (state)
         {
-            var index = entries.BinarySearch(new Entry(commit, prepare, string.Empty, 0), EntryOrder.Instance);
-            return index >= 0 ? index + 1L : null;
+            // Saved entries all come before the tail's.
+            if (saved is null || (entries.Count > 0 && EntryOrder.Instance.Compare(key, entries[0]) >= 0))
+            {
+                var index = entries.BinarySearch(key, EntryOrder.Instance);
+                return index >= 0 ? savedCount + index + 1 : null;
+            }
         }
+
+        return await saved.FindAsync(commit, prepare, cancellationToken);
     }
 
     /// <summary>Reads the ledger's events appended to $all since the last catch-up.</summary>
-    public async Task CatchUpAsync(CancellationToken cancellationToken)
+    public Task CatchUpAsync(CancellationToken cancellationToken) => CatchUpAsync(save: false, cancellationToken);
+
+    private async Task CatchUpAsync(bool save, CancellationToken cancellationToken)
     {
         await catchingUp.WaitAsync(cancellationToken);
         try
@@ -117,7 +181,7 @@ internal sealed class LedgerCatalog(EventStoreDbConnection connection, string pr
                 Entry? last;
                 lock (state)
                 {
-                    last = entries.Count > 0 ? entries[^1] : null;
+                    last = entries.Count > 0 ? entries[^1] : savedLast;
                 }
 
                 var page = await connection.RunAsync(client => ReadPageAsync(client, last, cancellationToken), cancellationToken);
@@ -129,15 +193,61 @@ internal sealed class LedgerCatalog(EventStoreDbConnection connection, string pr
                     }
                 }
 
+                if (entries.Count >= SaveEvery)
+                {
+                    await SaveAsync(cancellationToken);
+                }
+
                 if ((ulong)page.Count + (last is null ? 0UL : 1UL) < PageSize)
                 {
-                    return;
+                    break;
                 }
+            }
+
+            if (save)
+            {
+                await SaveAsync(cancellationToken);
             }
         }
         finally
         {
             catchingUp.Release();
+        }
+    }
+
+    /// <summary>Moves the tail into the store, in one transaction. Called under <see cref="catchingUp"/>, so nothing is added meanwhile.</summary>
+    private async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        if (saved is null)
+        {
+            return;
+        }
+
+        List<CatalogEntry> tail;
+        List<StreamInfo> touched;
+        List<KeyValuePair<string, long>> recorded;
+        CatalogMark mark;
+        lock (state)
+        {
+            if (entries.Count == 0)
+            {
+                return;
+            }
+
+            tail = [.. entries.Select((e, i) => new CatalogEntry(savedCount + i + 1, e.Commit, e.Prepare, e.Matter, e.Version))];
+            touched = [.. streams.Values];
+            recorded = [.. statements];
+            mark = new CatalogMark(prefix, origin!, savedCount + entries.Count, entries[^1].Commit, entries[^1].Prepare);
+        }
+
+        await saved.SaveAsync(mark, tail, touched, recorded, cancellationToken);
+        lock (state)
+        {
+            savedCount = mark.Count;
+            savedLast = entries[^1];
+            entries.Clear();
+            streams.Clear();
+            statements.Clear();
         }
     }
 
@@ -174,12 +284,12 @@ internal sealed class LedgerCatalog(EventStoreDbConnection connection, string pr
         var matter = name[prefix.Length..];
         var version = checked((long)e.StreamRevision + 1);
         var organization = streams.TryGetValue(matter, out var stream) ? stream.Organization : envelope.Organization;
-        matter = stream?.Stream ?? matter;
+        origin ??= new LedgerOrigin(e.Id.String, e.CommitPosition, e.PreparePosition);
         entries.Add(new Entry(e.CommitPosition, e.PreparePosition, matter, version));
         streams[matter] = new StreamInfo(matter, organization, version);
         if (envelope.StatementId is not null)
         {
-            statements.TryAdd(envelope.StatementId, entries.Count - 1);
+            statements.TryAdd(envelope.StatementId, savedCount + entries.Count);
         }
     }
 
@@ -187,9 +297,67 @@ internal sealed class LedgerCatalog(EventStoreDbConnection connection, string pr
     public static bool IsAfter(ReadResp.Types.ReadEvent.Types.RecordedEvent e, Entry entry) =>
         EntryOrder.Instance.Compare(new Entry(e.CommitPosition, e.PreparePosition, string.Empty, 0), entry) > 0;
 
-    public void Dispose() => catchingUp.Dispose();
+    /// <summary>Saves what is still in memory.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await catchingUp.WaitAsync();
+        try
+        {
+            await SaveAsync(CancellationToken.None);
+        }
+        finally
+        {
+            catchingUp.Release();
+            catchingUp.Dispose();
+        }
+    }
 
     internal readonly record struct Entry(ulong Commit, ulong Prepare, string Matter, long Version);
+
+    /// <summary>
+    /// Positions of the events of one forward read of $all, which come in the catalogue's order: walks the entries from a
+    /// position on, a page at a time, instead of looking each event up.
+    /// </summary>
+    internal sealed class Cursor(LedgerCatalog catalog, long from)
+    {
+        private const int Page = 1000;
+
+        private IReadOnlyList<(long Position, Entry Entry)> page = [];
+        private int index;
+        private long next = from;
+
+        /// <summary>The event's position; null when it is not in the catalogue (not one of the ledger's events).</summary>
+        public async ValueTask<long?> PositionOfAsync(ulong commit, ulong prepare, CancellationToken cancellationToken)
+        {
+            var key = new Entry(commit, prepare, string.Empty, 0);
+            while (true)
+            {
+                if (index == page.Count)
+                {
+                    page = await catalog.RangeAsync(next, Page, cancellationToken);
+                    index = 0;
+                    if (page.Count == 0)
+                    {
+                        return null;
+                    }
+
+                    next = page[^1].Position + 1;
+                }
+
+                var order = EntryOrder.Instance.Compare(page[index].Entry, key);
+                if (order > 0)
+                {
+                    return null;
+                }
+
+                index++;
+                if (order == 0)
+                {
+                    return page[index - 1].Position;
+                }
+            }
+        }
+    }
 
     private sealed class EntryOrder : IComparer<Entry>
     {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using Ledger.Store.EventStoreDb.Tests.ProtocolFake;
+using Ledger.Store.EventStoreDb.ProtocolFake;
 using Ledger.Testing;
 
 namespace Ledger.Store.EventStoreDb.Tests;

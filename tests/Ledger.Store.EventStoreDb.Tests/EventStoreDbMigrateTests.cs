@@ -1,7 +1,7 @@
 using Ledger.Importing;
 using Ledger.Migrating;
 using Ledger.Storage;
-using Ledger.Store.EventStoreDb.Tests.ProtocolFake;
+using Ledger.Store.EventStoreDb.ProtocolFake;
 using Ledger.Store.Sqlite;
 using Ledger.Stores;
 using Microsoft.Data.Sqlite;

@@ -1,7 +1,7 @@
 using Ledger.Messaging.Hosting;
 using Ledger.Storage;
 using Ledger.Stores.Postgres;
-using Ledger.Store.EventStoreDb.Tests.ProtocolFake;
+using Ledger.Store.EventStoreDb.ProtocolFake;
 
 namespace Ledger.Store.EventStoreDb.Tests;
 

@@ -1,5 +1,5 @@
 using Ledger.Storage;
-using Ledger.Store.EventStoreDb.Tests.ProtocolFake;
+using Ledger.Store.EventStoreDb.ProtocolFake;
 using Ledger.Stores;
 
 namespace Ledger.Store.EventStoreDb.Tests;

@@ -4,7 +4,7 @@ using Grpc.Core;
 using Ledger.Storage;
 using Ledger.Store.EventStoreDb.Protocol;
 using Ledger.Store.EventStoreDb.Protocol.Streams;
-using Ledger.Store.EventStoreDb.Tests.ProtocolFake;
+using Ledger.Store.EventStoreDb.ProtocolFake;
 
 namespace Ledger.Store.EventStoreDb.Tests;
 

@@ -1,7 +1,7 @@
 using Ledger.Messaging.ReadModels;
 using Ledger.Projections.ReadModels;
 using Ledger.Storage;
-using Ledger.Store.EventStoreDb.Tests.ProtocolFake;
+using Ledger.Store.EventStoreDb.ProtocolFake;
 using Ledger.Store.Sqlite;
 using Ledger.Stores;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Ledger.Storage;
-using Ledger.Store.EventStoreDb.Tests.ProtocolFake;
+using Ledger.Store.EventStoreDb.ProtocolFake;
 using Ledger.Stores;
 using Ledger.Testing;
 

@@ -10,8 +10,9 @@ internal sealed record BenchOptions(int Statements, bool Quick, int Runs, string
           --runs N          alternating rounds of the import scenarios' variants (default 3, at least 2)
           --scenarios A,B   only these scenarios, comma-separated (default all): import-throughput,
                             status-latency, marten-import-throughput, http-server,
-                            merkle-append, merkle-proof, esdb-append
-                            (esdb-append needs LEDGER_BENCH_ESDB=esdb://… naming a real node)
+                            merkle-append, merkle-proof, esdb-append, esdb-status
+                            (esdb-append needs LEDGER_BENCH_ESDB=esdb://… naming a real node;
+                            esdb-status runs the protocol fake: 1,000,000 events, 50,000 with --quick)
           --out PATH        Markdown report (default ops/bench/reports/latest.md under the repository root)
           --json            print the report as JSON on stdout (progress stays on stderr)
         """;

@@ -24,7 +24,7 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
-IScenario[] all = [new ImportThroughputScenario(), new StatusLatencyScenario(), new MartenImportThroughputScenario(), new ServerScenario(), new MerkleAppendScenario(), new MerkleProofScenario(), new EsdbAppendScenario(), new ReadSideScenario(), new ReadModelAppendScenario(), new ReadSidePostgresScenario()];
+IScenario[] all = [new ImportThroughputScenario(), new StatusLatencyScenario(), new MartenImportThroughputScenario(), new ServerScenario(), new MerkleAppendScenario(), new MerkleProofScenario(), new EsdbAppendScenario(), new ReadSideScenario(), new ReadModelAppendScenario(), new ReadSidePostgresScenario(), new EsdbStatusScenario()];
 var unknown = options.Scenarios?.Except(all.Select(s => s.Name), StringComparer.Ordinal).ToList();
 if (unknown is { Count: > 0 })
 {

@@ -181,11 +181,16 @@ public sealed record EventStoreDbBackend(string ConnectionString, LedgerBackend 
     /// <exception cref="StateOfAnotherLogException">The state belongs to another log than this node's.</exception>
     public override async Task<IEventStore> OpenStoreAsync(CancellationToken cancellationToken)
     {
-        var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, StreamPrefix, cancellationToken);
+        // A SQLite state keeps the ledger's catalogue (checking the state's origin before it loads it); a PostgreSQL one does not yet.
+        var origin = StateLogOrigin.For(State);
+        var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, StreamPrefix, State is SqliteBackend sqliteState ? new SqliteCatalogStore(sqliteState.FullPath) : null, cancellationToken);
         try
         {
-            var origin = StateLogOrigin.For(State);
-            await origin.CheckAsync(await events.OriginAsync(cancellationToken), cancellationToken);
+            if (State is not SqliteBackend)
+            {
+                await origin.CheckAsync(await events.OriginAsync(cancellationToken), cancellationToken);
+            }
+
             IProjectedMerkleTree tree = State switch
             {
                 SqliteBackend => await SqliteMerkleTree.OpenAsync(TreePath!, events, cancellationToken),

@@ -27,13 +27,16 @@ internal abstract class StateLogOrigin
         var recorded = await RecordAsync(origin?.ToString(), cancellationToken);
         if (recorded is not null && recorded != origin?.ToString())
         {
-            throw new StateOfAnotherLogException(
-                $"the state store ({Describe}) belongs to the EventStoreDB ledger that began with {recorded}, but this node's ledger "
-                + (origin is null ? "is empty" : $"begins with {origin}")
-                + ": it is another log (a node restarted without its data, or another cluster), not a changed one. "
-                + $"Give this ledger a state store of its own ({EventStoreDbBackend.StateVariable}), or move this one aside to start afresh.");
+            throw Refusal(Describe, recorded, origin);
         }
     }
+
+    /// <summary>What opening a state (described so) that belongs to the log that began with <paramref name="recorded"/> says against the node's.</summary>
+    public static StateOfAnotherLogException Refusal(string describe, string recorded, LedgerOrigin? origin) =>
+        new($"the state store ({describe}) belongs to the EventStoreDB ledger that began with {recorded}, but this node's ledger "
+            + (origin is null ? "is empty" : $"begins with {origin}")
+            + ": it is another log (a node restarted without its data, or another cluster), not a changed one. "
+            + $"Give this ledger a state store of its own ({EventStoreDbBackend.StateVariable}), or move this one aside to start afresh.");
 
     protected abstract string Describe { get; }
 

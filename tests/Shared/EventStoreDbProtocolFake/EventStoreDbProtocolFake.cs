@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Ledger.Store.EventStoreDb.Tests.ProtocolFake;
+namespace Ledger.Store.EventStoreDb.ProtocolFake;
 
 /// <summary>How the fake node behaves towards a caller: which credentials it wants, whether it is a follower that points to a leader.</summary>
 internal sealed class FakeNodeOptions
@@ -33,6 +33,12 @@ internal sealed class FakeNodeOptions
     public FakeAppendHold? Hold { get; set; }
 
     private int cancelledCalls;
+    private long eventsReadFromAll;
+
+    /// <summary>Events the node has sent in answer to reads of $all (not subscriptions): what a client's catch-ups cost it.</summary>
+    public long EventsReadFromAll => Interlocked.Read(ref eventsReadFromAll);
+
+    public void ServedFromAll() => Interlocked.Increment(ref eventsReadFromAll);
 
     /// <summary>Calls the caller cancelled while the node was serving them.</summary>
     public int CancelledCalls => Volatile.Read(ref cancelledCalls);

@@ -5,7 +5,7 @@ using Google.Protobuf;
 using Ledger.Store.EventStoreDb.Protocol;
 using Ledger.Store.EventStoreDb.Protocol.Streams;
 
-namespace Ledger.Store.EventStoreDb.Tests.ProtocolFake;
+namespace Ledger.Store.EventStoreDb.ProtocolFake;
 
 /// <summary>
 /// The protocol fake's memory: one log ($all) of records with byte-offset-like commit/prepare positions (gaps between
@@ -41,6 +41,50 @@ internal sealed class FakeLog
             lock (gate)
             {
                 return [.. all];
+            }
+        }
+    }
+
+    /// <summary>How many records $all holds, the index of the first at or after the position, and whether it is at it.</summary>
+    public (int Count, int Index, bool Exact) Seek(ulong position)
+    {
+        lock (gate)
+        {
+            var (low, high) = (0, all.Count);
+            while (low < high)
+            {
+                var middle = (low + high) / 2;
+                (low, high) = all[middle].Position < position ? (middle + 1, high) : (low, middle);
+            }
+
+            return (all.Count, low, low < all.Count && all[low].Position == position);
+        }
+    }
+
+    /// <summary>
+    /// The records of $all from index <paramref name="from"/> up to <paramref name="to"/> (excluded), forwards or backwards,
+    /// copied a chunk at a time: $all only grows, so the indices hold, and a read of a few records copies no more.
+    /// </summary>
+    public IEnumerable<FakeRecord> Range(int from, int to, bool forwards)
+    {
+        const int Chunk = 1000;
+        for (var done = 0; done < to - from; done += Chunk)
+        {
+            var size = Math.Min(Chunk, to - from - done);
+            List<FakeRecord> chunk;
+            lock (gate)
+            {
+                chunk = all.GetRange(forwards ? from + done : to - done - size, size);
+            }
+
+            if (!forwards)
+            {
+                chunk.Reverse();
+            }
+
+            foreach (var record in chunk)
+            {
+                yield return record;
             }
         }
     }

@@ -2,7 +2,7 @@ using Grpc.Core;
 using Ledger.Store.EventStoreDb.Protocol;
 using Ledger.Store.EventStoreDb.Protocol.Gossip;
 
-namespace Ledger.Store.EventStoreDb.Tests.ProtocolFake;
+namespace Ledger.Store.EventStoreDb.ProtocolFake;
 
 /// <summary>The fake's gossip: the members a test sets, else the fake itself as a lone leader.</summary>
 internal sealed class FakeGossipService(FakeNodeOptions node) : Gossip.GossipBase

@@ -2,7 +2,7 @@ using Grpc.Core;
 using Ledger.Store.EventStoreDb.Protocol.Streams;
 using static Ledger.Store.EventStoreDb.Protocol.Streams.ReadReq.Types.Options;
 
-namespace Ledger.Store.EventStoreDb.Tests.ProtocolFake;
+namespace Ledger.Store.EventStoreDb.ProtocolFake;
 
 /// <summary>
 /// The Streams service of the protocol fake, following the project's protocol notes: options first on Append, required
@@ -120,21 +120,22 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
 
     private async Task ReadAllAsync(ReadReq.Types.Options options, bool forwards, IServerStreamWriter<ReadResp> responses, CancellationToken cancellationToken)
     {
-        var records = log.All;
         var at = options.All.AllOptionCase == Types.AllOptions.AllOptionOneofCase.Position ? options.All.Position.CommitPosition : 0;
+        // A node seeks to the position and reads on from there, as of when the read began.
+        var (count, start, exact) = log.Seek(at);
         var selected = (options.All.AllOptionCase, forwards) switch
         {
-            (Types.AllOptions.AllOptionOneofCase.Position, true) => records.Where(r => r.Position >= at),
-            (Types.AllOptions.AllOptionOneofCase.Position, false) => records.Where(r => r.Position <= at).Reverse(),
+            (Types.AllOptions.AllOptionOneofCase.Position, true) => log.Range(start, count, forwards: true),
+            (Types.AllOptions.AllOptionOneofCase.Position, false) => log.Range(0, exact ? start + 1 : start, forwards: false),
             (Types.AllOptions.AllOptionOneofCase.End, true) => [],
             (Types.AllOptions.AllOptionOneofCase.Start, false) => [],
-            (_, true) => records,
-            (_, false) => records.AsEnumerable().Reverse(),
+            _ => log.Range(0, count, forwards),
         };
         var filter = options.FilterOptionCase == FilterOptionOneofCase.Filter ? options.Filter : null;
         foreach (var record in selected.Where(r => r.Matches(filter)).Take((int)Math.Min(options.Count, int.MaxValue)))
         {
             await responses.WriteAsync(record.ToResponse(options.UuidOption), cancellationToken);
+            node.ServedFromAll();
         }
     }
 

@@ -1,0 +1,141 @@
+using Ledger.Messaging.Hosting;
+using Ledger.Storage;
+using Ledger.Store.EventStoreDb.ProtocolFake;
+
+namespace Ledger.Store.EventStoreDb.Tests;
+
+/// <summary>
+/// The ledger's catalogue kept in a SQLite state store: a reopened ledger answers from it and from what was appended
+/// since, and a state keeps the catalogue of one log only. Runs on the fake and, when LEDGER_TEST_ESDB is set at build
+/// time, on the real node (RealNode/EventStoreDbRealNodeCatalogTests.cs).
+/// </summary>
+public abstract class EventStoreDbCatalogSuite : IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("ledger-esdb-catalog-").FullName;
+
+    protected abstract string ConnectionString { get; }
+
+    protected EventStoreDbBackend FreshBackend() =>
+        new(ConnectionString, new SqliteBackend(Path.Combine(directory, $"{Guid.NewGuid():N}.state.db"))) { StreamPrefix = $"ledger-{Guid.NewGuid():N}/" };
+
+    [Fact]
+    public async Task A_reopened_ledger_knows_positions_streams_and_statements_saved_before_and_appended_since()
+    {
+        var backend = FreshBackend();
+        await using (var store = await backend.OpenStoreAsync(CancellationToken.None))
+        {
+            await store.AppendAsync("m/one", 0, [TestEvents.Event("s1"), TestEvents.Event("s2")]);
+            await store.AppendAsync("m/two", 0, [TestEvents.Event("s3") with { Organization = "Beta" }]);
+        }
+
+        // Appended by a writer that keeps no catalogue: the reopened one learns these from $all.
+        await using (var other = await EventStoreDbEventStore.OpenAsync(ConnectionString, backend.StreamPrefix))
+        {
+            await other.AppendAsync("m/one", 2, [TestEvents.Event("s4") with { Organization = "Acme Renamed" }]);
+            await other.AppendAsync("m/three", 0, [TestEvents.Event("s5")]);
+        }
+
+        await using var reopened = await backend.OpenStoreAsync(CancellationToken.None);
+        Assert.Equal(["s1:1", "s2:2", "s3:3", "s4:4", "s5:5"], await ListAsync(reopened.ReadAllAsync()));
+        Assert.Equal(["s3:3", "s4:4", "s5:5"], await ListAsync(reopened.ReadAllAsync(3)));
+        Assert.Equal(["s3:3"], await ListAsync(reopened.ReadAllAsync(1, new EventFilter(Matters: ["m/two"]))));
+        Assert.Equal(["s1:1", "s2:2", "s4:4"], await ListAsync(reopened.ReadStreamAsync("m/one")));
+        Assert.Equal(
+            ["m/one Acme 3", "m/three Acme 1", "m/two Beta 1"],
+            (await reopened.ListStreamsAsync()).Select(s => $"{s.Stream} {s.Organization} {s.Version}"));
+        var found = await reopened.FindStatementsAsync(["s2", "s5", "nope"]);
+        Assert.Equal(["s2:2", "s5:5"], found.Values.OrderBy(e => e.Position).Select(e => $"{e.StatementId}:{e.Position}"));
+
+        await Assert.ThrowsAsync<ConcurrencyConflictException>(() => reopened.AppendAsync("m/four", 0, [TestEvents.Event("s1")]));
+        var appended = await reopened.AppendAsync("m/two", 1, [TestEvents.Event("s6")]);
+        Assert.Equal((6, 6), (appended.FirstPosition, appended.LastPosition));
+    }
+
+    [Fact]
+    public async Task A_state_keeping_the_catalogue_of_one_ledger_refuses_another()
+    {
+        var first = FreshBackend();
+        await using (var store = await first.OpenStoreAsync(CancellationToken.None))
+        {
+            await store.AppendAsync("m/one", 0, [TestEvents.Event("s1")]);
+        }
+
+        var another = first with { StreamPrefix = $"ledger-{Guid.NewGuid():N}/" };
+        await using (var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, another.StreamPrefix))
+        {
+            await events.AppendAsync("m/one", 0, [TestEvents.Event("s1")]);
+        }
+
+        var refused = await Assert.ThrowsAsync<StateOfAnotherLogException>(() => another.OpenStoreAsync(CancellationToken.None));
+        Assert.Contains("it is another log", refused.Message, StringComparison.Ordinal);
+        await using var reopened = await first.OpenStoreAsync(CancellationToken.None);
+        Assert.Equal(["s1:1"], await ListAsync(reopened.ReadAllAsync()));
+    }
+
+    protected static async Task<List<string>> ListAsync(IAsyncEnumerable<StoredEvent> events) =>
+        [.. (await TestEvents.ListAsync(events)).Select(e => $"{e.StatementId}:{e.Position}")];
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(directory, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>The catalogue on a fake node that another ledger shares, so that foreign events interleave with every append.</summary>
+public sealed class EventStoreDbCatalogOnTheFakeTests(SharedNodeFixture fixture) : EventStoreDbCatalogSuite, IClassFixture<SharedNodeFixture>
+{
+    protected override string ConnectionString => fixture.Fake.ConnectionString;
+
+    [Fact]
+    public async Task A_warm_open_reads_only_the_events_appended_after_the_saved_catalogue()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        fake.Log.Neighbour = "neighbour/";
+        var backend = new EventStoreDbBackend(fake.ConnectionString, FreshBackend().State);
+        await using (var store = await backend.OpenStoreAsync(CancellationToken.None))
+        {
+            // More than a page of the catalogue's reads, and more than it keeps in memory before saving.
+            for (var i = 0; i < 25; i++)
+            {
+                await store.AppendAsync($"m/{i % 5}", i / 5 * 100, [.. Enumerable.Range(0, 100).Select(j => j == 0 ? TestEvents.Event($"s{i}") : TestEvents.Event("unused") with { StatementId = null })]);
+            }
+        }
+
+        await using (var other = await EventStoreDbEventStore.OpenAsync(fake.ConnectionString, backend.StreamPrefix))
+        {
+            await other.AppendAsync("m/new", 0, [TestEvents.Event("late-1"), TestEvents.Event("late-2"), TestEvents.Event("late-3")]);
+        }
+
+        var before = fake.Node.EventsReadFromAll;
+        await using var reopened = await backend.OpenStoreAsync(CancellationToken.None);
+        var read = fake.Node.EventsReadFromAll - before;
+
+        // The ledger's first event (its origin), the saved last one again (reads are inclusive) and the three since.
+        Assert.Equal(1 + 1 + 3, read);
+        Assert.Equal(2503, await reopened.LastPositionAsync());
+        Assert.Equal(["s24:2401", "late-1:2501"], (await reopened.FindStatementsAsync(["s24", "late-1"])).Values.OrderBy(e => e.Position).Select(e => $"{e.StatementId}:{e.Position}"));
+        Assert.Equal(["late-3:2503"], await ListAsync(reopened.ReadAllAsync(2503)));
+    }
+
+    [Fact]
+    public async Task A_saved_catalogue_is_refused_once_the_node_restarts_empty_and_is_refilled()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var backend = new EventStoreDbBackend(fake.ConnectionString, FreshBackend().State);
+        await using (var store = await backend.OpenStoreAsync(CancellationToken.None))
+        {
+            await store.AppendAsync("m/one", 0, [TestEvents.Event("s1"), TestEvents.Event("s2")]);
+        }
+
+        await fake.RestartEmptyAsync();
+        await using (var events = await EventStoreDbEventStore.OpenAsync(fake.ConnectionString, backend.StreamPrefix))
+        {
+            await events.AppendAsync("m/one", 0, [TestEvents.Event("s1"), TestEvents.Event("s2")]);
+        }
+
+        var refused = await Assert.ThrowsAsync<StateOfAnotherLogException>(() => backend.OpenStoreAsync(CancellationToken.None));
+        Assert.Contains("it is another log", refused.Message, StringComparison.Ordinal);
+    }
+}
