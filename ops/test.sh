@@ -27,7 +27,12 @@ for project in tests/*/*.csproj; do
   dotnet test "$project" -c Release --no-build --nologo > "$out" 2>&1 || status=1
   echo "== $project ($((SECONDS - started)) s)"
   cat "$out" >> "$log"
-  grep -E '^\s*(Passed|Failed)!|^\s*Failed |error' "$out" || true
+  grep -E '^\s*(Passed|Failed)!' "$out" || true
+  # Each failure with its message and the top of its stack, so that a CI log says why.
+  awk '/^ *Failed [A-Za-z]/ { n = 60; trace = -1 }
+       n > 0 { print; n--; if ($0 ~ /Stack Trace:/) trace = 6 }
+       trace > 0 { if (--trace == 0) n = 0 }' "$out"
+  grep -E '(error|warning) [A-Z]+[0-9]+:' "$out" | head -20 || true
   rm -f "$out"
 done
 

@@ -6,6 +6,7 @@ using Ledger.Cli.Output;
 using Ledger.Messaging.Hosting;
 using Ledger.Messaging.Notifying;
 using Ledger.Messaging.Webhooks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Spectre.Console;
 
@@ -37,7 +38,10 @@ public static class WorkerCommands
         {
             await using var feed = await context.Backend.OpenFeedAsync(cancellationToken);
             await using var webhooks = await context.Backend.OpenWebhooksAsync(cancellationToken);
-            using var host = MessagingHost.Build(context, MessagingRole.Worker, feed, webhooks: webhooks, webhookSettings: new WebhookSettings(AllowPrivateTargets: context.Value(allowPrivate)));
+            // The server's Ledger__Webhooks__* variables hold for the worker too; the flag allows private targets as well.
+            var configured = new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Ledger:Webhooks").Get<WebhookSettings>() ?? new WebhookSettings();
+            var webhookSettings = configured with { AllowPrivateTargets = configured.AllowPrivateTargets || context.Value(allowPrivate) };
+            using var host = MessagingHost.Build(context, MessagingRole.Worker, feed, webhooks: webhooks, webhookSettings: webhookSettings);
             await host.StartAsync(cancellationToken);
             Console.WriteLine($"ledger worker: running on {Describe(context.Backend)}; stop with Ctrl+C or SIGTERM");
             await host.WaitForShutdownAsync(cancellationToken);

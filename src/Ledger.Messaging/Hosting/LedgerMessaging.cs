@@ -103,7 +103,7 @@ public static class LedgerMessaging
             builder.Services.AddLedgerReadModels();
             if (resources.Webhooks is not null)
             {
-                builder.Services.AddHostedService<WebhookCatchUp>();
+                builder.Services.AddHostedService<WebhookSweep>();
             }
         }
 

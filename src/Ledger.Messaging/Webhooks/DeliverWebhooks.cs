@@ -14,8 +14,9 @@ using Wolverine.Runtime;
 
 namespace Ledger.Messaging.Webhooks;
 
-/// <summary>How deliveries behave: private targets, retry back-off, time-out.</summary>
-public sealed record WebhookSettings(bool AllowPrivateTargets = false, double RetryBaseSeconds = 2, double RetryCapSeconds = 600, double TimeoutSeconds = 10)
+/// <summary>How deliveries behave: private targets, retry back-off, time-out, and how often subscriptions behind are woken.</summary>
+public sealed record WebhookSettings(bool AllowPrivateTargets = false, double RetryBaseSeconds = 2, double RetryCapSeconds = 600, double TimeoutSeconds = 10,
+    double SweepSeconds = 15)
 {
     /// <summary>Exponential: base, 2x base, 4x base ... up to the cap.</summary>
     public TimeSpan Backoff(int failures) => TimeSpan.FromSeconds(Math.Min(RetryCapSeconds, RetryBaseSeconds * Math.Pow(2, Math.Max(0, failures - 1))));
@@ -297,17 +298,50 @@ public class WebhookResolver
     public virtual Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken) => Dns.GetHostAddressesAsync(host, cancellationToken);
 }
 
-/// <summary>At start-up every active subscription catches up on what it missed while no worker ran.</summary>
-public sealed class WebhookCatchUp(IWebhookStore webhooks, IWolverineRuntime runtime) : IHostedService
+/// <summary>
+/// At start-up every active subscription catches up on what it missed while no worker ran; after that, every
+/// <see cref="WebhookSettings.SweepSeconds"/> each one that is behind the log or the notices, and has no retry pending,
+/// is woken again. Wake-ups come with each event and notice; the sweep is the safety net for one that was lost (a
+/// subscription made in another process, a retry message that never ran).
+/// </summary>
+public sealed class WebhookSweep(IWebhookStore webhooks, IEventStore store, INotificationFeed feed, WebhookSettings settings, TimeProvider clock,
+    IWolverineRuntime runtime, ILogger<WebhookSweep> logger) : BackgroundService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var bus = new MessageBus(runtime);
-        foreach (var subscription in (await webhooks.ListAsync(cancellationToken)).Where(s => s.Active))
+        var noticesSeen = 0L;
+        var everyOne = true;
+        var starting = true;
+        while (!stoppingToken.IsCancellationRequested)
         {
-            await bus.PublishAsync(new DeliverWebhooks(subscription.Id));
+            try
+            {
+                await foreach (var notice in feed.ReadNoticesAsync(noticesSeen, stoppingToken))
+                {
+                    noticesSeen = Math.Max(noticesSeen, notice.Sequence);
+                    everyOne = true;
+                }
+
+                var last = await store.LastPositionAsync(stoppingToken);
+                var now = clock.GetUtcNow();
+                foreach (var subscription in await webhooks.ListAsync(stoppingToken))
+                {
+                    if (subscription.Active && (starting || ((subscription.NextAttemptAt is null || subscription.NextAttemptAt <= now) && (everyOne || subscription.DeliveredThrough < last))))
+                    {
+                        await bus.PublishAsync(new DeliverWebhooks(subscription.Id));
+                    }
+                }
+
+                everyOne = starting = false;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The next sweep tries again; deliveries themselves go on meanwhile.
+                logger.LogWarning(ex, "webhook sweep failed");
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(settings.SweepSeconds), clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
