@@ -97,8 +97,18 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
         var opened = new MartenEventStore(store, dataSource, schema);
         try
         {
+            // Several processes may open the ledger at once (two workers starting), and neither Marten's DDL nor a
+            // CREATE ... IF NOT EXISTS is safe against a concurrent one: one process at a time prepares the schema.
+            await using var preparing = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock(hashtext('{schema}.ledger_schema'))", preparing))
+            {
+                await take.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             await PrepareDatabaseAsync(store, dataSource, schema, cancellationToken);
             await opened.rebuild.PrepareAsync(cancellationToken);
+            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock(hashtext('{schema}.ledger_schema'))", preparing);
+            await release.ExecuteNonQueryAsync(cancellationToken);
         }
         catch
         {
