@@ -27,9 +27,15 @@ public sealed class OpenApiClientTests : IDisposable
         served.Remove("servers");
         var committed = JsonNode.Parse(await File.ReadAllTextAsync(Committed));
 
-        var copy = store.PathOf("v1.json");
-        await File.WriteAllTextAsync(copy, served.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
-        Assert.True(JsonNode.DeepEquals(committed, served), $"the API changed: replace tests/Ledger.EndToEnd/OpenApi/v1.json with {copy} (the served document without its servers entry) and rebuild");
+        if (!JsonNode.DeepEquals(committed, served))
+        {
+            // Outside the test's store, which is deleted when the test ends; unescaped like the committed copy, so that
+            // replacing it shows only what changed.
+            var copy = Path.Combine(Path.GetTempPath(), $"ledger-openapi-v1-{Guid.NewGuid():N}.json");
+            var format = new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+            await File.WriteAllTextAsync(copy, served.ToJsonString(format) + "\n");
+            Assert.Fail($"the API changed: replace tests/Ledger.EndToEnd/OpenApi/v1.json with {copy} (the served document without its servers entry) and rebuild");
+        }
     }
 
     [Fact]
@@ -40,13 +46,17 @@ public sealed class OpenApiClientTests : IDisposable
 
         var status = await client.GetMatterStatusAsync(Repo.Matter, null, null);
         var events = await client.GetMatterEventsAsync(Repo.Matter, null);
-        var history = await client.GetMatterHistoryAsync(Repo.Matter, "0", "1", null);
+        var history = await client.GetMatterHistoryAsync(Repo.Matter, null, null, null);
         var missing = await Assert.ThrowsAsync<ApiException<ProblemDetails>>(() => client.GetMatterStatusAsync("acme/nothing", null, null));
 
         Assert.Equal(7, status.Statements);
         Assert.Equal(8, events.Count);
         Assert.All(events, e => Assert.Equal(Repo.Matter, e.Stream));
-        Assert.Equal(1, history.To.Revision);
+        // Seven statements and the overdue notice of the promise in the last of them, each entry with its statement.
+        Assert.Equal(Repo.Matter, history.Matter);
+        Assert.Equal(8, history.Entries.Count);
+        Assert.Equal(("msft-2025-05-15-findings", 1), (history.Entries.First().StatementId, history.Entries.First().Revision));
+        Assert.Equal(status.Statements, history.Entries.Last().Revision);
         Assert.Equal(404, missing.StatusCode);
         // The feeds and the dashboard page take the encoded form too; the client sends it as it sends the API's.
         foreach (var path in new[] { "feeds/matters/microsoft%2Fimod-azure", "feeds/archive/1/matters/microsoft%2Fimod-azure", "matters/microsoft%2Fimod-azure" })

@@ -7,6 +7,7 @@ using Ledger.Server.Hosting;
 using Ledger.Server.Telemetry;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.OpenApi;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -109,6 +110,90 @@ internal static class ApiDocument
 
             return Task.CompletedTask;
         });
+        options.AddOperationTransformer(DescribeAlternativeBodiesAsync);
+    }
+
+    /// <summary>
+    /// Writes the bodies an operation declares for one status code and content type as a oneOf. ASP.NET Core 10 keeps
+    /// only the last Produces of a status code and content type, so a route answering in two shapes (history without and
+    /// with from/to) would document one. Alternatives must be told apart by their required properties, and come in the
+    /// order declared: a generated client that reads a oneOf as one type takes the first.
+    /// </summary>
+    private static async Task DescribeAlternativeBodiesAsync(OpenApiOperation operation, Microsoft.AspNetCore.OpenApi.OpenApiOperationTransformerContext context,
+        CancellationToken cancellationToken)
+    {
+        var declared = context.Description.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>()
+            .Where(p => p.Type is not null && p.Type != typeof(void))
+            .SelectMany(p => p.ContentTypes.Select(contentType => (p.StatusCode, ContentType: contentType, Type: p.Type!)))
+            .GroupBy(p => (p.StatusCode, p.ContentType), p => p.Type);
+        foreach (var group in declared)
+        {
+            var types = group.Distinct().ToList();
+            var status = group.Key.StatusCode.ToString(CultureInfo.InvariantCulture);
+            if (types.Count < 2 || operation.Responses is null || !operation.Responses.TryGetValue(status, out var response)
+                || response.Content is null || !response.Content.TryGetValue(group.Key.ContentType, out var media))
+            {
+                continue;
+            }
+
+            var alternatives = new List<IOpenApiSchema>();
+            foreach (var type in types)
+            {
+                alternatives.Add(Componentize(context.Document!, await context.GetOrCreateSchemaAsync(type, null, cancellationToken)));
+            }
+
+            media.Schema = new OpenApiSchema { OneOf = alternatives };
+        }
+    }
+
+    /// <summary>
+    /// A schema made in a transformer has its named types inline; this moves each into the components (once) and refers
+    /// to it, as the generator does with the schemas it makes, so that a client gets one class per type. The generator
+    /// marks a named type's schema with its component name (x-schema-id).
+    /// </summary>
+    private static IOpenApiSchema Componentize(OpenApiDocument document, IOpenApiSchema input)
+    {
+        if (input is not OpenApiSchema schema)
+        {
+            return input;
+        }
+
+        if (schema.Metadata?.TryGetValue("x-schema-id", out var id) != true || id is not string { Length: > 0 } name)
+        {
+            ComponentizeParts(document, schema);
+            return schema;
+        }
+
+        var nullable = schema.Type is { } type && type.HasFlag(JsonSchemaType.Null);
+        schema.Type &= ~JsonSchemaType.Null;
+        document.Components ??= new OpenApiComponents();
+        document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
+        // Entered before its parts are walked, so that a type that holds itself refers to itself.
+        if (document.Components.Schemas.TryAdd(name, schema))
+        {
+            ComponentizeParts(document, schema);
+        }
+
+        var reference = new OpenApiSchemaReference(name, document);
+        return nullable ? new OpenApiSchema { OneOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, reference] } : reference;
+    }
+
+    private static void ComponentizeParts(OpenApiDocument document, OpenApiSchema schema)
+    {
+        foreach (var name in schema.Properties?.Keys.ToList() ?? [])
+        {
+            schema.Properties![name] = Componentize(document, schema.Properties[name]);
+        }
+
+        schema.Items = schema.Items is null ? null : Componentize(document, schema.Items);
+        schema.AdditionalProperties = schema.AdditionalProperties is null ? null : Componentize(document, schema.AdditionalProperties);
+        foreach (var alternatives in new[] { schema.OneOf, schema.AnyOf, schema.AllOf })
+        {
+            for (var i = 0; i < (alternatives?.Count ?? 0); i++)
+            {
+                alternatives![i] = Componentize(document, alternatives[i]);
+            }
+        }
     }
 }
 

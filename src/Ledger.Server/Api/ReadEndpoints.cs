@@ -44,6 +44,8 @@ internal static class ReadEndpoints
         api.MapGet("/matters/{**matter}", Status).WithName("GetMatterStatus").WithMetadata(ReadModelAnswer.PerDay)
             .WithSummary("A matter's status as of a publication time (asOf) and as known at a recording time (knownAt); the matter id may contain '/'")
             .Produces<MatterStatus>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        // Two bodies for one status and content type, documented as a oneOf (ApiDocument); the answer without from/to
+        // comes first, as a generated client that reads a oneOf as one type takes the first.
         api.MapGet("/history/{**matter}", History).WithName("GetMatterHistory")
             .WithSummary("A matter's statements in publication order with the change each made; with from/to (a version or a date), the change between two points")
             .Produces<MatterHistoryView>().Produces<HistoryComparison>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
