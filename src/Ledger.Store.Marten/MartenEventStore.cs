@@ -36,6 +36,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
     private readonly string events;
     private readonly string streams;
     private readonly MerkleTables tables;
+    private readonly EventRows rows;
     private readonly ReadModelRebuild rebuild;
 
     private MartenEventStore(DocumentStore store, NpgsqlDataSource dataSource, string schema)
@@ -47,7 +48,10 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
         events = $"{schema}.mt_events";
         streams = $"{schema}.mt_streams";
         tables = new MerkleTables(schema);
-        Merkle = new MartenMerkleLog(dataSource, schema, (sequences, cancellationToken) => ReadAsync(q => q.Where(e => sequences.Contains(e.Sequence)), cancellationToken), UncoveredAsync);
+        rows = new EventRows(dataSource, events, store.Options.Serializer());
+
+        // Verification reads the rows as found: a row that no longer reads as the event the ledger wrote is named, never a failed read.
+        Merkle = new MartenMerkleLog(dataSource, schema, (sequences, cancellationToken) => rows.ReadAsync(sequences, skipTombstones: false, cancellationToken), UncoveredAsync);
     }
 
     public IMerkleLog Merkle { get; }
@@ -316,8 +320,9 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
     }
 
     /// <summary>
-    /// The ledger events no leaf covers. After the last leaf, one is genuine when its append's receipt gives its leaf
-    /// hash: the tree will take it. Inside the tree's range, the tree refused it for want of that receipt.
+    /// The ledger events no leaf covers, read as found (see <see cref="EventRows"/>). After the last leaf, one is genuine
+    /// when it reads as the event the ledger wrote and its append's receipt gives its leaf hash: the tree will take it.
+    /// Inside the tree's range, the tree refused it for want of that receipt.
     /// </summary>
     private async IAsyncEnumerable<UncoveredEvent> UncoveredAsync(long last, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -334,7 +339,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
 
         foreach (var chunk in sequences.Chunk(500))
         {
-            var found = await ReadAsync(q => q.Where(e => chunk.Contains(e.Sequence)), cancellationToken);
+            var found = await rows.ReadAsync(chunk, skipTombstones: true, cancellationToken);
             var receipts = new List<byte[]?>();
             await using (var command = dataSource.CreateCommand(
                 $"SELECT r.hash FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS q(s, v, ord) LEFT JOIN {tables.Receipts} r ON r.stream_id = q.s AND r.version = q.v ORDER BY q.ord"))
@@ -351,10 +356,12 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
             for (var i = 0; i < found.Count; i++)
             {
                 var e = found[i];
-                var receipted = receipts[i] is { } receipt && receipt.AsSpan().SequenceEqual(CanonicalEvent.LeafHash(e));
+                var receipted = e.Unreadable is null && receipts[i] is { } receipt && receipt.AsSpan().SequenceEqual(CanonicalEvent.LeafHash(e));
                 yield return new UncoveredEvent(e, e.Position <= last
                     ? "is stored inside the tree's range but no leaf covers it: no append's receipt gives its leaf hash, so the tree refused it"
-                    : receipted ? null : "is stored after the tree's last leaf, but no append's receipt gives its leaf hash: it was inserted behind the ledger's back");
+                    : receipted ? null
+                    : e.Unreadable is { } why ? $"is stored after the tree's last leaf, but no longer reads as an event the ledger wrote: {why}"
+                    : "is stored after the tree's last leaf, but no append's receipt gives its leaf hash: it was inserted behind the ledger's back");
             }
         }
     }
@@ -441,7 +448,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
             (ILedgerEvent)e.Data);
 
     /// <summary>jsonb does not keep the bytes written, so the data is serialized again the one way every backend uses.</summary>
-    private static StoredEvent ToStored(long position, string stream, long version, string type, string organization, ILedgerEvent data)
+    internal static StoredEvent ToStored(long position, string stream, long version, string type, string organization, ILedgerEvent data)
     {
         var statement = data as Statement;
         return new StoredEvent(position, stream, version, type, statement?.StatementId, organization,

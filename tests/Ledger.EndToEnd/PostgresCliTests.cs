@@ -40,7 +40,7 @@ public sealed class PostgresCliTests(PostgresCluster cluster) : IDisposable
     }
 
     [Fact]
-    public async Task Verify_on_postgres_names_a_statement_edited_in_marten_s_events_table_once_the_worker_extended_the_tree()
+    public async Task Verify_on_postgres_names_statements_edited_in_marten_s_events_table_even_into_data_that_no_longer_parses_once_the_worker_extended_the_tree()
     {
         const string reviewId = "msft-2025-08-15-review";
         var connectionString = await cluster.CreateDatabaseAsync();
@@ -78,6 +78,22 @@ public sealed class PostgresCliTests(PostgresCluster cluster) : IDisposable
         Assert.True(tampered.ExitCode == 5, tampered.ToString());
         var finding = Assert.Single(JsonNode.Parse(tampered.Stdout)!["events"]!.AsArray())!;
         Assert.Equal(("changed", reviewId), ((string)finding["kind"]!, (string)finding["statementId"]!));
+
+        // Timestamps in the data that no longer parse: a 'U' for the 'T', a 13th month. Marten's own reads throw on them.
+        await using (var dataSource = NpgsqlDataSource.Create(connectionString))
+        {
+            await using var tamper = dataSource.CreateCommand(
+                "UPDATE ledger.mt_events SET data = jsonb_set(data, '{recordedAt}', to_jsonb(replace(data ->> 'recordedAt', 'T', 'U'))) WHERE data ->> 'statementId' = 'msft-2025-09-25-findings'; " +
+                "UPDATE ledger.mt_events SET data = jsonb_set(data, '{publishedAt}', to_jsonb(overlay(data ->> 'publishedAt' placing '13' from 6 for 2))) WHERE data ->> 'statementId' = 'msft-2025-09-25-termination'");
+            Assert.Equal(2, await tamper.ExecuteNonQueryAsync());
+        }
+
+        var unparseable = await LedgerCli.RunAsync(["--store", store, "verify", "--json"], environment: withKey);
+
+        Assert.True(unparseable.ExitCode == 5, unparseable.ToString());
+        Assert.DoesNotContain("   at ", unparseable.Stderr, StringComparison.Ordinal);
+        var findings = JsonNode.Parse(unparseable.Stdout)!["events"]!.AsArray().Select(f => ((string)f!["kind"]!, (string)f["statementId"]!)).Order().ToList();
+        Assert.Equal([("changed", reviewId), ("changed", "msft-2025-09-25-findings"), ("changed", "msft-2025-09-25-termination")], findings);
     }
 
     [Fact]
