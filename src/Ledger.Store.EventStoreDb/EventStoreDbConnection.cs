@@ -6,6 +6,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Ledger.Store.EventStoreDb.Protocol;
 using Ledger.Store.EventStoreDb.Protocol.Gossip;
+using Ledger.Store.EventStoreDb.Protocol.ServerFeatures;
 using Ledger.Store.EventStoreDb.Protocol.Streams;
 
 namespace Ledger.Store.EventStoreDb;
@@ -13,14 +14,15 @@ namespace Ledger.Store.EventStoreDb;
 /// <summary>
 /// One gRPC channel to the node that serves this client, the headers every call carries (basic auth, requires-leader,
 /// connection-name), and the move to another node: to the leader a not-leader error names, or, when a node is unreachable,
-/// to the node the cluster's gossip offers (several hosts or +discover) or the next host.
+/// to the node the cluster's gossip offers (several hosts or +discover) or the next host. Appends go through the node's
+/// BatchAppend when its server-features probe offers it, else through the classic Append.
 /// </summary>
 internal sealed class EventStoreDbConnection : IDisposable
 {
     private readonly EventStoreDbConnectionString settings;
     private readonly Metadata headers = [];
     private readonly Lock gate = new();
-    private GrpcChannel channel;
+    private Node node;
     private int seed;
 
     private EventStoreDbConnection(EventStoreDbConnectionString settings)
@@ -38,7 +40,7 @@ internal sealed class EventStoreDbConnection : IDisposable
             headers.Add("connection-name", settings.ConnectionName);
         }
 
-        channel = Open(settings.Hosts[0]);
+        node = new Node(Open(settings.Hosts[0]));
     }
 
     /// <summary>Connects to the one host given, or to the node gossip discovery picks by the node preference.</summary>
@@ -61,13 +63,15 @@ internal sealed class EventStoreDbConnection : IDisposable
         return connection;
     }
 
-    public Streams.StreamsClient Streams
+    public Streams.StreamsClient Streams => Current.Streams;
+
+    private Node Current
     {
         get
         {
             lock (gate)
             {
-                return new Streams.StreamsClient(channel);
+                return node;
             }
         }
     }
@@ -76,13 +80,17 @@ internal sealed class EventStoreDbConnection : IDisposable
         new(headers, withDeadline && settings.DefaultDeadline is { } deadline ? DateTime.UtcNow + deadline : null, cancellationToken);
 
     /// <summary>Runs a call; on not-leader it reconnects to the named leader, on an unreachable node to the next seed, and tries again.</summary>
-    public async Task<T> RunAsync<T>(Func<Streams.StreamsClient, Task<T>> call, CancellationToken cancellationToken)
+    public Task<T> RunAsync<T>(Func<Streams.StreamsClient, Task<T>> call, CancellationToken cancellationToken) =>
+        RunOnNodeAsync(target => call(target.Streams), cancellationToken);
+
+    private async Task<T> RunOnNodeAsync<T>(Func<Node, Task<T>> call, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
+            var target = Current;
             try
             {
-                return await call(Streams);
+                return await call(target);
             }
             catch (RpcException error) when (IsCancelled(error, cancellationToken))
             {
@@ -90,6 +98,12 @@ internal sealed class EventStoreDbConnection : IDisposable
             }
             catch (RpcException error) when (attempt < Math.Max(3, settings.Hosts.Count + 1))
             {
+                // Cut off because another call moved the connection meanwhile (ending the shared BatchAppend call): try where it went.
+                if (!ReferenceEquals(target, Current) && error.StatusCode is StatusCode.Unavailable or StatusCode.Cancelled)
+                {
+                    continue;
+                }
+
                 if (!await ReconnectAsync(error, CancellationToken.None))
                 {
                     throw;
@@ -98,12 +112,22 @@ internal sealed class EventStoreDbConnection : IDisposable
         }
     }
 
-    /// <summary>One classic Append: options, events, half-close; a wrong expected version is the server's answer, not an error.</summary>
+    /// <summary>
+    /// One append, atomic: through the node's shared BatchAppend call when it offers one, else a classic Append; either way
+    /// a wrong expected version is the server's answer, not an error.
+    /// </summary>
     public Task<AppendResp> AppendAsync(AppendReq.Types.Options options, IReadOnlyList<AppendReq.Types.ProposedMessage> proposed, CancellationToken cancellationToken) =>
-        RunAsync(
-            async client =>
+        RunOnNodeAsync(
+            async target =>
             {
-                using var call = client.Append(Options(cancellationToken));
+                var offered = await AppendMethodsAsync(target, cancellationToken);
+                if (offered.BatchAppend)
+                {
+                    return await target.BatchAppend(headers, offered.DeadlineAsDuration)
+                        .AppendAsync(options, proposed, settings.DefaultDeadline, cancellationToken);
+                }
+
+                using var call = target.Streams.Append(Options(cancellationToken));
                 await call.RequestStream.WriteAsync(new AppendReq { Options = options }, cancellationToken);
                 foreach (var message in proposed)
                 {
@@ -114,6 +138,34 @@ internal sealed class EventStoreDbConnection : IDisposable
                 return await call.ResponseAsync;
             },
             cancellationToken);
+
+    /// <summary>What the node offers for appends, asked once per node; a node without the probe (before 21.10) offers no BatchAppend.</summary>
+    private async Task<AppendMethods> AppendMethodsAsync(Node target, CancellationToken cancellationToken)
+    {
+        if (target.Appends is { } known)
+        {
+            return known;
+        }
+
+        AppendMethods found;
+        try
+        {
+            var supported = await new ServerFeatures.ServerFeaturesClient(target.Channel).GetSupportedMethodsAsync(new Empty(), Options(cancellationToken));
+
+            // 24.10 names services and methods in lower case; the official clients compare without case.
+            var batchAppend = supported.Methods.FirstOrDefault(m =>
+                string.Equals(m.ServiceName, "event_store.client.streams.streams", StringComparison.OrdinalIgnoreCase)
+                && string.Equals(m.MethodName, "batchappend", StringComparison.OrdinalIgnoreCase));
+            found = new AppendMethods(batchAppend is not null, batchAppend?.Features.Contains("deadline_duration", StringComparer.OrdinalIgnoreCase) == true);
+        }
+        catch (RpcException error) when (error.StatusCode == StatusCode.Unimplemented)
+        {
+            found = new AppendMethods(BatchAppend: false, DeadlineAsDuration: false);
+        }
+
+        target.Appends = found;
+        return found;
+    }
 
     /// <summary>Whether the call ended because its caller cancelled it.</summary>
     private static bool IsCancelled(RpcException error, CancellationToken cancellationToken) =>
@@ -250,12 +302,12 @@ internal sealed class EventStoreDbConnection : IDisposable
 
     private void Replace(EventStoreDbHost host)
     {
-        var next = Open(host);
-        GrpcChannel previous;
+        var next = new Node(Open(host));
+        Node previous;
         lock (gate)
         {
-            previous = channel;
-            channel = next;
+            previous = node;
+            node = next;
         }
 
         previous.Dispose();
@@ -312,6 +364,53 @@ internal sealed class EventStoreDbConnection : IDisposable
     {
         lock (gate)
         {
+            node.Dispose();
+        }
+    }
+
+    private sealed record AppendMethods(bool BatchAppend, bool DeadlineAsDuration);
+
+    /// <summary>The channel to one node, with what the node offers for appends and the BatchAppend call kept open to it.</summary>
+    private sealed class Node(GrpcChannel channel) : IDisposable
+    {
+        private readonly Lock gate = new();
+        private BatchAppendCall? batchAppend;
+        private bool disposed;
+
+        public GrpcChannel Channel => channel;
+
+        public Streams.StreamsClient Streams { get; } = new(channel);
+
+        public AppendMethods? Appends { get; set; }
+
+        /// <summary>The open BatchAppend call, or a new one when there is none or the last one has ended.</summary>
+        public BatchAppendCall BatchAppend(Metadata headers, bool deadlineAsDuration)
+        {
+            lock (gate)
+            {
+                if (disposed)
+                {
+                    throw new RpcException(new Status(StatusCode.Unavailable, "the connection has closed or moved to another node"));
+                }
+
+                if (batchAppend is null || batchAppend.Ended)
+                {
+                    batchAppend?.Dispose();
+                    batchAppend = new BatchAppendCall(Streams, headers, deadlineAsDuration);
+                }
+
+                return batchAppend;
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (gate)
+            {
+                disposed = true;
+                batchAppend?.Dispose();
+            }
+
             channel.Dispose();
         }
     }

@@ -79,6 +79,9 @@ public sealed class OfficialClientInteropTests : IDisposable
         Assert.Equal(2, (int)appended["events"]!);
         Assert.Equal(["acme/one:1:node:Acme", "acme/one:2:node:Acme"], events.Select(e => $"{e.Stream}:{e.Version}:{e.RecordedBy}:{e.Organization}"));
         Assert.Equal([1L, 2L], events.Select(e => e.Position));
+
+        // The official client read the fake's server features as a node's and took BatchAppend.
+        Assert.Equal((2, 0), (fake.Node.AppendsThroughBatchAppend, fake.Node.AppendsThroughAppend));
     }
 
     [Fact]

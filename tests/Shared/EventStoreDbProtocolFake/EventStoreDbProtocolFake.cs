@@ -32,7 +32,22 @@ internal sealed class FakeNodeOptions
     /// <summary>Appends to this stream wait, once their events have arrived, until the hold is released: a slow writer.</summary>
     public FakeAppendHold? Hold { get; set; }
 
+    /// <summary>What the server-features probe reports: by default BatchAppend, as every node from 21.10 on.</summary>
+    public FakeServerFeatures Features { get; set; } = FakeServerFeatures.BatchAppend;
+
     private int cancelledCalls;
+    private int appendsThroughAppend;
+    private int appendsThroughBatchAppend;
+
+    /// <summary>Appends the classic Append has written (or refused for their expected version).</summary>
+    public int AppendsThroughAppend => Volatile.Read(ref appendsThroughAppend);
+
+    /// <summary>Batches BatchAppend has written (or refused for their expected version).</summary>
+    public int AppendsThroughBatchAppend => Volatile.Read(ref appendsThroughBatchAppend);
+
+    public void ServedAppend() => Interlocked.Increment(ref appendsThroughAppend);
+
+    public void ServedBatchAppend() => Interlocked.Increment(ref appendsThroughBatchAppend);
     private long eventsReadFromAll;
 
     /// <summary>Events the node has sent in answer to reads of $all (not subscriptions): what a client's catch-ups cost it.</summary>
@@ -55,7 +70,8 @@ internal sealed class FakeNodeOptions
 
     public ConcurrentQueue<IReadOnlyDictionary<string, string>> Calls { get; } = new();
 
-    public void Admit(ServerCallContext context)
+    /// <summary>Records the call's headers, checks its credentials and, where <paramref name="leaderOnly"/>, that it may be served here.</summary>
+    public void Admit(ServerCallContext context, bool leaderOnly = true)
     {
         var headers = context.RequestHeaders.Where(h => !h.IsBinary).GroupBy(h => h.Key).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
         Calls.Enqueue(headers);
@@ -64,7 +80,7 @@ internal sealed class FakeNodeOptions
             throw new RpcException(new Status(StatusCode.Unauthenticated, "Bad HTTP status code: 401"));
         }
 
-        if (LeaderPort is { } port && headers.GetValueOrDefault("requires-leader") == "true")
+        if (leaderOnly && LeaderPort is { } port && headers.GetValueOrDefault("requires-leader") == "true")
         {
             throw new RpcException(new Status(StatusCode.NotFound, "Leader info available"), new Metadata
             {
@@ -74,6 +90,19 @@ internal sealed class FakeNodeOptions
             });
         }
     }
+}
+
+/// <summary>What the fake's server-features probe answers.</summary>
+internal enum FakeServerFeatures
+{
+    /// <summary>Streams' methods with BatchAppend and its duration deadline, named in lower case as 24.10 does.</summary>
+    BatchAppend,
+
+    /// <summary>Streams' methods without BatchAppend, which the node then refuses as unimplemented.</summary>
+    WithoutBatchAppend,
+
+    /// <summary>No server-features service at all, as before 21.10: the probe and BatchAppend are unimplemented.</summary>
+    None,
 }
 
 /// <summary>Holds appends to one stream, to make a race between writers happen in a known order.</summary>
@@ -156,6 +185,7 @@ internal sealed class EventStoreDbProtocolFake : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<FakeStreamsService>();
         app.MapGrpcService<FakeGossipService>();
+        app.MapGrpcService<FakeServerFeaturesService>();
         await app.StartAsync();
         return app;
     }

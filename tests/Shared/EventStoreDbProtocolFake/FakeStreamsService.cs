@@ -1,4 +1,6 @@
+using System.Threading.Channels;
 using Grpc.Core;
+using Ledger.Store.EventStoreDb.Protocol;
 using Ledger.Store.EventStoreDb.Protocol.Streams;
 using static Ledger.Store.EventStoreDb.Protocol.Streams.ReadReq.Types.Options;
 
@@ -8,7 +10,8 @@ namespace Ledger.Store.EventStoreDb.ProtocolFake;
 /// The Streams service of the protocol fake, following the project's protocol notes: options first on Append, required
 /// metadata, wrong expected version as a normal response, stream-not-found as a message, the server's valid read
 /// combinations, inclusive read positions and exclusive subscription checkpoints, filter windows and checkpoints,
-/// Confirmation → (Checkpoint) → CaughtUp → live events. It is a fake of the protocol, not proof that a real node agrees.
+/// Confirmation → (Checkpoint) → CaughtUp → live events; BatchAppend multiplexed by correlation id, its errors as
+/// google.rpc.Status with the shared detail messages. It is a fake of the protocol, not proof that a real node agrees.
 /// </summary>
 internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : Streams.StreamsBase
 {
@@ -42,8 +45,197 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
             await hold.WaitAsync(context.CancellationToken);
         }
 
+        node.ServedAppend();
         return log.Append(stream, options, proposed);
     }
+
+    /// <summary>
+    /// BatchAppend as a node serves it: requests gathered by correlation id (options on the first, which a batch without
+    /// is ignored), written at is_final, each answer as soon as its write ends, so answers may overtake one another; the
+    /// correlation id echoed as sent. A client's half-close gets at most one more answer, as on the node, whose send loop
+    /// stops after it. The node's own write timeout is not modelled, only a deadline already past.
+    /// </summary>
+    public override async Task BatchAppend(IAsyncStreamReader<BatchAppendReq> requestStream, IServerStreamWriter<BatchAppendResp> responseStream, ServerCallContext context)
+    {
+        node.Admit(context);
+        if (node.Features != FakeServerFeatures.BatchAppend)
+        {
+            throw new RpcException(new Status(StatusCode.Unimplemented, "Method is unimplemented."));
+        }
+
+        var cancellationToken = context.CancellationToken;
+        var answers = new FakeBatchAnswers(responseStream);
+        var sending = answers.SendAsync(cancellationToken);
+        var batches = new Dictionary<UUID, FakeBatch>();
+        try
+        {
+            while (await requestStream.MoveNext(cancellationToken))
+            {
+                var request = requestStream.Current;
+                if (request.Options is { } options)
+                {
+                    if (options.StreamIdentifier is null)
+                    {
+                        answers.Error(request.CorrelationId, null, BadRequest("Required field StreamIdentifier not set."));
+                        continue;
+                    }
+
+                    if (options.ExpectedStreamPositionCase == BatchAppendReq.Types.Options.ExpectedStreamPositionOneofCase.None)
+                    {
+                        answers.Error(request.CorrelationId, options.StreamIdentifier, BadRequest("Expected stream position is not set."));
+                        continue;
+                    }
+
+                    if (options.DeadlineOptionCase switch
+                        {
+                            BatchAppendReq.Types.Options.DeadlineOptionOneofCase.Deadline => options.Deadline.ToTimeSpan() <= TimeSpan.Zero,
+                            BatchAppendReq.Types.Options.DeadlineOptionOneofCase.Deadline21100 => options.Deadline21100.ToDateTime() <= DateTime.UtcNow,
+                            _ => false,
+                        })
+                    {
+                        answers.Error(request.CorrelationId, options.StreamIdentifier, Error(Google.Rpc.Code.DeadlineExceeded, "Timeout", new Protocol.Timeout()));
+                        continue;
+                    }
+
+                    batches.TryAdd(request.CorrelationId, new FakeBatch(options));
+                }
+
+                if (!batches.TryGetValue(request.CorrelationId, out var batch))
+                {
+                    continue;
+                }
+
+                if (request.ProposedMessages.Any(m => !m.Metadata.ContainsKey("type") || !m.Metadata.ContainsKey("content-type")))
+                {
+                    batches.Remove(request.CorrelationId);
+                    answers.Error(request.CorrelationId, batch.Options.StreamIdentifier, BadRequest("Required metadata property is missing"));
+                    continue;
+                }
+
+                batch.Proposed.AddRange(request.ProposedMessages.Select(ToAppend));
+                if (request.IsFinal)
+                {
+                    batches.Remove(request.CorrelationId);
+                    _ = WriteAsync(request.CorrelationId, batch, answers, cancellationToken);
+                }
+            }
+        }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The client dropped the call: nobody is left to answer.
+            return;
+        }
+
+        answers.Close();
+        await sending;
+    }
+
+    private async Task WriteAsync(UUID correlationId, FakeBatch batch, FakeBatchAnswers answers, CancellationToken cancellationToken)
+    {
+        answers.Promise();
+        var stream = batch.Options.StreamIdentifier.StreamName.ToStringUtf8();
+        try
+        {
+            if (node.Hold is { } hold && hold.Stream == stream)
+            {
+                await hold.WaitAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        node.ServedBatchAppend();
+        var written = log.Append(stream, ToAppend(batch.Options), batch.Proposed);
+        var response = new BatchAppendResp { CorrelationId = correlationId, StreamIdentifier = batch.Options.StreamIdentifier };
+        if (written.ResultCase == AppendResp.ResultOneofCase.Success)
+        {
+            response.Success = new BatchAppendResp.Types.Success();
+            if (written.Success.CurrentRevisionOptionCase == AppendResp.Types.Success.CurrentRevisionOptionOneofCase.CurrentRevision)
+            {
+                response.Success.CurrentRevision = written.Success.CurrentRevision;
+                response.Success.Position = new AllStreamPosition { CommitPosition = written.Success.Position.CommitPosition, PreparePosition = written.Success.Position.PreparePosition };
+            }
+            else
+            {
+                response.Success.NoStream = new Google.Protobuf.WellKnownTypes.Empty();
+                response.Success.NoPosition = new Google.Protobuf.WellKnownTypes.Empty();
+            }
+        }
+        else
+        {
+            response.Error = Error(Google.Rpc.Code.AlreadyExists, "WrongExpectedVersion", WrongExpectedVersion(written.WrongExpectedVersion, batch.Options));
+        }
+
+        answers.Answer(response);
+    }
+
+    private static AppendReq.Types.Options ToAppend(BatchAppendReq.Types.Options options)
+    {
+        var append = new AppendReq.Types.Options { StreamIdentifier = options.StreamIdentifier };
+        switch (options.ExpectedStreamPositionCase)
+        {
+            case BatchAppendReq.Types.Options.ExpectedStreamPositionOneofCase.StreamPosition:
+                append.Revision = options.StreamPosition;
+                break;
+            case BatchAppendReq.Types.Options.ExpectedStreamPositionOneofCase.NoStream:
+                append.NoStream = new Protocol.Empty();
+                break;
+            case BatchAppendReq.Types.Options.ExpectedStreamPositionOneofCase.StreamExists:
+                append.StreamExists = new Protocol.Empty();
+                break;
+            default:
+                append.Any = new Protocol.Empty();
+                break;
+        }
+
+        return append;
+    }
+
+    private static AppendReq.Types.ProposedMessage ToAppend(BatchAppendReq.Types.ProposedMessage message)
+    {
+        var append = new AppendReq.Types.ProposedMessage { Id = message.Id, CustomMetadata = message.CustomMetadata, Data = message.Data };
+        append.Metadata.Add(message.Metadata);
+        return append;
+    }
+
+    /// <summary>The shared WrongExpectedVersion the node packs into a BatchAppend error.</summary>
+    private static WrongExpectedVersion WrongExpectedVersion(AppendResp.Types.WrongExpectedVersion wrong, BatchAppendReq.Types.Options options)
+    {
+        var shared = new WrongExpectedVersion();
+        if (wrong.CurrentRevisionOptionCase == AppendResp.Types.WrongExpectedVersion.CurrentRevisionOptionOneofCase.CurrentRevision)
+        {
+            shared.CurrentStreamRevision = wrong.CurrentRevision;
+        }
+        else
+        {
+            shared.CurrentNoStream = new Google.Protobuf.WellKnownTypes.Empty();
+        }
+
+        switch (options.ExpectedStreamPositionCase)
+        {
+            case BatchAppendReq.Types.Options.ExpectedStreamPositionOneofCase.StreamPosition:
+                shared.ExpectedStreamPosition = options.StreamPosition;
+                break;
+            case BatchAppendReq.Types.Options.ExpectedStreamPositionOneofCase.StreamExists:
+                shared.ExpectedStreamExists = new Google.Protobuf.WellKnownTypes.Empty();
+                break;
+            case BatchAppendReq.Types.Options.ExpectedStreamPositionOneofCase.Any:
+                shared.ExpectedAny = new Google.Protobuf.WellKnownTypes.Empty();
+                break;
+            default:
+                shared.ExpectedNoStream = new Google.Protobuf.WellKnownTypes.Empty();
+                break;
+        }
+
+        return shared;
+    }
+
+    private static Google.Rpc.Status BadRequest(string message) => Error(Google.Rpc.Code.InvalidArgument, "BadRequest", new BadRequest { Message = message });
+
+    private static Google.Rpc.Status Error(Google.Rpc.Code code, string message, Google.Protobuf.IMessage detail) =>
+        new() { Code = (int)code, Message = message, Details = { Google.Protobuf.WellKnownTypes.Any.Pack(detail) } };
 
     public override async Task Read(ReadReq request, IServerStreamWriter<ReadResp> responseStream, ServerCallContext context)
     {
@@ -205,4 +397,63 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
 
     private static ReadResp Checkpoint(FakeRecord record) =>
         new() { Checkpoint = new ReadResp.Types.Checkpoint { CommitPosition = record.Position, PreparePosition = record.Position, Timestamp = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow) } };
+}
+
+/// <summary>A batch gathered from its requests until is_final.</summary>
+internal sealed class FakeBatch(BatchAppendReq.Types.Options options)
+{
+    public BatchAppendReq.Types.Options Options => options;
+
+    public List<AppendReq.Types.ProposedMessage> Proposed { get; } = [];
+}
+
+/// <summary>The answers of one BatchAppend call, written one at a time in the order their writes end.</summary>
+internal sealed class FakeBatchAnswers(IServerStreamWriter<BatchAppendResp> responses)
+{
+    private readonly Channel<BatchAppendResp?> queue = Channel.CreateUnbounded<BatchAppendResp?>();
+    private int promised;
+
+    /// <summary>An answer will follow: a write has begun.</summary>
+    public void Promise() => Interlocked.Increment(ref promised);
+
+    public void Answer(BatchAppendResp response) => queue.Writer.TryWrite(response);
+
+    public void Error(UUID correlationId, StreamIdentifier? stream, Google.Rpc.Status error)
+    {
+        Promise();
+        Answer(new BatchAppendResp { CorrelationId = correlationId, StreamIdentifier = stream, Error = error });
+    }
+
+    /// <summary>The client has half-closed.</summary>
+    public void Close() => queue.Writer.TryWrite(null);
+
+    public async Task SendAsync(CancellationToken cancellationToken)
+    {
+        var closing = false;
+        try
+        {
+            await foreach (var response in queue.Reader.ReadAllAsync(cancellationToken))
+            {
+                if (response is null)
+                {
+                    closing = true;
+                    if (Volatile.Read(ref promised) == 0)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                await responses.WriteAsync(response, cancellationToken);
+                if (Interlocked.Decrement(ref promised) >= 0 && closing)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+        }
+    }
 }

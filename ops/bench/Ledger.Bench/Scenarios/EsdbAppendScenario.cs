@@ -17,7 +17,7 @@ namespace Ledger.Bench.Scenarios;
 internal sealed class EsdbAppendScenario : IScenario
 {
     public const string NodeVariable = "LEDGER_BENCH_ESDB";
-    public const double Target = 0.8;
+    public const double Target = 1.0;
 
     /// <summary>Rounds of both clients; the check takes the median of their ratios.</summary>
     public const int Rounds = 5;
