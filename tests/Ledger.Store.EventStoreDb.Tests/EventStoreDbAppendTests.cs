@@ -107,6 +107,22 @@ public sealed class EventStoreDbAppendOnTheFakeTests(ProtocolFakeFixture fixture
         Assert.Equal((5, 0), (through, other));
     }
 
+    [Theory]
+    [InlineData(nameof(FakeServerFeatures.BatchAppend))]
+    [InlineData(nameof(FakeServerFeatures.None))]
+    public async Task An_append_the_node_holds_past_the_default_deadline_fails_as_deadline_exceeded_either_way(string features)
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync(new FakeNodeOptions { Features = Enum.Parse<FakeServerFeatures>(features) });
+        var hold = new FakeAppendHold("p/a/one");
+        fake.Node.Hold = hold;
+        await using var store = await EventStoreDbEventStore.OpenAsync(fake.ConnectionString + "&defaultDeadline=500", "p/");
+
+        var late = await Record.ExceptionAsync(() => store.AppendAsync("a/one", 0, [TestEvents.Event("s1")]).WaitAsync(TimeSpan.FromSeconds(30)));
+        hold.Release();
+
+        Assert.Equal(Grpc.Core.StatusCode.DeadlineExceeded, Assert.IsType<Grpc.Core.RpcException>(late).StatusCode);
+    }
+
     [Fact]
     public async Task A_cancelled_append_held_by_the_node_is_a_cancellation_while_other_appends_share_the_call()
     {
@@ -135,6 +151,28 @@ public sealed class EventStoreDbAppendOnTheFakeTests(ProtocolFakeFixture fixture
 
         Assert.Equal(2, (await store.AppendAsync("a/one", 1, [TestEvents.Event("s3")])).NextExpectedVersion);
         Assert.Equal(0, fake.Node.AppendsThroughAppend);
+    }
+
+    [Fact]
+    public async Task A_batch_refused_by_a_node_that_lost_its_leadership_is_appended_on_the_leader_it_names()
+    {
+        var cluster = new FakeLog();
+        await using var first = await EventStoreDbProtocolFake.StartAsync(log: cluster);
+        await using var second = await EventStoreDbProtocolFake.StartAsync(log: cluster);
+        var hold = new FakeAppendHold("p/a/one");
+        first.Node.Hold = hold;
+        await using var store = await EventStoreDbEventStore.OpenAsync(first.ConnectionString, "p/");
+
+        // The election happens while the matter's batch is on its way: the node refuses it, and ends the call, as a follower.
+        var appending = store.AppendAsync("a/one", 0, [TestEvents.Event("s1")]);
+        await hold.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        first.Node.LeaderPort = second.Port;
+        hold.Release();
+        var appended = await appending.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal((1L, 1L), (appended.NextExpectedVersion, appended.LastPosition));
+        Assert.Single(cluster.Stream("p/a/one")!);
+        Assert.Equal((1, 1), (first.Node.AppendsThroughBatchAppend, second.Node.AppendsThroughBatchAppend));
     }
 
     [Fact]

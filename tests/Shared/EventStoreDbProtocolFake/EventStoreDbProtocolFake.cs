@@ -80,16 +80,22 @@ internal sealed class FakeNodeOptions
             throw new RpcException(new Status(StatusCode.Unauthenticated, "Bad HTTP status code: 401"));
         }
 
-        if (leaderOnly && LeaderPort is { } port && headers.GetValueOrDefault("requires-leader") == "true")
+        if (leaderOnly && NotLeader(context) is { } notLeader)
         {
-            throw new RpcException(new Status(StatusCode.NotFound, "Leader info available"), new Metadata
+            throw notLeader;
+        }
+    }
+
+    /// <summary>The not-leader error naming the leader, when this node is a follower and the call requires the leader.</summary>
+    public RpcException? NotLeader(ServerCallContext context) =>
+        LeaderPort is { } port && context.RequestHeaders.GetValue("requires-leader") == "true"
+            ? new RpcException(new Status(StatusCode.NotFound, "Leader info available"), new Metadata
             {
                 { "exception", "not-leader" },
                 { "leader-endpoint-host", "127.0.0.1" },
                 { "leader-endpoint-port", port.ToString(CultureInfo.InvariantCulture) },
-            });
-        }
-    }
+            })
+            : null;
 }
 
 /// <summary>What the fake's server-features probe answers.</summary>
@@ -149,10 +155,11 @@ internal sealed class EventStoreDbProtocolFake : IAsyncDisposable
 
     public string ConnectionString => $"esdb://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}?tls=false";
 
-    public static async Task<EventStoreDbProtocolFake> StartAsync(FakeNodeOptions? node = null)
+    /// <summary>Starts a node; nodes given the same <paramref name="log"/> show one cluster's log, as replication would.</summary>
+    public static async Task<EventStoreDbProtocolFake> StartAsync(FakeNodeOptions? node = null, FakeLog? log = null)
     {
         node ??= new FakeNodeOptions();
-        var log = new FakeLog();
+        log ??= new FakeLog();
         var app = await ServeAsync(log, node, 0);
         node.Port = new Uri(app.Urls.First()).Port;
         return new EventStoreDbProtocolFake(app, log, node);

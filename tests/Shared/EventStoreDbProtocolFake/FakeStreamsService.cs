@@ -63,9 +63,14 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
             throw new RpcException(new Status(StatusCode.Unimplemented, "Method is unimplemented."));
         }
 
-        var cancellationToken = context.CancellationToken;
         var answers = new FakeBatchAnswers(responseStream);
-        var sending = answers.SendAsync(cancellationToken);
+        _ = ReceiveAsync(requestStream, answers, context);
+        await answers.SendAsync(context.CancellationToken);
+    }
+
+    private async Task ReceiveAsync(IAsyncStreamReader<BatchAppendReq> requestStream, FakeBatchAnswers answers, ServerCallContext context)
+    {
+        var cancellationToken = context.CancellationToken;
         var batches = new Dictionary<UUID, FakeBatch>();
         try
         {
@@ -116,7 +121,7 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
                 if (request.IsFinal)
                 {
                     batches.Remove(request.CorrelationId);
-                    _ = WriteAsync(request.CorrelationId, batch, answers, cancellationToken);
+                    _ = WriteAsync(request.CorrelationId, batch, answers, context);
                 }
             }
         }
@@ -125,13 +130,18 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
             // The client dropped the call: nobody is left to answer.
             return;
         }
+        catch (Exception ex)
+        {
+            answers.Fail(ex as RpcException ?? new RpcException(new Status(StatusCode.Internal, ex.Message)));
+            return;
+        }
 
         answers.Close();
-        await sending;
     }
 
-    private async Task WriteAsync(UUID correlationId, FakeBatch batch, FakeBatchAnswers answers, CancellationToken cancellationToken)
+    private async Task WriteAsync(UUID correlationId, FakeBatch batch, FakeBatchAnswers answers, ServerCallContext context)
     {
+        var cancellationToken = context.CancellationToken;
         answers.Promise();
         var stream = batch.Options.StreamIdentifier.StreamName.ToStringUtf8();
         try
@@ -143,6 +153,13 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
         }
         catch (OperationCanceledException)
         {
+            return;
+        }
+
+        // Leadership is checked at each write, as the node does: a follower now ends the whole call with not-leader.
+        if (node.NotLeader(context) is { } notLeader)
+        {
+            answers.Fail(notLeader);
             return;
         }
 
@@ -426,6 +443,9 @@ internal sealed class FakeBatchAnswers(IServerStreamWriter<BatchAppendResp> resp
 
     /// <summary>The client has half-closed.</summary>
     public void Close() => queue.Writer.TryWrite(null);
+
+    /// <summary>Ends the call with this error once the answers before it are sent.</summary>
+    public void Fail(RpcException error) => queue.Writer.TryComplete(error);
 
     public async Task SendAsync(CancellationToken cancellationToken)
     {
