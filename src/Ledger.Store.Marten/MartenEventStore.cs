@@ -38,13 +38,15 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
     private readonly MerkleTables tables;
     private readonly EventRows rows;
     private readonly ReadModelRebuild rebuild;
+    private readonly ReadModelPositionWatch position;
 
     private MartenEventStore(DocumentStore store, NpgsqlDataSource dataSource, string schema)
     {
         this.store = store;
         this.dataSource = dataSource;
         rebuild = new ReadModelRebuild(store, dataSource, schema);
-        ReadModels = new MartenReadModels(store);
+        position = new ReadModelPositionWatch(dataSource);
+        ReadModels = new MartenReadModels(store, position);
         events = $"{schema}.mt_events";
         streams = $"{schema}.mt_streams";
         tables = new MerkleTables(schema);
@@ -168,6 +170,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
         {
             await session.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+            position.Forget();
         }
         catch (Exception ex) when (IsUniqueViolation(ex, StatementIndex))
         {
@@ -378,11 +381,21 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
     /// Rebuilds the read models from the events, a batch of matters per transaction, reporting (matters done, matters).
     /// Appends go on meanwhile and keep the matters they touch. A rebuild that stopped half-way is resumed by the next.
     /// </summary>
-    public Task RebuildReadModelsAsync(IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken = default) =>
-        rebuild.RunAsync(progress, cancellationToken);
+    public async Task RebuildReadModelsAsync(IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await rebuild.RunAsync(progress, cancellationToken);
+        }
+        finally
+        {
+            position.Forget();
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
+        await position.DisposeAsync();
         store.Dispose();
         await dataSource.DisposeAsync();
     }

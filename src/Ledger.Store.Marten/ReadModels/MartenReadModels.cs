@@ -11,17 +11,24 @@ namespace Ledger.Store.Marten.ReadModels;
 public sealed class MartenReadModels : IReadModelStore
 {
     private readonly IDocumentStore store;
+    private readonly ReadModelPositionWatch watch;
 
-    internal MartenReadModels(IDocumentStore store)
+    internal MartenReadModels(IDocumentStore store, ReadModelPositionWatch watch)
     {
         this.store = store;
+        this.watch = watch;
     }
 
-    public async Task<long> PositionAsync(CancellationToken cancellationToken = default)
-    {
-        await using var session = store.QuerySession();
-        return await PositionAsync(session, cancellationToken);
-    }
+    internal ReadModelPositionWatch Watch => watch;
+
+    public Task<long> PositionAsync(CancellationToken cancellationToken = default) =>
+        watch.PositionAsync(
+            async token =>
+            {
+                await using var session = store.QuerySession();
+                return await PositionAsync(session, token);
+            },
+            cancellationToken);
 
     public async Task<StoredMatter?> MatterAsync(string matter, CancellationToken cancellationToken = default)
     {

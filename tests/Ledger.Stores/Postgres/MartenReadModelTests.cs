@@ -240,6 +240,54 @@ public sealed class MartenReadModelTests(PostgresCluster cluster) : IDisposable
     }
 
     [Fact]
+    public async Task The_position_kept_between_reads_is_read_anew_after_any_writer_commits_and_at_once_after_an_own_append()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync();
+        await using var reader = await MartenEventStore.OpenAsync(connectionString);
+        await using var other = await MartenEventStore.OpenAsync(connectionString);
+        var models = (MartenReadModels)reader.ReadModels;
+        await ImportAsync(reader, Steps[0].RecordedAt, Steps[0].Documents);
+        Assert.Equal(await ((IEventStore)reader).LastPositionAsync(), await models.PositionAsync());
+        await UntilAsync(() => Task.FromResult(models.Watch.Listening), "the position watch never listened");
+        await models.PositionAsync();
+
+        // This process's own append, seen without waiting for its notification; then another process's.
+        await ImportAsync(reader, Steps[1].RecordedAt, Steps[1].Documents);
+        Assert.Equal(await ((IEventStore)reader).LastPositionAsync(), await models.PositionAsync());
+        await ImportAsync(other, Steps[2].RecordedAt, Steps[2].Documents);
+        var appended = await ((IEventStore)other).LastPositionAsync();
+        await UntilAsync(async () => await models.PositionAsync() == appended, "another process's append was never seen");
+
+        // A change no writer announced is not seen: the position is kept, not read per request.
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using (var unannounced = dataSource.CreateCommand("UPDATE ledger.mt_doc_ledger_read_matter SET position = position + 1000 WHERE id = 'acme/one'"))
+        {
+            Assert.Equal(1, await unannounced.ExecuteNonQueryAsync());
+        }
+
+        Assert.Equal(appended, await models.PositionAsync());
+
+        // What every writer's transaction sends at commit makes the next read read anew.
+        await using (var notify = dataSource.CreateCommand($"SELECT pg_notify('{ReadModelLocks.Channel}', '')"))
+        {
+            await notify.ExecuteNonQueryAsync();
+        }
+
+        await UntilAsync(async () => await models.PositionAsync() > appended, "a notification did not make the position read anew");
+    }
+
+    /// <summary>Polls until the condition holds; the bound is for a broken build, never a timing the test relies on.</summary>
+    private static async Task UntilAsync(Func<Task<bool>> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
     public async Task A_rebuild_gives_the_same_documents_and_reports_its_progress()
     {
         var connectionString = await cluster.CreateDatabaseAsync();

@@ -1,0 +1,140 @@
+using Npgsql;
+
+namespace Ledger.Store.Marten.ReadModels;
+
+/// <summary>
+/// Keeps the read models' position in memory while a connection listens on <see cref="ReadModelLocks.Channel"/>, so that
+/// a server answering the same pages again (ReadModelAnswers) asks PostgreSQL nothing until a writer commits. Every
+/// writer of the read models notifies in its transaction; a notification forgets the position, and the next reader
+/// reads it anew. Without a listening connection (not yet started, lost, reconnecting) every reader reads it anew.
+/// An append made through this process forgets it itself, before the append returns: this process reads its own writes.
+/// </summary>
+internal sealed class ReadModelPositionWatch(NpgsqlDataSource dataSource) : IAsyncDisposable
+{
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Retry = TimeSpan.FromSeconds(1);
+
+    private readonly CancellationTokenSource stop = new();
+    private readonly Lock gate = new();
+    private Task? listening;
+    private bool connected;
+    private long generation;
+    private long? known;
+
+    /// <summary>Whether a connection listens, so that positions read are kept.</summary>
+    internal bool Listening
+    {
+        get
+        {
+            lock (gate)
+            {
+                return connected;
+            }
+        }
+    }
+
+    /// <summary>The position the read models reflect: the one kept, or <paramref name="read"/>'s, kept if nothing changed meanwhile.</summary>
+    public async Task<long> PositionAsync(Func<CancellationToken, Task<long>> read, CancellationToken cancellationToken)
+    {
+        long seen;
+        lock (gate)
+        {
+            listening ??= Task.Run(() => ListenAsync(stop.Token), CancellationToken.None);
+            if (connected && known is { } position)
+            {
+                return position;
+            }
+
+            seen = generation;
+        }
+
+        var fresh = await read(cancellationToken);
+        lock (gate)
+        {
+            // A notification that came while reading may be for a commit the read did not see.
+            if (connected && generation == seen)
+            {
+                known = fresh;
+            }
+        }
+
+        return fresh;
+    }
+
+    /// <summary>Forgets the position: the read models changed, or may have.</summary>
+    public void Forget()
+    {
+        lock (gate)
+        {
+            generation++;
+            known = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync();
+        if (listening is { } task)
+        {
+            await task;
+        }
+
+        stop.Dispose();
+    }
+
+    private async Task ListenAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                connection.Notification += (_, _) => Forget();
+                await using (var listen = connection.CreateCommand())
+                {
+                    listen.CommandText = $"LISTEN {ReadModelLocks.Channel}";
+                    await listen.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                SetConnected(true);
+                while (true)
+                {
+                    // A quiet connection is probed: one that died silently must not keep a stale position.
+                    if (!await connection.WaitAsync(Idle, cancellationToken))
+                    {
+                        await using var probe = connection.CreateCommand();
+                        probe.CommandText = "SELECT 1";
+                        await probe.ExecuteScalarAsync(cancellationToken);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                SetConnected(false);
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or System.IO.IOException or TimeoutException)
+            {
+                SetConnected(false);
+                try
+                {
+                    await Task.Delay(Retry, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void SetConnected(bool value)
+    {
+        lock (gate)
+        {
+            connected = value;
+            generation++;
+            known = null;
+        }
+    }
+}
