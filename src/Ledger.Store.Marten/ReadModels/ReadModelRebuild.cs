@@ -80,9 +80,9 @@ internal sealed class ReadModelRebuild(IDocumentStore store, NpgsqlDataSource da
                 return (resumed, done, total);
             }
 
-            session.DeleteWhere<MatterDocument>(_ => true);
-            session.DeleteWhere<PromiseDocument>(_ => true);
-            session.DeleteWhere<OrganizationDocument>(_ => true);
+            // Emptied, not deleted from: the batches then write into tables and indexes free of dead rows.
+            var schema = store.Options.Schema;
+            session.QueueSqlCommand($"TRUNCATE {schema.For<MatterDocument>()}, {schema.For<PromiseDocument>()}, {schema.For<OrganizationDocument>()}");
             session.Store(new ReadModelStamp { Version = ReadModelJson.ProjectionVersion, RebuildAfter = string.Empty });
             await session.SaveChangesAsync(cancellationToken);
         }
