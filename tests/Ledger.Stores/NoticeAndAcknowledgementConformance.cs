@@ -55,6 +55,30 @@ public abstract class NoticeAndAcknowledgementConformance
     }
 
     [Fact]
+    public async Task Notices_from_a_position_come_in_log_order_then_feed_order_without_recorded_events()
+    {
+        await using var feed = await OpenFreshFeedAsync();
+        Assert.True(await feed.AppendAsync(Event(1)));
+        Assert.True(await feed.AppendAsync(Notice(NotificationKinds.PromiseDueSoon, "report@2026-05-20", position: 3)));
+        Assert.True(await feed.AppendAsync(Event(2)));
+        Assert.True(await feed.AppendAsync(Notice(NotificationKinds.PromiseOverdue, "audit@2026-05-01", position: 1)));
+        Assert.True(await feed.AppendAsync(Notice(NotificationKinds.PromiseDeliveredLate, "fix@2026-04-01", position: 2)));
+        Assert.True(await feed.AppendAsync(Notice(NotificationKinds.PromiseOverdue, "survey@2026-04-15", position: 1)));
+        Assert.True(await feed.AppendAsync(Event(3)));
+        var notices = (await ToListAsync(feed.ReadAsync())).Where(n => n.Kind != NotificationKinds.EventRecorded).ToList();
+
+        string[] ordered = ["promise-overdue:acme/x/audit@2026-05-01", "promise-overdue:acme/x/survey@2026-04-15", "promise-delivered-late:acme/x/fix@2026-04-01", "promise-due-soon:acme/x/report@2026-05-20"];
+        var all = await ToListAsync(feed.ReadNoticesFromAsync(0));
+        Assert.Equal(ordered, all.Select(n => n.Id));
+        // Every field as the feed keeps it.
+        Assert.Equal(notices.OrderBy(n => n.Position).ThenBy(n => n.Sequence), all);
+        Assert.Equal(ordered, (await ToListAsync(feed.ReadNoticesFromAsync(1))).Select(n => n.Id));
+        Assert.Equal(ordered[2..], (await ToListAsync(feed.ReadNoticesFromAsync(2))).Select(n => n.Id));
+        Assert.Equal(ordered[3..], (await ToListAsync(feed.ReadNoticesFromAsync(3))).Select(n => n.Id));
+        Assert.Empty(await ToListAsync(feed.ReadNoticesFromAsync(4)));
+    }
+
+    [Fact]
     public async Task A_notice_entered_again_is_refused_and_read_once_as_first_entered()
     {
         await using var feed = await OpenFreshFeedAsync();

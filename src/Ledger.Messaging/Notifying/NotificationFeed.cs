@@ -17,6 +17,12 @@ public interface INotificationFeed : IAsyncDisposable
     /// <summary>The promise notices (every kind but recorded events) after a sequence number, in feed order.</summary>
     IAsyncEnumerable<Notification> ReadNoticesAsync(long afterSequence = 0, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The promise notices decided at or after a log position, in log order (by position, then feed order): an index
+    /// read, so that a subscriber resuming near the end of a large log reads only what it has not seen.
+    /// </summary>
+    IAsyncEnumerable<Notification> ReadNoticesFromAsync(long fromPosition, CancellationToken cancellationToken = default);
+
     /// <summary>The last event position a named reader of the event log has handled (0: none).</summary>
     Task<long> CheckpointAsync(string name, CancellationToken cancellationToken = default);
 

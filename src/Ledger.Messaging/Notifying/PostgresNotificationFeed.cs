@@ -44,6 +44,7 @@ public sealed class PostgresNotificationFeed : INotificationFeed
                 notified_at timestamptz NOT NULL,
                 data text NOT NULL
             );
+            CREATE INDEX IF NOT EXISTS notifications_notices ON {feed.notifications} (position, sequence) WHERE kind <> '{NotificationKinds.EventRecorded}';
             CREATE OR REPLACE FUNCTION {schema}.notifications_are_immutable() RETURNS trigger LANGUAGE plpgsql AS
                 $$ BEGIN RAISE EXCEPTION 'notifications are immutable and never deleted'; END $$;
             CREATE OR REPLACE TRIGGER notifications_are_immutable BEFORE UPDATE OR DELETE ON {feed.notifications}
@@ -118,6 +119,21 @@ public sealed class PostgresNotificationFeed : INotificationFeed
             """);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSequence });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = NotificationKinds.EventRecorded });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return NotificationRows.Read(reader, static (r, i) => r.GetFieldValue<DateTimeOffset>(i));
+        }
+    }
+
+    public async IAsyncEnumerable<Notification> ReadNoticesFromAsync(long fromPosition, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT sequence, id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data
+            FROM {notifications} WHERE kind <> '{NotificationKinds.EventRecorded}' AND position >= $1 ORDER BY position, sequence
+            """);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromPosition });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {

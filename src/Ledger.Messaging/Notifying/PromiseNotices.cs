@@ -32,15 +32,15 @@ public static class PromiseNotices
     public static async Task<List<Notification>> ReadAsync(INotificationFeed feed, EventFilter filter, long afterPosition, CancellationToken cancellationToken)
     {
         var notices = new List<Notification>();
-        await foreach (var n in feed.ReadNoticesAsync(0, cancellationToken))
+        await foreach (var n in feed.ReadNoticesFromAsync(afterPosition, cancellationToken))
         {
-            if (PositionOf(n) >= afterPosition && Matches(filter, n))
+            if (Matches(filter, n))
             {
                 notices.Add(n);
             }
         }
 
-        return [.. notices.OrderBy(PositionOf).ThenBy(n => n.Sequence)];
+        return notices;
     }
 
     /// <summary>Events and notices in one log order: each notice after the event at its position.</summary>

@@ -23,6 +23,7 @@ public sealed class SqliteNotificationFeed : INotificationFeed
             notified_at TEXT NOT NULL,
             data TEXT NOT NULL
         );
+        CREATE INDEX IF NOT EXISTS notifications_notices ON notifications (position, sequence) WHERE kind <> 'event-recorded';
         CREATE TRIGGER IF NOT EXISTS notifications_are_immutable BEFORE UPDATE ON notifications
             BEGIN SELECT RAISE(ABORT, 'notifications are immutable'); END;
         CREATE TRIGGER IF NOT EXISTS notifications_are_never_deleted BEFORE DELETE ON notifications
@@ -97,6 +98,23 @@ public sealed class SqliteNotificationFeed : INotificationFeed
             """;
         command.Parameters.AddWithValue("$after", afterSequence);
         command.Parameters.AddWithValue("$event", NotificationKinds.EventRecorded);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return NotificationRows.Read(reader, static (r, i) => Parse(r.GetString(i)));
+        }
+    }
+
+    public async IAsyncEnumerable<Notification> ReadNoticesFromAsync(long fromPosition, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // The kind as a literal, as in the partial index: a parameter would keep SQLite from using it.
+        command.CommandText = $"""
+            SELECT sequence, id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data
+            FROM notifications WHERE kind <> '{NotificationKinds.EventRecorded}' AND position >= $from ORDER BY position, sequence
+            """;
+        command.Parameters.AddWithValue("$from", fromPosition);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
