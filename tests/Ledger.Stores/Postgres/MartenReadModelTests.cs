@@ -276,6 +276,42 @@ public sealed class MartenReadModelTests(PostgresCluster cluster) : IDisposable
         await UntilAsync(async () => await models.PositionAsync() > appended, "a notification did not make the position read anew");
     }
 
+    [Fact]
+    public async Task The_read_models_tables_carry_only_the_indexes_their_queries_read()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync();
+        await using var store = await MartenEventStore.OpenAsync(connectionString);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var command = dataSource.CreateCommand(
+            "SELECT tablename || ': ' || regexp_replace(indexdef, '^.* USING btree ', '') FROM pg_indexes WHERE schemaname = 'ledger' AND tablename IN ('mt_doc_ledger_read_matter', 'mt_doc_ledger_read_promise') ORDER BY 1");
+        var indexes = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                indexes.Add(reader.GetString(0));
+            }
+        }
+
+        // Each list's keyset page, the position, the overdue filter, a matter's promises, and the ids; no column alone
+        // that a composite index already leads with.
+        Assert.Equal(
+            [
+                "mt_doc_ledger_read_matter: (\"position\")",
+                "mt_doc_ledger_read_matter: (earliest_open_due)",
+                "mt_doc_ledger_read_matter: (id)",
+                "mt_doc_ledger_read_matter: (opened)",
+                "mt_doc_ledger_read_matter: (organization, opened)",
+                "mt_doc_ledger_read_matter: (phase, opened)",
+                "mt_doc_ledger_read_promise: (due_by, matter, promise_id)",
+                "mt_doc_ledger_read_promise: (id)",
+                "mt_doc_ledger_read_promise: (matter)",
+                "mt_doc_ledger_read_promise: (organization, state, due_by, matter, promise_id)",
+                "mt_doc_ledger_read_promise: (state, due_by, matter, promise_id)",
+            ],
+            indexes);
+    }
+
     /// <summary>Polls until the condition holds; the bound is for a broken build, never a timing the test relies on.</summary>
     private static async Task UntilAsync(Func<Task<bool>> condition, string failure)
     {
