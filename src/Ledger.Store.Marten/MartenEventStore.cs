@@ -22,7 +22,7 @@ namespace Ledger.Store.Marten;
 /// The event-store contract on Marten and PostgreSQL. Matters are string-keyed Marten streams; event types carry the
 /// same stable names as every other backend. A unique expression index on Marten's events table makes statement ids
 /// unique in the ledger; each event's headers carry its matter's organization for filters and listings.
-/// The read models are Marten documents kept inline, in the append's transaction (see <see cref="ReadModelProjection"/>),
+/// The read models are Marten documents kept inline, in the append's transaction (see <see cref="InlineReadModelProjection"/>),
 /// and read with LoadAsync and LINQ (see <see cref="MartenReadModels"/>).
 /// The Merkle tree over the events is an async projection too (see <see cref="MerkleTreeProjection"/>): it lags the
 /// appends by the daemon's delay.
@@ -35,7 +35,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
     private readonly NpgsqlDataSource dataSource;
     private readonly string events;
     private readonly string streams;
-    private readonly MerkleTables tables;
+    private readonly MartenMerkleTables tables;
     private readonly EventRows rows;
     private readonly ReadModelRebuild rebuild;
     private readonly ReadModelPositionWatch position;
@@ -49,7 +49,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
         ReadModels = new MartenReadModels(store, position);
         events = $"{schema}.mt_events";
         streams = $"{schema}.mt_streams";
-        tables = new MerkleTables(schema);
+        tables = new MartenMerkleTables(schema);
         rows = new EventRows(dataSource, events, store.Options.Serializer());
 
         // Verification reads the rows as found: a row that no longer reads as the event the ledger wrote is named, never a failed read.
@@ -85,7 +85,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
         // Rich appends take the global sequence before the inline projections run: the read models' rows hold positions.
         options.Events.AppendMode = EventAppendMode.Rich;
         ReadModelSchema.Register(options);
-        options.Projections.Add(new ReadModelProjection(), ProjectionLifecycle.Inline);
+        options.Projections.Add(new InlineReadModelProjection(), ProjectionLifecycle.Inline);
         options.Projections.Add(new MerkleTreeProjection(schema), ProjectionLifecycle.Async, MerkleTreeProjection.Name);
 
         // The daemon runs where it is started (StartProjectionDaemonAsync, or a host's AddAsyncDaemon, whose mode stands).
@@ -135,7 +135,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
 
         // Under a lock for the transaction: several processes may open the ledger at once, and the DDL is not atomic.
         await using var tree = dataSource.CreateCommand(
-            $"BEGIN; SELECT pg_advisory_xact_lock(hashtext('{schema}.ledger_merkle')); {new MerkleTables(schema).Schema} COMMIT;");
+            $"BEGIN; SELECT pg_advisory_xact_lock(hashtext('{schema}.ledger_merkle')); {new MartenMerkleTables(schema).Schema} COMMIT;");
         await tree.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -12,7 +12,7 @@ namespace Ledger.Store.Sqlite;
 /// <summary>
 /// The embedded default: one SQLite file in WAL mode with synchronous=FULL, so every acknowledged
 /// append survives a crash or power loss. Events are append-only: triggers refuse updates and deletes.
-/// Every append also extends the Merkle tree over the events in its transaction (see <see cref="MerkleTables"/>), and
+/// Every append also extends the Merkle tree over the events in its transaction (see <see cref="SqliteMerkleTables"/>), and
 /// keeps the read models (see <see cref="ReadModelTables"/>), so a reader sees its own writes at once.
 /// </summary>
 public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiableStore, IReadModelSource, IRebuildsReadModels
@@ -159,12 +159,12 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
                     version INTEGER NOT NULL
                 ) WITHOUT ROWID;
                 {EventsTable}
-                {MerkleTables.Schema}
+                {SqliteMerkleTables.Schema}
                 PRAGMA user_version = {SchemaVersion};
                 """;
             await command.ExecuteNonQueryAsync(cancellationToken);
 
-            using var tree = new MerkleTables(connection) { Transaction = transaction };
+            using var tree = new SqliteMerkleTables(connection) { Transaction = transaction };
             if (version == 2)
             {
                 tree.MigrateFromSchema2();
@@ -626,7 +626,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         private readonly SqliteCommand insert;
         private readonly SqliteCommand upsert;
         private readonly SqliteCommand lastPosition;
-        private readonly MerkleTables tree;
+        private readonly SqliteMerkleTables tree;
         private readonly ReadModelTables? readModels;
 
         // The tree's right edge as this writer last left it; re-validated in every append, since another process may write the file.
@@ -635,7 +635,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         public Writer(SqliteConnection connection, bool keepReadModels)
         {
             this.connection = connection;
-            tree = new MerkleTables(connection);
+            tree = new SqliteMerkleTables(connection);
             readModels = keepReadModels ? new ReadModelTables(connection) : null;
             check = Command("SELECT version FROM streams WHERE stream_id = $stream", "$stream");
             insert = Command(
@@ -669,7 +669,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
                 throw ConcurrencyConflictException.WrongVersion(stream, expectedVersion, actual);
             }
 
-            (long Start, OffThread<List<MerkleTables.TreeRow>> Rows)? extension = leafHashes is null ? null : ExtendTree(leafHashes);
+            (long Start, OffThread<List<SqliteMerkleTables.TreeRow>> Rows)? extension = leafHashes is null ? null : ExtendTree(leafHashes);
             try
             {
                 var version = InsertEvents(stream, expectedVersion, events);
@@ -846,7 +846,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         /// Starts extending the tree by this append's leaves on another core, from the tree as this transaction finds
         /// it; the writer inserts the events meanwhile and takes the rows to store when it has.
         /// </summary>
-        private (long Start, OffThread<List<MerkleTables.TreeRow>> Rows) ExtendTree(LeafHashes leafHashes)
+        private (long Start, OffThread<List<SqliteMerkleTables.TreeRow>> Rows) ExtendTree(LeafHashes leafHashes)
         {
             try
             {
@@ -877,7 +877,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
             }
 
             var from = frontier;
-            return (from.Size, OffThread<List<MerkleTables.TreeRow>>.Start(() => MerkleTables.Extend(from, leafHashes.Result())));
+            return (from.Size, OffThread<List<SqliteMerkleTables.TreeRow>>.Start(() => SqliteMerkleTables.Extend(from, leafHashes.Result())));
         }
 
         public async ValueTask DisposeAsync()

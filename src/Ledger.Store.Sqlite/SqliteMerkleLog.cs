@@ -16,13 +16,13 @@ internal sealed class SqliteMerkleLog(Func<bool, CancellationToken, Task<SqliteC
     private const int LeavesPerRead = 1024;
 
     // Open connections with their statements prepared, for proofs: opening and preparing costs more than the reads.
-    private readonly ConcurrentBag<(SqliteConnection Connection, MerkleTables Tables)> readers = [];
+    private readonly ConcurrentBag<(SqliteConnection Connection, SqliteMerkleTables Tables)> readers = [];
     private bool disposed;
 
     public async Task<IMerkleNodeSource> OpenTreeAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await connect(false, cancellationToken);
-        using var tree = new MerkleTables(connection);
+        using var tree = new SqliteMerkleTables(connection);
         return new TreeAtSize(this, tree.TreeSize());
     }
 
@@ -41,7 +41,7 @@ internal sealed class SqliteMerkleLog(Func<bool, CancellationToken, Task<SqliteC
         if (!readers.TryTake(out var reader))
         {
             var connection = await connect(false, cancellationToken);
-            reader = (connection, new MerkleTables(connection));
+            reader = (connection, new SqliteMerkleTables(connection));
         }
 
         var returned = false;
@@ -69,7 +69,7 @@ internal sealed class SqliteMerkleLog(Func<bool, CancellationToken, Task<SqliteC
     public async Task<long?> LeafIndexAsync(long position, CancellationToken cancellationToken = default)
     {
         await using var connection = await connect(false, cancellationToken);
-        using var tree = new MerkleTables(connection);
+        using var tree = new SqliteMerkleTables(connection);
         return position >= 1 && position <= tree.TreeSize() ? position - 1 : null;
     }
 
@@ -85,7 +85,7 @@ internal sealed class SqliteMerkleLog(Func<bool, CancellationToken, Task<SqliteC
 
         // One read transaction: the leaves and the events are of the same moment.
         using var transaction = connection.BeginTransaction(deferred: true);
-        using var tree = new MerkleTables(connection) { Transaction = transaction };
+        using var tree = new SqliteMerkleTables(connection) { Transaction = transaction };
         await using var read = connection.CreateCommand();
         read.Transaction = transaction;
         read.CommandText = $"SELECT {SqliteEventStore.Columns} FROM events WHERE position > $from AND position <= $to ORDER BY position";
@@ -119,7 +119,7 @@ internal sealed class SqliteMerkleLog(Func<bool, CancellationToken, Task<SqliteC
     private async IAsyncEnumerable<MerkleLeaf> ReadLeavesWithStoreEventsAsync(IEventStore store, long fromIndex, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await connect(false, cancellationToken);
-        using var tree = new MerkleTables(connection);
+        using var tree = new SqliteMerkleTables(connection);
         var size = tree.TreeSize();
         if (fromIndex >= size)
         {
@@ -155,7 +155,7 @@ internal sealed class SqliteMerkleLog(Func<bool, CancellationToken, Task<SqliteC
     {
         await using var connection = await connect(false, cancellationToken);
         using var transaction = connection.BeginTransaction(deferred: true);
-        using var tree = new MerkleTables(connection) { Transaction = transaction };
+        using var tree = new SqliteMerkleTables(connection) { Transaction = transaction };
         var size = tree.TreeSize();
         await using var read = connection.CreateCommand();
         read.Transaction = transaction;
@@ -177,7 +177,7 @@ internal sealed class SqliteMerkleLog(Func<bool, CancellationToken, Task<SqliteC
         long size;
         await using (var connection = await connect(false, cancellationToken))
         {
-            using var tree = new MerkleTables(connection);
+            using var tree = new SqliteMerkleTables(connection);
             size = tree.TreeSize();
         }
 

@@ -33,7 +33,7 @@ public sealed class SqliteMerkleTree : IProjectedMerkleTree
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(tree.Path)!);
         await using var connection = await tree.ConnectAsync(true, cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"PRAGMA journal_mode=WAL; {MerkleTables.Schema}";
+        command.CommandText = $"PRAGMA journal_mode=WAL; {SqliteMerkleTables.Schema}";
         await command.ExecuteNonQueryAsync(cancellationToken);
         return tree;
     }
@@ -41,7 +41,7 @@ public sealed class SqliteMerkleTree : IProjectedMerkleTree
     public async Task<long> SizeAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await ConnectAsync(false, cancellationToken);
-        using var tables = new MerkleTables(connection);
+        using var tables = new SqliteMerkleTables(connection);
         return tables.TreeSize();
     }
 
@@ -51,7 +51,7 @@ public sealed class SqliteMerkleTree : IProjectedMerkleTree
         ArgumentNullException.ThrowIfNull(events);
         await using var connection = await ConnectAsync(true, cancellationToken);
         using var transaction = connection.BeginTransaction(deferred: false);
-        using var tables = new MerkleTables(connection) { Transaction = transaction };
+        using var tables = new SqliteMerkleTables(connection) { Transaction = transaction };
         var size = tables.TreeSize();
         var fresh = events.Where(e => e.Position > size).ToList();
         for (var i = 0; i < fresh.Count; i++)

@@ -3,7 +3,7 @@ using Ledger.Messaging.ReadModels;
 using Ledger.Messaging.Verifying;
 using Ledger.Storage;
 using Ledger.Store.Sqlite;
-using PostgresMerkleTree = Ledger.Store.Marten.Merkle.PostgresMerkleTree;
+using MartenMerkleTree = Ledger.Store.Marten.Merkle.MartenMerkleTree;
 using Ledger.Stores;
 using Ledger.Stores.Postgres;
 using Ledger.Verification;
@@ -48,14 +48,14 @@ public sealed class EventStoreDbPostgresMerkleLogTests(ProtocolFakeFixture fixtu
     protected override string ConnectionString => fixture.Fake.ConnectionString;
 
     protected override async Task<IProjectedMerkleTree> OpenTreeAsync(IEventStore events) =>
-        await PostgresMerkleTree.OpenAsync(await cluster.CreateDatabaseAsync(), "ledger", events);
+        await MartenMerkleTree.OpenAsync(await cluster.CreateDatabaseAsync(), "ledger", events);
 
     [Fact]
     public async Task The_tree_tables_refuse_changes_and_a_leaf_changed_around_them_shows_against_the_events()
     {
         var database = await cluster.CreateDatabaseAsync();
         var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, $"ledger-{Guid.NewGuid():N}/");
-        await using var store = new EventStoreDbWithTree(events, await PostgresMerkleTree.OpenAsync(database, "ledger", events), null);
+        await using var store = new EventStoreDbWithTree(events, await MartenMerkleTree.OpenAsync(database, "ledger", events), null);
         await AppendRandomlyAsync(store, 30, seed: 35);
         await CatchUpAsync(store);
 
@@ -77,7 +77,7 @@ public sealed class EventStoreDbPostgresMerkleLogTests(ProtocolFakeFixture fixtu
 
 /// <summary>
 /// The Merkle log conformance on EventStoreDB: the tree is kept in a SQLite file beside the ledger's state and
-/// extended behind the appends by the worker's <see cref="MerkleTreeProjection"/>, as Marten's daemon does.
+/// extended behind the appends by the worker's <see cref="MerkleTreeProjector"/>, as Marten's daemon does.
 /// </summary>
 public abstract class EventStoreDbMerkleLogSuite : MerkleLogConformance, IDisposable
 {
@@ -99,7 +99,7 @@ public abstract class EventStoreDbMerkleLogSuite : MerkleLogConformance, IDispos
     protected override async Task CatchUpAsync(IEventStore store)
     {
         var backend = new EventStoreDbBackend(ConnectionString, new SqliteBackend(Path.Combine(directory, "state.db")));
-        using var projection = new MerkleTreeProjection(store, backend, NullLogger<MerkleTreeProjection>.Instance);
+        using var projection = new MerkleTreeProjector(store, backend, NullLogger<MerkleTreeProjector>.Instance);
         await projection.StartAsync(CancellationToken.None);
         try
         {

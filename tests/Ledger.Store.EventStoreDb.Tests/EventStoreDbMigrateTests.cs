@@ -30,7 +30,7 @@ public sealed class EventStoreDbMigrateTests : IDisposable
     {
         await using var fake = await EventStoreDbProtocolFake.StartAsync();
         await using var source = await SqliteEventStore.OpenAsync(Path.Combine(directory, "source.db"));
-        await new ImportDocumentHandler(source, new FixedClock(Now)).HandleAsync(Sample.Documents());
+        await new ImportPipeline(source, new FixedClock(Now)).HandleAsync(Sample.Documents());
         await using var esdb = await EventStoreDbEventStore.OpenAsync(fake.ConnectionString);
         await using var back = await SqliteEventStore.OpenAsync(Path.Combine(directory, "back.db"));
 

@@ -41,7 +41,7 @@ public sealed class OfficialClientInteropTests : IDisposable
         await using var fake = await EventStoreDbProtocolFake.StartAsync();
         await using (IEventStore ours = await EventStoreDbEventStore.OpenAsync(fake.ConnectionString, EventStoreDbEventStore.DefaultStreamPrefix))
         {
-            var result = await new Ledger.Importing.ImportDocumentHandler(ours, new FixedClock(new DateTimeOffset(2026, 1, 10, 12, 0, 0, TimeSpan.Zero))).HandleAsync(Sample.Documents());
+            var result = await new Ledger.Importing.ImportPipeline(ours, new FixedClock(new DateTimeOffset(2026, 1, 10, 12, 0, 0, TimeSpan.Zero))).HandleAsync(Sample.Documents());
             Assert.Empty(result.Errors);
         }
 
@@ -90,7 +90,7 @@ public sealed class OfficialClientInteropTests : IDisposable
         await using var fake = await EventStoreDbProtocolFake.StartAsync();
         await using (IEventStore ours = await EventStoreDbEventStore.OpenAsync(fake.ConnectionString, EventStoreDbEventStore.DefaultStreamPrefix))
         {
-            var result = await new Ledger.Importing.ImportDocumentHandler(ours, new FixedClock(new DateTimeOffset(2026, 1, 10, 12, 0, 0, TimeSpan.Zero))).HandleAsync(Sample.Documents());
+            var result = await new Ledger.Importing.ImportPipeline(ours, new FixedClock(new DateTimeOffset(2026, 1, 10, 12, 0, 0, TimeSpan.Zero))).HandleAsync(Sample.Documents());
             Assert.Empty(result.Errors);
         }
 

@@ -150,8 +150,8 @@ public abstract class EventStoreConformance
         await using var store = await OpenFreshAsync();
         var documents = Sample.Documents();
 
-        var first = await new ImportDocumentHandler(store, new FixedClock(Now)).HandleAsync(documents);
-        var second = await new ImportDocumentHandler(store, new FixedClock(Now.AddDays(1))).HandleAsync(documents);
+        var first = await new ImportPipeline(store, new FixedClock(Now)).HandleAsync(documents);
+        var second = await new ImportPipeline(store, new FixedClock(Now.AddDays(1))).HandleAsync(documents);
 
         Assert.Equal((7, 0), (first.Appended, first.AlreadyPresent));
         Assert.Equal((0, 7), (second.Appended, second.AlreadyPresent));
@@ -168,7 +168,7 @@ public abstract class EventStoreConformance
             {"matter":"a/three","organization":"Acme","title":"Three","statements":[{"id":"x3","type":"ReviewConcluded","publishedAt":"2025-12-01","source":{"title":"t"},"quote":"Done."}]}
             """);
 
-        var result = await new ImportDocumentHandler(store, new FixedClock(Now)).HandleAsync(documents);
+        var result = await new ImportPipeline(store, new FixedClock(Now)).HandleAsync(documents);
 
         Assert.Equal(["a/one"], result.Documents.Select(d => d.Matter));
         Assert.Equal("promise", Assert.Single(result.Errors).Field);
@@ -179,17 +179,17 @@ public abstract class EventStoreConformance
     public async Task Two_importers_deciding_on_the_same_version_conflict_and_the_loser_appends_nothing()
     {
         await using var store = await OpenFreshAsync();
-        await new ImportDocumentHandler(store, new FixedClock(Now)).HandleAsync(Sample.Documents());
+        await new ImportPipeline(store, new FixedClock(Now)).HandleAsync(Sample.Documents());
         var a = Sample.Parse("""{"matter":"microsoft/imod-azure","statements":[{"id":"x1","type":"ReviewConcluded","publishedAt":"2025-12-01","source":{"title":"t"},"quote":"Done."}]}""");
         var b = Sample.Parse("""{"matter":"microsoft/imod-azure","statements":[{"id":"x2","type":"ReviewConcluded","publishedAt":"2025-12-02","source":{"title":"t"},"quote":"Done too."}]}""");
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var pausing = new PausingStore(store, release.Task);
-        var slow = new ImportDocumentHandler(pausing, new FixedClock(Now));
+        var slow = new ImportPipeline(pausing, new FixedClock(Now));
 
         // The slow importer has decided on the version it read and waits at its append while the fast one appends.
         var racing = slow.HandleAsync(a);
         await pausing.Reached.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        var fast = await new ImportDocumentHandler(store, new FixedClock(Now)).HandleAsync(b);
+        var fast = await new ImportPipeline(store, new FixedClock(Now)).HandleAsync(b);
         release.SetResult();
         var lost = await racing;
 
@@ -203,7 +203,7 @@ public abstract class EventStoreConformance
     public async Task Projections_over_the_store_give_the_sample_status()
     {
         await using var store = await OpenFreshAsync();
-        await new ImportDocumentHandler(store, new FixedClock(Now)).HandleAsync(Sample.Documents());
+        await new ImportPipeline(store, new FixedClock(Now)).HandleAsync(Sample.Documents());
 
         var events = (await ListAsync(store.ReadStreamAsync("microsoft/imod-azure"))).Select(EventEnvelope.ToRecorded);
         var status = MatterViews.Status(events, Now)!;
@@ -217,8 +217,8 @@ public abstract class EventStoreConformance
     {
         await using var store = await OpenFreshAsync();
         var recordedLate = Now.AddDays(30);
-        await new ImportDocumentHandler(store, new FixedClock(Now)).HandleAsync(Sample.Documents());
-        await new ImportDocumentHandler(store, new FixedClock(recordedLate)).HandleAsync(Sample.Parse("""
+        await new ImportPipeline(store, new FixedClock(Now)).HandleAsync(Sample.Documents());
+        await new ImportPipeline(store, new FixedClock(recordedLate)).HandleAsync(Sample.Parse("""
             {"matter":"microsoft/imod-azure","statements":[
               {"id":"backfill-2025-07-01","type":"PositionStated","publishedAt":"2025-07-01","source":{"title":"t"},"quote":"Backfilled.","topic":"t","position":"p"},
               {"id":"fix-1","type":"EntryCorrected","corrects":"msft-2025-09-25-more-information","changes":{"promise.dueBy":"2025-12-31"},"reason":"misread"}]}

@@ -30,7 +30,7 @@ public sealed class MigrateLedgerTests(PostgresCluster cluster) : IDisposable
     public async Task Sqlite_to_postgres_and_back_keeps_every_event_exactly_and_a_second_run_resumes_with_nothing_to_copy()
     {
         await using var source = await SqliteAsync("source.db");
-        await new Importing.ImportDocumentHandler(source, new FixedClock(Now)).HandleAsync(Sample.Documents());
+        await new Importing.ImportPipeline(source, new FixedClock(Now)).HandleAsync(Sample.Documents());
         await using var postgres = await MartenEventStore.OpenAsync(await cluster.CreateDatabaseAsync());
         await using var back = await SqliteAsync("back.db");
 
@@ -49,9 +49,9 @@ public sealed class MigrateLedgerTests(PostgresCluster cluster) : IDisposable
     public async Task A_target_holding_other_events_is_refused_and_left_unchanged()
     {
         await using var source = await SqliteAsync("a.db");
-        await new Importing.ImportDocumentHandler(source, new FixedClock(Now)).HandleAsync(Sample.Documents());
+        await new Importing.ImportPipeline(source, new FixedClock(Now)).HandleAsync(Sample.Documents());
         await using var other = await SqliteAsync("b.db");
-        await new Importing.ImportDocumentHandler(other, new FixedClock(Now.AddDays(1))).HandleAsync(Sample.Documents());
+        await new Importing.ImportPipeline(other, new FixedClock(Now.AddDays(1))).HandleAsync(Sample.Documents());
 
         var result = await new MigrateLedger(source, other).RunAsync();
 

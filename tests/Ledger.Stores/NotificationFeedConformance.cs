@@ -39,12 +39,12 @@ public abstract class NotificationFeedConformance
         var (feed, _) = await OpenFreshAsync();
         await using var disposing = feed;
 
-        Assert.Equal(0, await feed.CheckpointAsync("relay"));
-        await feed.SaveCheckpointAsync("relay", 5);
-        await feed.SaveCheckpointAsync("relay", 7);
-        await feed.SaveCheckpointAsync("other", 2);
+        Assert.Equal(0, await feed.ReaderPositionAsync("relay"));
+        await feed.SaveReaderPositionAsync("relay", 5);
+        await feed.SaveReaderPositionAsync("relay", 7);
+        await feed.SaveReaderPositionAsync("other", 2);
 
-        Assert.Equal((7L, 2L), (await feed.CheckpointAsync("relay"), await feed.CheckpointAsync("other")));
+        Assert.Equal((7L, 2L), (await feed.ReaderPositionAsync("relay"), await feed.ReaderPositionAsync("other")));
     }
 
     [Fact]

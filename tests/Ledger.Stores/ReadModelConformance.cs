@@ -115,7 +115,7 @@ public abstract partial class ReadModelConformance
 
     protected static async Task ImportAsync(IEventStore store, DateTimeOffset recordedAt, string document)
     {
-        var result = await new ImportDocumentHandler(store, new FixedClock(recordedAt)).HandleAsync(Sample.Parse(document));
+        var result = await new ImportPipeline(store, new FixedClock(recordedAt)).HandleAsync(Sample.Parse(document));
         Assert.True(result.Errors.Count == 0 && result.Conflict is null && result.Failure is null, document + "\n" + string.Join("\n", result.Errors) + result.Conflict + result.Failure);
     }
 

@@ -351,7 +351,7 @@ public sealed record ImportResult(IReadOnlyList<DocumentOutcome> Documents, IRea
 /// for the disk on the current one. The first invalid document stops the import: those before it are appended,
 /// it and those after are not.
 /// </summary>
-public sealed class ImportDocumentHandler(IEventStore store, TimeProvider clock)
+public sealed class ImportPipeline(IEventStore store, TimeProvider clock)
 {
     private readonly Dictionary<string, MatterState> matters = new(StringComparer.Ordinal);
 

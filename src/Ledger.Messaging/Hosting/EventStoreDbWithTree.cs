@@ -5,8 +5,8 @@ namespace Ledger.Messaging.Hosting;
 
 /// <summary>
 /// An EventStoreDB ledger with the Merkle tree its state keeps: the events come from the node, the log (tree and signed
-/// checkpoints) from the state (a SQLite file beside it, or its PostgreSQL database), extended behind the appends by <see cref="Verifying.MerkleTreeProjection"/>;
-/// the read models from the state too, kept by <see cref="ReadModels.ReadModelProjection"/>.
+/// checkpoints) from the state (a SQLite file beside it, or its PostgreSQL database), extended behind the appends by <see cref="Verifying.MerkleTreeProjector"/>;
+/// the read models from the state too, kept by <see cref="ReadModels.ReadModelProjector"/>.
 /// </summary>
 public sealed class EventStoreDbWithTree(IEventStore ledger, IProjectedMerkleTree tree, ReadModels.ProjectedReadModels? readModels) : DelegatingEventStore(ledger), IVerifiableStore
 {

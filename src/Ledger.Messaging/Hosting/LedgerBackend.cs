@@ -194,7 +194,7 @@ public sealed record EventStoreDbBackend(string ConnectionString, LedgerBackend 
             IProjectedMerkleTree tree = State switch
             {
                 SqliteBackend => await SqliteMerkleTree.OpenAsync(TreePath!, events, cancellationToken),
-                PostgresBackend postgres => await PostgresMerkleTree.OpenAsync(postgres.ConnectionString, PostgresBackend.Schema, events, cancellationToken),
+                PostgresBackend postgres => await MartenMerkleTree.OpenAsync(postgres.ConnectionString, PostgresBackend.Schema, events, cancellationToken),
                 _ => throw new InvalidOperationException($"no Merkle tree is kept in a {State} state"),
             };
             var readModels = State is SqliteBackend state ? new ReadModels.ProjectedReadModels(events, await SqliteReadModelWriter.OpenAsync(state.FullPath, cancellationToken)) : null;

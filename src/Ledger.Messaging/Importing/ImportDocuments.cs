@@ -9,9 +9,9 @@ namespace Ledger.Messaging.Importing;
 /// </summary>
 public sealed record ImportDocuments(IEnumerable<ImportDocument> Documents, IProgress<int>? Progress = null);
 
-/// <summary>Load state, decide purely, append: per document, through <see cref="ImportDocumentHandler"/>.</summary>
+/// <summary>Load state, decide purely, append: per document, through <see cref="ImportPipeline"/>.</summary>
 public static class ImportDocumentsHandler
 {
     public static Task<ImportResult> Handle(ImportDocuments command, IEventStore store, TimeProvider clock, CancellationToken cancellationToken) =>
-        new ImportDocumentHandler(store, clock).HandleAsync(command.Documents, command.Progress, cancellationToken);
+        new ImportPipeline(store, clock).HandleAsync(command.Documents, command.Progress, cancellationToken);
 }

@@ -23,10 +23,10 @@ public interface INotificationFeed : IAsyncDisposable
     /// </summary>
     IAsyncEnumerable<Notification> ReadNoticesFromAsync(long fromPosition, CancellationToken cancellationToken = default);
 
-    /// <summary>The last event position a named reader of the event log has handled (0: none).</summary>
-    Task<long> CheckpointAsync(string name, CancellationToken cancellationToken = default);
+    /// <summary>The last event position a named reader of the event log has handled (0: none); its table is still called checkpoints.</summary>
+    Task<long> ReaderPositionAsync(string name, CancellationToken cancellationToken = default);
 
-    Task SaveCheckpointAsync(string name, long position, CancellationToken cancellationToken = default);
+    Task SaveReaderPositionAsync(string name, long position, CancellationToken cancellationToken = default);
 }
 
 public static class NotificationKinds

@@ -25,7 +25,7 @@ public sealed class NotificationRelay(
     Deadlines.DeadlineSettings deadlines,
     ILogger<NotificationRelay> logger) : BackgroundService
 {
-    public const string CheckpointName = "notification-relay";
+    public const string PositionName = "notification-relay";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -53,7 +53,7 @@ public sealed class NotificationRelay(
     private async Task RelayAsync(CancellationToken cancellationToken)
     {
         var bus = new MessageBus(runtime);
-        var from = await feed.CheckpointAsync(CheckpointName, cancellationToken) + 1;
+        var from = await feed.ReaderPositionAsync(PositionName, cancellationToken) + 1;
         await foreach (var stored in store.SubscribeAsync(from, null, cancellationToken))
         {
             await bus.PublishAsync(LedgerEventRecorded.From(stored));
@@ -77,7 +77,7 @@ public sealed class NotificationRelay(
                 await bus.PublishAsync(delivery);
             }
 
-            await feed.SaveCheckpointAsync(CheckpointName, stored.Position, cancellationToken);
+            await feed.SaveReaderPositionAsync(PositionName, stored.Position, cancellationToken);
         }
     }
 

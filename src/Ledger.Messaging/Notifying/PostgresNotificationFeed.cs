@@ -141,14 +141,14 @@ public sealed class PostgresNotificationFeed : INotificationFeed
         }
     }
 
-    public async Task<long> CheckpointAsync(string name, CancellationToken cancellationToken = default)
+    public async Task<long> ReaderPositionAsync(string name, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand($"SELECT position FROM {checkpoints} WHERE name = $1");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
         return await command.ExecuteScalarAsync(cancellationToken) is long position ? position : 0;
     }
 
-    public async Task SaveCheckpointAsync(string name, long position, CancellationToken cancellationToken = default)
+    public async Task SaveReaderPositionAsync(string name, long position, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
             $"INSERT INTO {checkpoints} (name, position) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET position = excluded.position");

@@ -122,7 +122,7 @@ public sealed class SqliteNotificationFeed : INotificationFeed
         }
     }
 
-    public async Task<long> CheckpointAsync(string name, CancellationToken cancellationToken = default)
+    public async Task<long> ReaderPositionAsync(string name, CancellationToken cancellationToken = default)
     {
         await using var connection = await ConnectAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -131,7 +131,7 @@ public sealed class SqliteNotificationFeed : INotificationFeed
         return await command.ExecuteScalarAsync(cancellationToken) is long position ? position : 0;
     }
 
-    public async Task SaveCheckpointAsync(string name, long position, CancellationToken cancellationToken = default)
+    public async Task SaveReaderPositionAsync(string name, long position, CancellationToken cancellationToken = default)
     {
         await using var connection = await ConnectAsync(cancellationToken);
         await using var command = connection.CreateCommand();

@@ -64,8 +64,8 @@ public sealed class ProjectReadModels(IEventStore store, IReadModelWriter models
 }
 
 /// <summary>The projector in the worker, for EventStoreDB ledgers: while this process holds the read-model lock.</summary>
-public sealed class ReadModelProjection(IEventStore store, LedgerBackend backend, ILogger<ReadModelProjection> logger)
-    : LeaderProjection(backend, ReadModelProjection.LockName, "the read model projection", logger)
+public sealed class ReadModelProjector(IEventStore store, LedgerBackend backend, ILogger<ReadModelProjector> logger)
+    : LeaderProjection(backend, ReadModelProjector.LockName, "the read model projection", logger)
 {
     public const string LockName = "read-models";
 
@@ -188,5 +188,5 @@ public static class ReadModelRegistration
     /// backends, whose stores project themselves or are read directly.
     /// </summary>
     public static IServiceCollection AddLedgerReadModels(this IServiceCollection services) =>
-        services.AddHostedService<ReadModelProjection>().AddHostedService<Verifying.MerkleTreeProjection>();
+        services.AddHostedService<ReadModelProjector>().AddHostedService<Verifying.MerkleTreeProjector>();
 }

@@ -16,8 +16,8 @@ internal sealed class ProjectionLagReporter(EventBroadcaster broadcaster, INotif
         {
             try
             {
-                var relayed = await feed.CheckpointAsync(NotificationRelay.CheckpointName, stoppingToken);
-                LedgerMetrics.ProjectionLag.Record(Math.Max(0, broadcaster.Head - relayed), new KeyValuePair<string, object?>("projection", NotificationRelay.CheckpointName));
+                var relayed = await feed.ReaderPositionAsync(NotificationRelay.PositionName, stoppingToken);
+                LedgerMetrics.ProjectionLag.Record(Math.Max(0, broadcaster.Head - relayed), new KeyValuePair<string, object?>("projection", NotificationRelay.PositionName));
 
                 // A projector-fed store's saved position: reading through it would first catch it up.
                 var folded = store.Feature<ProjectedReadModels>() is { } projected ? await projected.Writer.PositionAsync(stoppingToken)

@@ -16,7 +16,7 @@ internal sealed class MartenMerkleLog(
 {
     private const int LeavesPerRead = 1000;
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
-    private readonly MerkleTables tables = new(schema);
+    private readonly MartenMerkleTables tables = new(schema);
 
     public async Task<IMerkleNodeSource> OpenTreeAsync(CancellationToken cancellationToken = default) =>
         new TreeAtSize(dataSource, tables, await SizeAsync(cancellationToken));
@@ -123,7 +123,7 @@ internal sealed class MartenMerkleLog(
     }
 
     /// <summary>The tree as committed when opened: complete subtrees never change, so later batches of the daemon do not disturb it.</summary>
-    private sealed class TreeAtSize(NpgsqlDataSource dataSource, MerkleTables tables, long size) : IMerkleNodeSource
+    private sealed class TreeAtSize(NpgsqlDataSource dataSource, MartenMerkleTables tables, long size) : IMerkleNodeSource
     {
         public long Size => size;
 

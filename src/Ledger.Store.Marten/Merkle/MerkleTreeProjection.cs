@@ -16,7 +16,7 @@ internal sealed class MerkleTreeProjection(string schema) : ConfiguredProjection
 {
     public const string Name = "LedgerMerkleTree";
 
-    private readonly MerkleTables tables = new(schema);
+    private readonly MartenMerkleTables tables = new(schema);
     private MerkleFrontier? frontier;
     private long lastSequence;
 
@@ -96,13 +96,13 @@ internal sealed class MerkleTreeProjection(string schema) : ConfiguredProjection
     }
 
     /// <summary>The stored tree read through the daemon's session, for loading the frontier.</summary>
-    private sealed class OperationsNodes(IDocumentOperations operations, MerkleTables tables, long size) : IMerkleNodeSource
+    private sealed class OperationsNodes(IDocumentOperations operations, MartenMerkleTables tables, long size) : IMerkleNodeSource
     {
         public long Size => size;
 
         public async ValueTask<IReadOnlyList<byte[]>> GetNodesAsync(IReadOnlyList<MerkleNodeId> nodes, CancellationToken cancellationToken = default)
         {
-            MerkleTables.Check(nodes, size);
+            MartenMerkleTables.Check(nodes, size);
             if (nodes.Count == 0)
             {
                 return [];
@@ -110,7 +110,7 @@ internal sealed class MerkleTreeProjection(string schema) : ConfiguredProjection
 
             var hex = await operations.QueryAsync<string>('^', tables.NodesQuery(hexadecimal: true, "^", "^"), cancellationToken,
                 nodes.Select(n => n.Level).ToArray(), nodes.Select(n => n.Index).ToArray());
-            return MerkleTables.Complete(nodes, hex.Select(h => h is null ? null : Convert.FromHexString(h)).ToList());
+            return MartenMerkleTables.Complete(nodes, hex.Select(h => h is null ? null : Convert.FromHexString(h)).ToList());
         }
     }
 }

@@ -69,7 +69,7 @@ public sealed class MartenReadModelTests(PostgresCluster cluster) : IDisposable
 
     private static async Task ImportAsync(IEventStore store, DateTimeOffset recordedAt, params string[] documents)
     {
-        var result = await new ImportDocumentHandler(store, new FixedClock(recordedAt)).HandleAsync(documents.SelectMany(d => Sample.Parse(d)).ToList());
+        var result = await new ImportPipeline(store, new FixedClock(recordedAt)).HandleAsync(documents.SelectMany(d => Sample.Parse(d)).ToList());
         Assert.True(result.Errors.Count == 0 && result.Conflict is null && result.Failure is null, string.Join("\n", result.Errors) + result.Conflict + result.Failure);
     }
 

@@ -100,7 +100,7 @@ internal sealed class MartenImportThroughputScenario : IScenario
 
         return new ScenarioResult(
             Name,
-            "Statements per second imported from JSON text through DisclosureReader, ImportDocument and the Wolverine command handler (ImportDocumentHandler) into a MartenEventStore on a fresh database, "
+            "Statements per second imported from JSON text through DisclosureReader, ImportDocument and the Wolverine command handler (ImportDocumentsHandler, running ImportPipeline) into a MartenEventStore on a fresh database, "
                 + "beside Marten alone appending the very same typed events (session.Events.StartStream/Append, same serializer, stream keys, event type names and organization header, "
                 + "the same schema with the inline read models and the unique index on statement ids, one session and SaveChangesAsync per document) and binary COPY of the very same rows into a plain table (one COPY and transaction per document), "
                 + $"each in a fresh database. {description}.",

@@ -7,7 +7,7 @@ namespace Ledger.Bench.Scenarios;
 
 /// <summary>
 /// Proof latency on a tree of a million leaves in a ledger file. Importing a million real events would take minutes, so
-/// the tree is written with synthetic leaf hashes through the store's own tree-writing code (MerkleTables.Append, the
+/// the tree is written with synthetic leaf hashes through the store's own tree-writing code (SqliteMerkleTables.Append, the
 /// append transaction's path), in appends of 100 leaves as the imports make them; proofs are then read through the
 /// store's IMerkleLog as any verifier does, and checked against an in-memory tree of the same leaves.
 /// </summary>
@@ -76,7 +76,7 @@ internal sealed class MerkleProofScenario : IScenario
             $"Inclusion proofs of random leaves, and consistency proofs from random sizes, in a tree of {Leaves:N0} leaves, read through SqliteEventStore.Merkle "
                 + "(a connection kept open with its statements prepared, one point read per stored node, the leaf rows of the 64-leaf block below the stored levels); each proof verified with MerkleVerifier.",
             [
-                new("tree size", Leaves, "leaves", $"synthetic leaf hashes written through MerkleTables.Append in appends of {PerAppend}, {build.TotalSeconds:F1} s"),
+                new("tree size", Leaves, "leaves", $"synthetic leaf hashes written through SqliteMerkleTables.Append in appends of {PerAppend}, {build.TotalSeconds:F1} s"),
                 new("file size", size / 1024.0 / 1024.0, "MiB", "ledger file with its write-ahead log, no events"),
                 new("inclusion proof, p50", Percentile(inclusion, 50), "ms", $"{samples} random leaves after 200 warm-up proofs"),
                 new("inclusion proof, p99", Percentile(inclusion, 99), "ms", $"max {inclusion[^1]:F3} ms"),
@@ -95,7 +95,7 @@ internal sealed class MerkleProofScenario : IScenario
         var reference = new MemoryMerkleNodes();
         using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
         connection.Open();
-        using var tables = new MerkleTables(connection);
+        using var tables = new SqliteMerkleTables(connection);
         var frontier = new MerkleFrontier();
         for (var first = 0L; first < Leaves; first += PerAppend * AppendsPerTransaction)
         {

@@ -10,28 +10,28 @@ namespace Ledger.Store.Marten.Merkle;
 /// subtree), append-only alike, extended behind the appends by a projection. One extension at a time: each locks the
 /// leaves table until it commits.
 /// </summary>
-public sealed class PostgresMerkleTree : IProjectedMerkleTree
+public sealed class MartenMerkleTree : IProjectedMerkleTree
 {
     private readonly NpgsqlDataSource dataSource;
-    private readonly MerkleTables tables;
+    private readonly MartenMerkleTables tables;
 
-    private PostgresMerkleTree(NpgsqlDataSource dataSource, string schema, IEventStore events)
+    private MartenMerkleTree(NpgsqlDataSource dataSource, string schema, IEventStore events)
     {
         this.dataSource = dataSource;
-        tables = new MerkleTables(schema);
+        tables = new MartenMerkleTables(schema);
         Merkle = new MartenMerkleLog(dataSource, schema, (positions, cancellationToken) => EventsAtAsync(events, positions, cancellationToken), (last, cancellationToken) => TrailingAsync(events, last, cancellationToken));
     }
 
     public IMerkleLog Merkle { get; }
 
     /// <summary>Opens the tree in <paramref name="schema"/> of the database, creating its tables when missing.</summary>
-    public static async Task<PostgresMerkleTree> OpenAsync(string connectionString, string schema, IEventStore events, CancellationToken cancellationToken = default)
+    public static async Task<MartenMerkleTree> OpenAsync(string connectionString, string schema, IEventStore events, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
         var dataSource = NpgsqlDataSource.Create(connectionString);
         try
         {
-            var tree = new PostgresMerkleTree(dataSource, schema, events);
+            var tree = new MartenMerkleTree(dataSource, schema, events);
             await using var create = dataSource.CreateCommand($"CREATE SCHEMA IF NOT EXISTS {schema}; {tree.tables.Schema}");
             await create.ExecuteNonQueryAsync(cancellationToken);
             return tree;
@@ -154,7 +154,7 @@ public sealed class PostgresMerkleTree : IProjectedMerkleTree
     }
 
     /// <summary>The stored tree's nodes read inside the extending transaction, for the frontier.</summary>
-    private sealed class NodesInTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, MerkleTables tables, long size) : IMerkleNodeSource
+    private sealed class NodesInTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, MartenMerkleTables tables, long size) : IMerkleNodeSource
     {
         public long Size => size;
 

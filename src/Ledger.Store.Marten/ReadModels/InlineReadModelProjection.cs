@@ -12,7 +12,7 @@ namespace Ledger.Store.Marten.ReadModels;
 /// pure projection from its earlier events (read in that transaction) and the appended ones, which Marten hands over
 /// with their global sequence already taken, and its documents are queued beside the events.
 /// </summary>
-internal sealed class ReadModelProjection : ConfiguredProjection
+internal sealed class InlineReadModelProjection : ConfiguredProjection
 {
     public override async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {

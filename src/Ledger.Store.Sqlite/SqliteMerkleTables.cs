@@ -12,7 +12,7 @@ namespace Ledger.Store.Sqlite;
 /// append commits few. The levels below are folded from at most 2^StoredFromLevel leaf hashes when a proof asks for
 /// them, and a stored node is found from the leaf that completes it, so a proof reads O(log n) rows.
 /// </summary>
-internal sealed class MerkleTables : IDisposable
+internal sealed class SqliteMerkleTables : IDisposable
 {
     public const int StoredFromLevel = 6;
     public const int LeavesPerRow = 256;
@@ -49,7 +49,7 @@ internal sealed class MerkleTables : IDisposable
     private readonly SqliteCommand readRow;
     private readonly SqliteCommand readLeaves;
 
-    public MerkleTables(SqliteConnection connection)
+    public SqliteMerkleTables(SqliteConnection connection)
     {
         this.connection = connection;
         sizes = Command(
@@ -351,7 +351,7 @@ internal sealed class MerkleTables : IDisposable
     internal readonly record struct TreeRow(long FirstLeaf, byte[] Nodes, byte[] Leaves);
 
     /// <summary>The tables as a node source fixed at a size, on this connection and its transaction.</summary>
-    internal sealed class Snapshot(MerkleTables tables, long size) : IMerkleNodeSource
+    internal sealed class Snapshot(SqliteMerkleTables tables, long size) : IMerkleNodeSource
     {
         public long Size => size;
 

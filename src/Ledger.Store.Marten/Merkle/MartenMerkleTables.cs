@@ -8,7 +8,7 @@ namespace Ledger.Store.Marten.Merkle;
 /// a row per complete subtree above the leaves, and the signed checkpoints. The daemon writes them in its own
 /// transaction, so rows are cheap here and every level is stored: a proof is one query.
 /// </summary>
-internal sealed class MerkleTables(string schema)
+internal sealed class MartenMerkleTables(string schema)
 {
     public string Leaves { get; } = $"{schema}.ledger_merkle_leaves";
 

@@ -9,7 +9,7 @@ namespace Ledger.Messaging.Verifying;
 /// Extends the Merkle tree of an EventStoreDB ledger behind its appends, from the store's subscription, while this process
 /// holds the tree's lock: the counterpart of the embedded store's append transaction and of Marten's daemon projection.
 /// </summary>
-public sealed class MerkleTreeProjection(IEventStore store, LedgerBackend backend, ILogger<MerkleTreeProjection> logger)
+public sealed class MerkleTreeProjector(IEventStore store, LedgerBackend backend, ILogger<MerkleTreeProjector> logger)
     : LeaderProjection(backend, LockName, "the Merkle tree projection", logger)
 {
     public const string LockName = "merkle-tree";
