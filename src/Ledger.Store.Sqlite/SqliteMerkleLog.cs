@@ -208,11 +208,7 @@ internal sealed class SqliteMerkleLog(Func<bool, CancellationToken, Task<SqliteC
             return;
         }
 
-        var kept = (await ReadCheckpointsAsync("WHERE tree_size = $size", checkpoint.TreeSize, cancellationToken)).Single();
-        if (!kept.SameAs(checkpoint))
-        {
-            throw new InvalidOperationException($"a different checkpoint of tree size {checkpoint.TreeSize} is kept; checkpoints are never changed");
-        }
+        (await ReadCheckpointsAsync("WHERE tree_size = $size", checkpoint.TreeSize, cancellationToken)).Single().MustBeKeptAs(checkpoint);
     }
 
     private async Task<List<StoredCheckpoint>> ReadCheckpointsAsync(string clause, long? size, CancellationToken cancellationToken)

@@ -90,11 +90,7 @@ internal sealed class MartenMerkleLog(
             return;
         }
 
-        var kept = (await ReadCheckpointsAsync("WHERE tree_size = $1", checkpoint.TreeSize, cancellationToken)).Single();
-        if (!kept.SameAs(checkpoint))
-        {
-            throw new InvalidOperationException($"a different checkpoint of tree size {checkpoint.TreeSize} is kept; checkpoints are never changed");
-        }
+        (await ReadCheckpointsAsync("WHERE tree_size = $1", checkpoint.TreeSize, cancellationToken)).Single().MustBeKeptAs(checkpoint);
     }
 
     private async Task<long> SizeAsync(CancellationToken cancellationToken)

@@ -74,4 +74,14 @@ public sealed record StoredCheckpoint(long TreeSize, byte[] RootHash, string Not
     /// <summary>Whether both are the same checkpoint, root bytes included (the record's equality compares arrays by reference).</summary>
     public bool SameAs(StoredCheckpoint other) =>
         other is not null && TreeSize == other.TreeSize && RootHash.AsSpan().SequenceEqual(other.RootHash) && Note == other.Note && SignedAt == other.SignedAt;
+
+    /// <summary>What every log does when offered a checkpoint of a size it keeps one of: the same is a no-op, another is refused.</summary>
+    /// <exception cref="InvalidOperationException">The kept checkpoint differs from the offered one.</exception>
+    public void MustBeKeptAs(StoredCheckpoint offered)
+    {
+        if (!SameAs(offered))
+        {
+            throw new InvalidOperationException($"a different checkpoint of tree size {offered.TreeSize} is kept; checkpoints are never changed");
+        }
+    }
 }
