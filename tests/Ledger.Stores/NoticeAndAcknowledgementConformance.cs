@@ -30,13 +30,7 @@ public abstract class NoticeAndAcknowledgementConformance
     public async Task Notices_leave_out_recorded_events_and_come_in_feed_order_after_the_sequence_asked_for()
     {
         await using var feed = await OpenFreshFeedAsync();
-        // Feed order differs from the order of ids, kinds and positions, so that a backend sorting by any of them is caught.
-        Assert.True(await feed.AppendAsync(Event(1)));
-        Assert.True(await feed.AppendAsync(Notice(NotificationKinds.PromiseDueSoon, "report@2026-05-20", position: 3)));
-        Assert.True(await feed.AppendAsync(Event(2)));
-        Assert.True(await feed.AppendAsync(Notice(NotificationKinds.PromiseOverdue, "audit@2026-05-01", position: 1)));
-        Assert.True(await feed.AppendAsync(Notice(NotificationKinds.PromiseDeliveredLate, "fix@2026-04-01", position: 2)));
-        Assert.True(await feed.AppendAsync(Event(3)));
+        await AppendEventsAndNoticesAsync(feed);
 
         var all = await ToListAsync(feed.ReadAsync());
         var notices = all.Where(n => n.Kind != NotificationKinds.EventRecorded).ToList();
@@ -58,13 +52,8 @@ public abstract class NoticeAndAcknowledgementConformance
     public async Task Notices_from_a_position_come_in_log_order_then_feed_order_without_recorded_events()
     {
         await using var feed = await OpenFreshFeedAsync();
-        Assert.True(await feed.AppendAsync(Event(1)));
-        Assert.True(await feed.AppendAsync(Notice(NotificationKinds.PromiseDueSoon, "report@2026-05-20", position: 3)));
-        Assert.True(await feed.AppendAsync(Event(2)));
-        Assert.True(await feed.AppendAsync(Notice(NotificationKinds.PromiseOverdue, "audit@2026-05-01", position: 1)));
-        Assert.True(await feed.AppendAsync(Notice(NotificationKinds.PromiseDeliveredLate, "fix@2026-04-01", position: 2)));
+        await AppendEventsAndNoticesAsync(feed);
         Assert.True(await feed.AppendAsync(Notice(NotificationKinds.PromiseOverdue, "survey@2026-04-15", position: 1)));
-        Assert.True(await feed.AppendAsync(Event(3)));
         var notices = (await ToListAsync(feed.ReadAsync())).Where(n => n.Kind != NotificationKinds.EventRecorded).ToList();
 
         string[] ordered = ["promise-overdue:acme/x/audit@2026-05-01", "promise-overdue:acme/x/survey@2026-04-15", "promise-delivered-late:acme/x/fix@2026-04-01", "promise-due-soon:acme/x/report@2026-05-20"];
@@ -119,6 +108,17 @@ public abstract class NoticeAndAcknowledgementConformance
         Assert.True(await store.AcknowledgedAsync("wh_2", "shared"));
         Assert.False(await store.AcknowledgedAsync("wh_1", "shared"));
         Assert.False(await store.AcknowledgedAsync("wh_3", "shared"));
+    }
+
+    /// <summary>Feed order differs from the order of ids, kinds and positions, so that a backend sorting by any of them is caught.</summary>
+    private static async Task AppendEventsAndNoticesAsync(INotificationFeed feed)
+    {
+        Assert.True(await feed.AppendAsync(Event(1)));
+        Assert.True(await feed.AppendAsync(Notice(NotificationKinds.PromiseDueSoon, "report@2026-05-20", position: 3)));
+        Assert.True(await feed.AppendAsync(Event(2)));
+        Assert.True(await feed.AppendAsync(Notice(NotificationKinds.PromiseOverdue, "audit@2026-05-01", position: 1)));
+        Assert.True(await feed.AppendAsync(Notice(NotificationKinds.PromiseDeliveredLate, "fix@2026-04-01", position: 2)));
+        Assert.True(await feed.AppendAsync(Event(3)));
     }
 
     private static NewNotification Event(long position) =>
