@@ -387,6 +387,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
             await writer.DisposeAsync();
         }
 
+        await ((SqliteReadModels)ReadModels).DisposeAsync();
         merkle.Dispose();
         appended.Dispose();
         writeLock.Dispose();

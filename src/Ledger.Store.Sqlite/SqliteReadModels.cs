@@ -8,10 +8,15 @@ namespace Ledger.Store.Sqlite;
 /// Reads the read models of <see cref="ReadModelTables"/> from a SQLite file: the ledger's own (kept in the append's
 /// transaction) or an EventStoreDB ledger's state (kept by the worker's projector). Every list is an index read.
 /// </summary>
-public sealed class SqliteReadModels : IReadModelStore
+public sealed class SqliteReadModels : IReadModelStore, IAsyncDisposable
 {
     private readonly string connectionString;
     private readonly string position;
+    private readonly bool keepsPosition;
+    private readonly SemaphoreSlim watchGate = new(1, 1);
+    private SqliteConnection? watcher;
+    private long? seenVersion;
+    private long keptPosition;
 
     /// <param name="path">The file.</param>
     /// <param name="besideEvents">
@@ -24,12 +29,59 @@ public sealed class SqliteReadModels : IReadModelStore
         position = besideEvents
             ? $"SELECT CASE WHEN rebuild_after IS NULL THEN (SELECT coalesce(max(position), 0) FROM events) ELSE position END FROM read_model_state WHERE name = '{ReadModelTables.StateName}'"
             : $"SELECT position FROM read_model_state WHERE name = '{ReadModelTables.StateName}'";
+        keepsPosition = besideEvents;
     }
 
+    /// <summary>
+    /// The position the read models reflect. Beside the events it is kept, and read again only when PRAGMA data_version
+    /// on a connection of its own says that another connection (this process's writer, or another process) committed
+    /// since: a server answering the same pages again reads the file only when it changed, and never serves stale.
+    /// </summary>
     public async Task<long> PositionAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await ConnectAsync(cancellationToken);
-        return await PositionAsync(connection, cancellationToken);
+        if (!keepsPosition)
+        {
+            await using var connection = await ConnectAsync(cancellationToken);
+            return await PositionAsync(connection, cancellationToken);
+        }
+
+        await watchGate.WaitAsync(cancellationToken);
+        try
+        {
+            watcher ??= await ConnectAsync(cancellationToken);
+            await using var version = watcher.CreateCommand();
+            version.CommandText = "PRAGMA data_version";
+            var now = (long)(await version.ExecuteScalarAsync(cancellationToken))!;
+            if (now != seenVersion)
+            {
+                // Read after the version: a commit in between is read now, and makes the next call read again.
+                keptPosition = await PositionAsync(watcher, cancellationToken);
+                seenVersion = now;
+            }
+
+            return keptPosition;
+        }
+        finally
+        {
+            watchGate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await watchGate.WaitAsync();
+        try
+        {
+            if (watcher is not null)
+            {
+                await watcher.DisposeAsync();
+                watcher = null;
+            }
+        }
+        finally
+        {
+            watchGate.Release();
+        }
     }
 
     public async Task<StoredMatter?> MatterAsync(string matter, CancellationToken cancellationToken = default)
