@@ -49,6 +49,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
     private readonly string connectionString;
     private readonly bool merkleTree;
     private readonly bool readModels;
+    private readonly SqliteReadModels readModelStore;
     private readonly SqliteMerkleLog merkle;
     private readonly SemaphoreSlim appended = new(0);
     private readonly SemaphoreSlim writeLock = new(1, 1);
@@ -63,7 +64,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         merkle = new SqliteMerkleLog((write, cancellationToken) => ConnectAsync(cancellationToken, write));
         Path = System.IO.Path.GetFullPath(path);
         connectionString = ConnectionString(Path);
-        ReadModels = new SqliteReadModels(Path, besideEvents: true);
+        readModelStore = new SqliteReadModels(Path, besideEvents: true);
     }
 
     /// <summary>A ledger file's pooled connections: created when missing, waiting up to 30 s for another writer.</summary>
@@ -79,7 +80,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
 
     public IMerkleLog Merkle => merkle;
 
-    public IReadModelStore ReadModels { get; }
+    public IReadModelStore ReadModels => readModelStore;
 
     /// <summary>How often a subscriber looks for events appended by other processes.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
@@ -387,7 +388,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
             await writer.DisposeAsync();
         }
 
-        await ((SqliteReadModels)ReadModels).DisposeAsync();
+        await readModelStore.DisposeAsync();
         merkle.Dispose();
         appended.Dispose();
         writeLock.Dispose();

@@ -15,6 +15,7 @@ public sealed class SqliteReadModels : IReadModelStore, IAsyncDisposable
     private readonly bool keepsPosition;
     private readonly SemaphoreSlim watchGate = new(1, 1);
     private SqliteConnection? watcher;
+    private SqliteCommand? dataVersion;
     private long? seenVersion;
     private long keptPosition;
 
@@ -48,10 +49,14 @@ public sealed class SqliteReadModels : IReadModelStore, IAsyncDisposable
         await watchGate.WaitAsync(cancellationToken);
         try
         {
-            watcher ??= await ConnectAsync(cancellationToken);
-            await using var version = watcher.CreateCommand();
-            version.CommandText = "PRAGMA data_version";
-            var now = (long)(await version.ExecuteScalarAsync(cancellationToken))!;
+            if (watcher is null)
+            {
+                watcher = await ConnectAsync(cancellationToken);
+                dataVersion = watcher.CreateCommand();
+                dataVersion.CommandText = "PRAGMA data_version";
+            }
+
+            var now = (long)(await dataVersion!.ExecuteScalarAsync(cancellationToken))!;
             if (now != seenVersion)
             {
                 // Read after the version: a commit in between is read now, and makes the next call read again.
@@ -74,6 +79,7 @@ public sealed class SqliteReadModels : IReadModelStore, IAsyncDisposable
         {
             if (watcher is not null)
             {
+                await dataVersion!.DisposeAsync();
                 await watcher.DisposeAsync();
                 watcher = null;
             }

@@ -94,46 +94,22 @@ public sealed class PostgresNotificationFeed : INotificationFeed
         return entered;
     }
 
-    public async IAsyncEnumerable<Notification> ReadAsync(long afterSequence = 0, int limit = int.MaxValue, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand(
-            $"""
-            SELECT sequence, id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data
-            FROM {notifications} WHERE sequence > $1 ORDER BY sequence LIMIT $2
-            """);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSequence });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = limit });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            yield return NotificationRows.Read(reader, static (r, i) => r.GetFieldValue<DateTimeOffset>(i));
-        }
-    }
+    public IAsyncEnumerable<Notification> ReadAsync(long afterSequence = 0, int limit = int.MaxValue, CancellationToken cancellationToken = default) =>
+        SelectAsync("WHERE sequence > $1 ORDER BY sequence LIMIT $2", [new NpgsqlParameter<long> { TypedValue = afterSequence }, new NpgsqlParameter<long> { TypedValue = limit }], cancellationToken);
 
-    public async IAsyncEnumerable<Notification> ReadNoticesAsync(long afterSequence = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand(
-            $"""
-            SELECT sequence, id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data
-            FROM {notifications} WHERE sequence > $1 AND kind <> $2 ORDER BY sequence
-            """);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSequence });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = NotificationKinds.EventRecorded });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            yield return NotificationRows.Read(reader, static (r, i) => r.GetFieldValue<DateTimeOffset>(i));
-        }
-    }
+    public IAsyncEnumerable<Notification> ReadNoticesAsync(long afterSequence = 0, CancellationToken cancellationToken = default) =>
+        SelectAsync("WHERE sequence > $1 AND kind <> $2 ORDER BY sequence",
+            [new NpgsqlParameter<long> { TypedValue = afterSequence }, new NpgsqlParameter<string> { TypedValue = NotificationKinds.EventRecorded }], cancellationToken);
 
-    public async IAsyncEnumerable<Notification> ReadNoticesFromAsync(long fromPosition, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    // The kind as a literal, as in the partial index: the planner can use it for any position asked.
+    public IAsyncEnumerable<Notification> ReadNoticesFromAsync(long fromPosition, CancellationToken cancellationToken = default) =>
+        SelectAsync($"WHERE kind <> '{NotificationKinds.EventRecorded}' AND position >= $1 ORDER BY position, sequence", [new NpgsqlParameter<long> { TypedValue = fromPosition }], cancellationToken);
+
+    private async IAsyncEnumerable<Notification> SelectAsync(string clause, NpgsqlParameter[] parameters, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            $"""
-            SELECT sequence, id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data
-            FROM {notifications} WHERE kind <> '{NotificationKinds.EventRecorded}' AND position >= $1 ORDER BY position, sequence
-            """);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromPosition });
+            $"SELECT sequence, id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data FROM {notifications} {clause}");
+        command.Parameters.AddRange(parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {

@@ -71,50 +71,26 @@ public sealed class SqliteNotificationFeed : INotificationFeed
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    public async IAsyncEnumerable<Notification> ReadAsync(long afterSequence = 0, int limit = int.MaxValue, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await using var connection = await ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT sequence, id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data
-            FROM notifications WHERE sequence > $after ORDER BY sequence LIMIT $limit
-            """;
-        command.Parameters.AddWithValue("$after", afterSequence);
-        command.Parameters.AddWithValue("$limit", limit);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            yield return NotificationRows.Read(reader, static (r, i) => Parse(r.GetString(i)));
-        }
-    }
+    public IAsyncEnumerable<Notification> ReadAsync(long afterSequence = 0, int limit = int.MaxValue, CancellationToken cancellationToken = default) =>
+        SelectAsync("WHERE sequence > $after ORDER BY sequence LIMIT $limit", [("$after", afterSequence), ("$limit", limit)], cancellationToken);
 
-    public async IAsyncEnumerable<Notification> ReadNoticesAsync(long afterSequence = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await using var connection = await ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT sequence, id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data
-            FROM notifications WHERE sequence > $after AND kind <> $event ORDER BY sequence
-            """;
-        command.Parameters.AddWithValue("$after", afterSequence);
-        command.Parameters.AddWithValue("$event", NotificationKinds.EventRecorded);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            yield return NotificationRows.Read(reader, static (r, i) => Parse(r.GetString(i)));
-        }
-    }
+    public IAsyncEnumerable<Notification> ReadNoticesAsync(long afterSequence = 0, CancellationToken cancellationToken = default) =>
+        SelectAsync("WHERE sequence > $after AND kind <> $event ORDER BY sequence", [("$after", afterSequence), ("$event", NotificationKinds.EventRecorded)], cancellationToken);
 
-    public async IAsyncEnumerable<Notification> ReadNoticesFromAsync(long fromPosition, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    // The kind as a literal, as in the partial index: a parameter would keep SQLite from using it.
+    public IAsyncEnumerable<Notification> ReadNoticesFromAsync(long fromPosition, CancellationToken cancellationToken = default) =>
+        SelectAsync($"WHERE kind <> '{NotificationKinds.EventRecorded}' AND position >= $from ORDER BY position, sequence", [("$from", fromPosition)], cancellationToken);
+
+    private async IAsyncEnumerable<Notification> SelectAsync(string clause, (string Name, object Value)[] parameters, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await ConnectAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        // The kind as a literal, as in the partial index: a parameter would keep SQLite from using it.
-        command.CommandText = $"""
-            SELECT sequence, id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data
-            FROM notifications WHERE kind <> '{NotificationKinds.EventRecorded}' AND position >= $from ORDER BY position, sequence
-            """;
-        command.Parameters.AddWithValue("$from", fromPosition);
+        command.CommandText = $"SELECT sequence, id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data FROM notifications {clause}";
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {

@@ -40,8 +40,5 @@ internal sealed class InlineReadModelProjection : ConfiguredProjection
         }
 
         await ReadModelWriter.StoreAsync(operations, models, cancellation);
-
-        // Whoever appended (the ledger's store takes ReadModelLocks and notifies there too; a plain Marten session does not).
-        operations.QueueSqlCommand($"SELECT pg_notify('{ReadModelLocks.Channel}', '')");
     }
 }
