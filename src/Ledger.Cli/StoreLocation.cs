@@ -1,12 +1,13 @@
 using Ledger.Storage;
 using Ledger.Messaging.Hosting;
+using Ledger.Server.Hosting;
 
 namespace Ledger.Cli;
 
 /// <summary>Finds the store from --store, then LEDGER_STORE, then the default SQLite file in the user's data directory.</summary>
 public static class StoreLocation
 {
-    public static string Resolve(string? option) => LedgerBackend.Locate(option);
+    public static string Resolve(string? option) => LedgerBackends.Locate(option);
 
     /// <exception cref="UsageException">LEDGER_CLOCK_OFFSET is not a time span.</exception>
     public static LedgerClock Clock()
@@ -26,7 +27,7 @@ public static class StoreLocation
     {
         try
         {
-            return LedgerBackend.Parse(location);
+            return AvailableBackends.All.Parse(location);
         }
         catch (InvalidStoreLocationException ex)
         {
@@ -44,40 +45,11 @@ public static class StoreLocation
         {
             return await backend.OpenStoreAsync(cancellationToken);
         }
-        catch (ArgumentException ex) when (backend is PostgresBackend)
+        catch (Exception ex) when (backend.Explain(ex) is { } failure)
         {
-            throw new UsageException($"--store: cannot open PostgreSQL ({ex.Message})");
-        }
-        catch (Exception ex) when (backend is PostgresBackend && IsUnreachable(ex))
-        {
-            throw new StoreUnavailableException($"--store: cannot open PostgreSQL ({ex.Message})", ex);
-        }
-        catch (Exception ex) when (backend is EventStoreDbBackend && IsMisconfiguredNode(ex))
-        {
-            throw new UsageException($"--store: cannot open EventStoreDB ({Reason(ex)})");
-        }
-        catch (Exception ex) when (backend is EventStoreDbBackend && IsUnreachableNode(ex))
-        {
-            throw new StoreUnavailableException($"--store: cannot open EventStoreDB ({Reason(ex)})", ex);
+            throw failure.Unreachable ? new StoreUnavailableException($"--store: {failure.Reason}", ex) : new UsageException($"--store: {failure.Reason}");
         }
     }
-
-    private static string Reason(Exception ex) => ex is Grpc.Core.RpcException rpc
-        ? string.Join(": ", new[] { rpc.Status.Detail, rpc.Status.DebugException?.Message }.Where(m => !string.IsNullOrEmpty(m)))
-        : ex.Message;
-
-    // Its own method, so that Npgsql loads only when a PostgreSQL store is asked for.
-    private static bool IsUnreachable(Exception ex) => ex is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException;
-
-    /// <summary>Wrong credentials, a malformed connection string or certificate: the caller's to fix, not a store that is down.</summary>
-    private static bool IsMisconfiguredNode(Exception ex) =>
-        ex is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Unauthenticated or Grpc.Core.StatusCode.PermissionDenied }
-            or FormatException or System.Security.Cryptography.CryptographicException;
-
-    private static bool IsUnreachableNode(Exception ex) =>
-        ex is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded }
-            or Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Internal, Status.DebugException: HttpRequestException }
-            or IOException;
 }
 
 /// <summary>The store could not be reached when the command opened it (exit code 4): scripts retry on it.</summary>

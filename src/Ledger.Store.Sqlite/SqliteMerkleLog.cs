@@ -187,11 +187,8 @@ internal sealed class SqliteMerkleLog(Func<bool, CancellationToken, Task<SqliteC
         }
     }
 
-    public async Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default) =>
-        (await ReadCheckpointsAsync("ORDER BY tree_size DESC LIMIT 1", null, cancellationToken)).SingleOrDefault();
-
-    public async Task<IReadOnlyList<StoredCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken = default) =>
-        await ReadCheckpointsAsync("ORDER BY tree_size", null, cancellationToken);
+    public async Task<IReadOnlyList<StoredCheckpoint>> ReadCheckpointsAsync(bool latestOnly, CancellationToken cancellationToken = default) =>
+        await SelectCheckpointsAsync(latestOnly ? "ORDER BY tree_size DESC LIMIT 1" : "ORDER BY tree_size", null, cancellationToken);
 
     public async Task AddCheckpointAsync(StoredCheckpoint checkpoint, CancellationToken cancellationToken = default)
     {
@@ -208,10 +205,10 @@ internal sealed class SqliteMerkleLog(Func<bool, CancellationToken, Task<SqliteC
             return;
         }
 
-        (await ReadCheckpointsAsync("WHERE tree_size = $size", checkpoint.TreeSize, cancellationToken)).Single().MustBeKeptAs(checkpoint);
+        (await SelectCheckpointsAsync("WHERE tree_size = $size", checkpoint.TreeSize, cancellationToken)).Single().MustBeKeptAs(checkpoint);
     }
 
-    private async Task<List<StoredCheckpoint>> ReadCheckpointsAsync(string clause, long? size, CancellationToken cancellationToken)
+    private async Task<List<StoredCheckpoint>> SelectCheckpointsAsync(string clause, long? size, CancellationToken cancellationToken)
     {
         await using var connection = await connect(false, cancellationToken);
         await using var command = connection.CreateCommand();

@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Ledger.Server.Auth;
 using Ledger.Stores.Postgres;
 using Xunit;
+using Ledger.Messaging.ApiKeys;
+using Ledger.Store.Marten;
+using Ledger.Store.Sqlite;
 
 namespace Ledger.Server.Tests;
 

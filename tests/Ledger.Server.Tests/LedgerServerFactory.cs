@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
-using Ledger.Server.Auth;
 using Ledger.Storage;
 using Ledger.Verification;
 using Microsoft.AspNetCore.Hosting;
@@ -8,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
+using Ledger.Store.Sqlite;
 
 namespace Ledger.Server.Tests;
 

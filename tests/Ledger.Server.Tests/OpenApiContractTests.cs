@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Ledger.Server.Auth;
 using Xunit;
+using Ledger.Messaging.ApiKeys;
 
 namespace Ledger.Server.Tests;
 

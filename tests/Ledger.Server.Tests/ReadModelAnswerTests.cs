@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Ledger.Server.Auth;
 using Xunit;
+using Ledger.Messaging.ApiKeys;
 
 namespace Ledger.Server.Tests;
 

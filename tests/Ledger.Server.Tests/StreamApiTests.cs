@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using Ledger.Server.Auth;
 using Ledger.Server.Subscriptions;
 using Ledger.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -9,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
+using Ledger.Messaging.ApiKeys;
 
 namespace Ledger.Server.Tests;
 

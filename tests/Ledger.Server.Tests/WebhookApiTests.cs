@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Ledger.Messaging.Webhooks;
-using Ledger.Server.Auth;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
+using Ledger.Messaging.ApiKeys;
 
 namespace Ledger.Server.Tests;
 

@@ -4,6 +4,8 @@ using Ledger.Storage;
 using Ledger.Verification;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
+using Ledger.Store.Marten;
+using Ledger.Store.Sqlite;
 
 namespace Ledger.Specs;
 

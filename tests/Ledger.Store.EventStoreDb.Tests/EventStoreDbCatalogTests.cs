@@ -1,6 +1,7 @@
 using Ledger.Messaging.Hosting;
 using Ledger.Storage;
 using Ledger.Store.EventStoreDb.ProtocolFake;
+using Ledger.Store.Sqlite;
 
 namespace Ledger.Store.EventStoreDb.Tests;
 

@@ -1,6 +1,4 @@
-using Ledger.Messaging.Hosting;
 using Ledger.Messaging.ReadModels;
-using Ledger.Messaging.Verifying;
 using Ledger.Storage;
 using Ledger.Store.Sqlite;
 using MartenMerkleTree = Ledger.Store.Marten.Merkle.MartenMerkleTree;

@@ -2,6 +2,8 @@ using Ledger.Messaging.Hosting;
 using Ledger.Storage;
 using Ledger.Stores.Postgres;
 using Ledger.Store.EventStoreDb.ProtocolFake;
+using Ledger.Store.Marten;
+using Ledger.Store.Sqlite;
 
 namespace Ledger.Store.EventStoreDb.Tests;
 

@@ -1,19 +1,24 @@
 using Ledger.Messaging.Hosting;
+using Ledger.Store.EventStoreDb;
+using Ledger.Store.Marten;
+using Ledger.Store.Sqlite;
 
 namespace Ledger.Stores;
 
 public sealed class EventStoreDbBackendTests
 {
+    private static readonly LedgerBackends Backends = new LedgerBackends().AddLedgerSqlite().AddLedgerPostgres().AddLedgerEventStoreDb();
+
     [Theory]
     [InlineData("esdb://admin:changeit@node1:2113?tlsVerifyCert=false")]
     [InlineData("kurrentdb://node1,node2,node3")]
     public void Esdb_and_kurrentdb_locations_name_the_eventstoredb_backend(string location) =>
-        Assert.Equal(new EventStoreDbBackend(location, EventStoreDbBackend.LocateState()), LedgerBackend.Parse(location));
+        Assert.Equal(new EventStoreDbBackend(location, EventStoreDbBackend.LocateState(Backends)), Backends.Parse(location));
 
     [Fact]
     public void An_invalid_connection_string_is_a_usage_error_that_says_why()
     {
-        var error = Assert.Throws<InvalidStoreLocationException>(() => LedgerBackend.Parse("esdb://host?tls=maybe"));
+        var error = Assert.Throws<InvalidStoreLocationException>(() => Backends.Parse("esdb://host?tls=maybe"));
 
         Assert.Contains("'tls' must be true or false", error.Message, StringComparison.Ordinal);
     }
@@ -25,7 +30,7 @@ public sealed class EventStoreDbBackendTests
         try
         {
             var state = Path.Combine(folder, "state.db");
-            var backend = (EventStoreDbBackend)LedgerBackend.Parse("esdb://127.0.0.1:2113?tls=false") with { State = EventStoreDbBackend.LocateState($"sqlite:{state}") };
+            var backend = (EventStoreDbBackend)Backends.Parse("esdb://127.0.0.1:2113?tls=false") with { State = EventStoreDbBackend.LocateState(Backends, $"sqlite:{state}") };
 
             await using var feed = await backend.OpenFeedAsync(CancellationToken.None);
             await using var webhooks = await backend.OpenWebhooksAsync(CancellationToken.None);
@@ -34,7 +39,7 @@ public sealed class EventStoreDbBackendTests
             Assert.True(File.Exists(state), "the feed and webhooks are kept in the state store's file");
             Assert.Equal(new SqliteBackend(state), backend.State);
             Assert.False(backend.SharedByWorkers);
-            Assert.True(((EventStoreDbBackend)LedgerBackend.Parse("esdb://node") with { State = EventStoreDbBackend.LocateState("postgres:Host=db") }).SharedByWorkers);
+            Assert.True(((EventStoreDbBackend)Backends.Parse("esdb://node") with { State = EventStoreDbBackend.LocateState(Backends, "postgres:Host=db") }).SharedByWorkers);
         }
         finally
         {
@@ -45,5 +50,5 @@ public sealed class EventStoreDbBackendTests
 
     [Fact]
     public void Another_eventstoredb_as_the_state_store_is_a_usage_error() =>
-        Assert.Contains("sqlite: or postgres:", Assert.Throws<InvalidStoreLocationException>(() => EventStoreDbBackend.LocateState("esdb://other:2113")).Message, StringComparison.Ordinal);
+        Assert.Contains("sqlite: or postgres:", Assert.Throws<InvalidStoreLocationException>(() => EventStoreDbBackend.LocateState(Backends, "esdb://other:2113")).Message, StringComparison.Ordinal);
 }

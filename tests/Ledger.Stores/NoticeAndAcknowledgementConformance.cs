@@ -1,6 +1,8 @@
 using Ledger.Messaging.Notifying;
 using Ledger.Messaging.Webhooks;
 using Ledger.Stores.Postgres;
+using Ledger.Store.Marten;
+using Ledger.Store.Sqlite;
 
 namespace Ledger.Stores;
 

@@ -2,6 +2,8 @@ using System.Data.Common;
 using Ledger.Messaging.Notifying;
 using Ledger.Stores.Postgres;
 using Npgsql;
+using Ledger.Store.Marten;
+using Ledger.Store.Sqlite;
 
 namespace Ledger.Stores;
 

@@ -1,5 +1,7 @@
 using Ledger.Messaging.Webhooks;
 using Ledger.Stores.Postgres;
+using Ledger.Store.Marten;
+using Ledger.Store.Sqlite;
 
 namespace Ledger.Stores;
 

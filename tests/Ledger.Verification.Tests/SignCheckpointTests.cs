@@ -85,9 +85,7 @@ public sealed class SignCheckpointTests
 
         public IAsyncEnumerable<UncoveredEvent> ReadUncoveredAsync(CancellationToken cancellationToken = default) => inner.ReadUncoveredAsync(cancellationToken);
 
-        public Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default) => inner.LatestCheckpointAsync(cancellationToken);
-
-        public Task<IReadOnlyList<StoredCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken = default) => inner.ListCheckpointsAsync(cancellationToken);
+        public Task<IReadOnlyList<StoredCheckpoint>> ReadCheckpointsAsync(bool latestOnly, CancellationToken cancellationToken = default) => inner.ReadCheckpointsAsync(latestOnly, cancellationToken);
 
         public async Task AddCheckpointAsync(StoredCheckpoint checkpoint, CancellationToken cancellationToken = default)
         {

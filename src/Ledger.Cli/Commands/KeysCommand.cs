@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Ledger.Cli.Output;
 using Ledger.Serialization;
-using Ledger.Server.Auth;
 using Spectre.Console;
+using Ledger.Messaging.ApiKeys;
 
 namespace Ledger.Cli.Commands;
 
@@ -25,7 +25,7 @@ public static class KeysCommand
                 throw new UsageException("--owner must not be empty");
             }
 
-            await using var store = ApiKeyStores.For(context.Backend);
+            await using var store = context.Backend.OpenApiKeys();
             var created = await store.CreateAsync(name, context.Value(role)!, context.Clock.GetUtcNow(), cancellationToken);
             if (context.Json)
             {
@@ -43,7 +43,7 @@ public static class KeysCommand
         var list = new Command("list", "List the keys (never the keys themselves)");
         list.SetStoreAction(async (context, cancellationToken) =>
         {
-            await using var store = ApiKeyStores.For(context.Backend);
+            await using var store = context.Backend.OpenApiKeys();
             var all = await store.ListAsync(cancellationToken);
             if (context.Json)
             {
@@ -65,7 +65,7 @@ public static class KeysCommand
         var revoke = new Command("revoke", "Revoke a key: it is refused from the next request on") { id };
         revoke.SetStoreAction(async (context, cancellationToken) =>
         {
-            await using var store = ApiKeyStores.For(context.Backend);
+            await using var store = context.Backend.OpenApiKeys();
             if (!await store.RevokeAsync(context.Value(id)!, context.Clock.GetUtcNow(), cancellationToken))
             {
                 throw new Querying.NotFoundException($"no active key \"{context.Value(id)}\" (see: ledger keys list)");

@@ -27,9 +27,9 @@ internal static class VerifiableLog
     /// <exception cref="UsageException">The store keeps no Merkle log.</exception>
     public static async Task<IMerkleLog> CaughtUpAsync(IEventStore store, CancellationToken cancellationToken)
     {
-        if (store is EventStoreDbWithTree withTree)
+        if (store is ITrailingVerifiableStore trailing)
         {
-            await withTree.CatchUpAsync(cancellationToken);
+            await trailing.CatchUpAsync(cancellationToken);
         }
 
         return Of(store);

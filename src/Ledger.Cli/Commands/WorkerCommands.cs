@@ -43,7 +43,7 @@ public static class WorkerCommands
             var webhookSettings = configured with { AllowPrivateTargets = configured.AllowPrivateTargets || context.Value(allowPrivate) };
             using var host = MessagingHost.Build(context, MessagingRole.Worker, feed, webhooks: webhooks, webhookSettings: webhookSettings);
             await host.StartAsync(cancellationToken);
-            Console.WriteLine($"ledger worker: running on {Describe(context.Backend)}; stop with Ctrl+C or SIGTERM");
+            Console.WriteLine($"ledger worker: running on {context.Backend.Description}; stop with Ctrl+C or SIGTERM");
             await host.WaitForShutdownAsync(cancellationToken);
             return ExitCodes.Ok;
         });
@@ -101,12 +101,4 @@ public static class WorkerCommands
         });
         root.Subcommands.Add(command);
     }
-
-    private static string Describe(LedgerBackend backend) => backend switch
-    {
-        SqliteBackend sqlite => $"SQLite {sqlite.FullPath} (messages in {sqlite.MessagesPath})",
-        PostgresBackend => "PostgreSQL",
-        EventStoreDbBackend esdb => $"EventStoreDB, with the worker's state in {Describe(esdb.State)}",
-        _ => backend.GetType().Name,
-    };
 }

@@ -2,7 +2,6 @@ using System.Data.Common;
 using JasperFx.CodeGeneration;
 using Ledger.Messaging.Deadlines;
 using Ledger.Messaging.Notifying;
-using Ledger.Messaging.ReadModels;
 using Ledger.Messaging.Verifying;
 using Ledger.Messaging.Webhooks;
 using Ledger.Storage;
@@ -100,7 +99,6 @@ public static class LedgerMessaging
             builder.Services.AddHostedService<NotificationRelay>();
             resources.Backend.AddWorkerServices(builder.Services);
             builder.Services.AddLedgerCheckpointSigning(builder.Configuration);
-            builder.Services.AddLedgerReadModels();
             if (resources.Webhooks is not null)
             {
                 builder.Services.AddHostedService<WebhookSweep>();

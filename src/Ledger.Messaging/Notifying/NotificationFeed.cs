@@ -69,7 +69,7 @@ public sealed record Notification(
     string Data);
 
 /// <summary>A feed row as both backends select it: sequence, id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data.</summary>
-internal static class NotificationRows
+public static class NotificationRows
 {
     public static Notification Read(DbDataReader reader, Func<DbDataReader, int, DateTimeOffset> time) => new(
         reader.GetInt64(0),

@@ -2,7 +2,6 @@ using Ledger.Messaging.Hosting;
 using Ledger.Storage;
 using Ledger.Projections;
 using Ledger.Projections.ReadModels;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -60,27 +59,6 @@ public sealed class ProjectReadModels(IEventStore store, IReadModelWriter models
         }
 
         return position;
-    }
-}
-
-/// <summary>The projector in the worker, for EventStoreDB ledgers: while this process holds the read-model lock.</summary>
-public sealed class ReadModelProjector(IEventStore store, LedgerBackend backend, ILogger<ReadModelProjector> logger)
-    : LeaderProjection(backend, ReadModelProjector.LockName, "the read model projection", logger)
-{
-    public const string LockName = "read-models";
-
-    protected override bool Applies => Backend is EventStoreDbBackend;
-
-    protected override async Task ProjectAsync(CancellationToken lead)
-    {
-        if (store.Feature<ProjectedReadModels>() is not { } projected)
-        {
-            Logger.LogInformation("no read models are kept in this state store; queries fold the events");
-            return;
-        }
-
-        Logger.LogInformation("projecting the read models from position {Position}", await projected.Writer.PositionAsync(lead) + 1);
-        await new ProjectReadModels(store, projected.Writer).RunAsync(lead);
     }
 }
 
@@ -147,19 +125,11 @@ public abstract class LeaderProjection(LedgerBackend backend, string lockName, s
 
     protected ILogger Logger => logger;
 
-    /// <summary>Whether this backend needs the projection at all.</summary>
-    protected abstract bool Applies { get; }
-
     /// <summary>Projects until cancelled; returns or throws when it cannot go on.</summary>
     protected abstract Task ProjectAsync(CancellationToken lead);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!Applies)
-        {
-            return;
-        }
-
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -179,14 +149,4 @@ public abstract class LeaderProjection(LedgerBackend backend, string lockName, s
             }
         }
     }
-}
-
-public static class ReadModelRegistration
-{
-    /// <summary>
-    /// The projections an EventStoreDB ledger needs beside its node (read models, the Merkle tree); no-ops on the other
-    /// backends, whose stores project themselves or are read directly.
-    /// </summary>
-    public static IServiceCollection AddLedgerReadModels(this IServiceCollection services) =>
-        services.AddHostedService<ReadModelProjector>().AddHostedService<Verifying.MerkleTreeProjector>();
 }

@@ -24,7 +24,7 @@ public static class LogKeyFile
 
     /// <summary>Where a backend's key lives by default; null when it has no default place.</summary>
     public static string? DefaultPath(LedgerBackend backend) =>
-        backend is SqliteBackend sqlite ? Path.ChangeExtension(sqlite.FullPath, null) + Extension : null;
+        backend.FileBeside(Extension);
 
     /// <summary>The key file named, else the one in the environment (<see cref="LogOptions.KeyFileVariable"/>), else the backend's default.</summary>
     /// <exception cref="LogKeyException">None is named and the backend has no default place.</exception>

@@ -6,6 +6,7 @@ using Ledger.Server.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Wolverine;
+using Ledger.Messaging.ApiKeys;
 
 namespace Ledger.Server.Api;
 

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Ledger.Messaging.ApiKeys;
 
 namespace Ledger.Server.Auth;
 
@@ -74,7 +75,7 @@ public static class LedgerPolicies
 
     public static IServiceCollection AddLedgerAuth(this IServiceCollection services)
     {
-        services.AddSingleton<IApiKeyStore>(sp => ApiKeyStores.For(sp.GetRequiredService<Ledger.Messaging.Hosting.LedgerBackend>()));
+        services.AddSingleton(sp => sp.GetRequiredService<Ledger.Messaging.Hosting.LedgerBackend>().OpenApiKeys());
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()

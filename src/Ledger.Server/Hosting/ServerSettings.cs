@@ -13,11 +13,6 @@ public sealed record ServerSettings(string? Store, bool LoadSample, string? Stat
         return new ServerSettings(section["Store"], section.GetValue("LoadSample", true), section["State"], section.GetValue("Worker", true));
     }
 
-    public Ledger.Messaging.Hosting.LedgerBackend Backend()
-    {
-        var backend = Ledger.Messaging.Hosting.LedgerBackend.Parse(Ledger.Messaging.Hosting.LedgerBackend.Locate(Store));
-        return backend is Ledger.Messaging.Hosting.EventStoreDbBackend esdb && State is not null
-            ? esdb with { State = Ledger.Messaging.Hosting.EventStoreDbBackend.LocateState(State) }
-            : backend;
-    }
+    public Ledger.Messaging.Hosting.LedgerBackend Backend() =>
+        AvailableBackends.All.Parse(Ledger.Messaging.Hosting.LedgerBackends.Locate(Store), State);
 }

@@ -68,12 +68,6 @@ internal sealed class MartenMerkleLog(
         }
     }
 
-    public async Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default) =>
-        (await ReadCheckpointsAsync("ORDER BY tree_size DESC LIMIT 1", null, cancellationToken)).SingleOrDefault();
-
-    public async Task<IReadOnlyList<StoredCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken = default) =>
-        await ReadCheckpointsAsync("ORDER BY tree_size", null, cancellationToken);
-
     public async Task AddCheckpointAsync(StoredCheckpoint checkpoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
@@ -90,7 +84,7 @@ internal sealed class MartenMerkleLog(
             return;
         }
 
-        (await ReadCheckpointsAsync("WHERE tree_size = $1", checkpoint.TreeSize, cancellationToken)).Single().MustBeKeptAs(checkpoint);
+        (await SelectCheckpointsAsync("WHERE tree_size = $1", checkpoint.TreeSize, cancellationToken)).Single().MustBeKeptAs(checkpoint);
     }
 
     private async Task<long> SizeAsync(CancellationToken cancellationToken)
@@ -99,7 +93,10 @@ internal sealed class MartenMerkleLog(
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private async Task<List<StoredCheckpoint>> ReadCheckpointsAsync(string clause, long? size, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StoredCheckpoint>> ReadCheckpointsAsync(bool latestOnly, CancellationToken cancellationToken = default) =>
+        await SelectCheckpointsAsync(latestOnly ? "ORDER BY tree_size DESC LIMIT 1" : "ORDER BY tree_size", null, cancellationToken);
+
+    private async Task<List<StoredCheckpoint>> SelectCheckpointsAsync(string clause, long? size, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"SELECT tree_size, root, note, signed_at FROM {tables.Checkpoints} {clause}");
         if (size is { } s)

@@ -28,21 +28,42 @@ public interface IMerkleLog
     /// </summary>
     IAsyncEnumerable<UncoveredEvent> ReadUncoveredAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>The signed checkpoint of the largest tree size; null before the first is signed.</summary>
-    Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default);
-
-    /// <summary>Every signed checkpoint, smallest tree first.</summary>
-    Task<IReadOnlyList<StoredCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken = default);
+    /// <summary>The signed checkpoints, smallest tree first: every one, or only that of the largest tree (none before the first is signed).</summary>
+    Task<IReadOnlyList<StoredCheckpoint>> ReadCheckpointsAsync(bool latestOnly, CancellationToken cancellationToken = default);
 
     /// <summary>Keeps a signed checkpoint. Checkpoints are never changed: one for a size already kept is refused unless identical.</summary>
     /// <exception cref="InvalidOperationException">A different checkpoint of the same size is kept.</exception>
     Task AddCheckpointAsync(StoredCheckpoint checkpoint, CancellationToken cancellationToken = default);
 }
 
+public static class MerkleLogCheckpoints
+{
+    /// <summary>The signed checkpoint of the largest tree size; null before the first is signed.</summary>
+    public static async Task<StoredCheckpoint?> LatestCheckpointAsync(this IMerkleLog log, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        return (await log.ReadCheckpointsAsync(latestOnly: true, cancellationToken)).SingleOrDefault();
+    }
+
+    /// <summary>Every signed checkpoint, smallest tree first.</summary>
+    public static Task<IReadOnlyList<StoredCheckpoint>> ListCheckpointsAsync(this IMerkleLog log, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        return log.ReadCheckpointsAsync(latestOnly: false, cancellationToken);
+    }
+}
+
 /// <summary>A store that keeps a Merkle log over its events.</summary>
 public interface IVerifiableStore
 {
     IMerkleLog Merkle { get; }
+}
+
+/// <summary>A store whose Merkle log trails its appends, extended by a worker that may not be running.</summary>
+public interface ITrailingVerifiableStore : IVerifiableStore
+{
+    /// <summary>Extends the log to the store's end now; the log's size.</summary>
+    Task<long> CatchUpAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>

@@ -113,11 +113,8 @@ public sealed class MemoryMerkleLog : IMerkleLog
         }
     }
 
-    public Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult(checkpoints.Count == 0 ? null : checkpoints[^1]);
-
-    public Task<IReadOnlyList<StoredCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<StoredCheckpoint>>([.. checkpoints]);
+    public Task<IReadOnlyList<StoredCheckpoint>> ReadCheckpointsAsync(bool latestOnly, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<StoredCheckpoint>>(latestOnly ? [.. checkpoints.TakeLast(1)] : [.. checkpoints]);
 
     public Task AddCheckpointAsync(StoredCheckpoint checkpoint, CancellationToken cancellationToken = default)
     {

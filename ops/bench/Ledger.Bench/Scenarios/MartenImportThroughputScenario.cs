@@ -1,7 +1,6 @@
 using Ledger.Bench.Corpus;
 using Ledger.Bench.Imports;
 using Ledger.Bench.Postgres;
-using Ledger.Messaging.Hosting;
 using Ledger.Storage;
 using Ledger.Store.Marten;
 

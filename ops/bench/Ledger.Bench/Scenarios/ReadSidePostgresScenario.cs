@@ -4,7 +4,6 @@ using JasperFx.Events.Projections;
 using Ledger.Bench.Corpus;
 using Ledger.Bench.Imports;
 using Ledger.Bench.Postgres;
-using Ledger.Messaging.Hosting;
 using Ledger.Store.Marten;
 using Ledger.Store.Marten.ReadModels;
 using Marten;

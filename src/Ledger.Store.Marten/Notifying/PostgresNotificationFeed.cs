@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
+using Ledger.Messaging.Notifying;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Ledger.Messaging.Notifying;
+namespace Ledger.Store.Marten;
 
 /// <summary>The feed in the ledger's PostgreSQL schema, append-only like the events; shared by every worker.</summary>
 public sealed class PostgresNotificationFeed : INotificationFeed

@@ -1,8 +1,9 @@
 using System.Data.Common;
 using System.Text.Json;
+using Ledger.Messaging.Webhooks;
 using Npgsql;
 
-namespace Ledger.Messaging.Webhooks;
+namespace Ledger.Store.Marten;
 
 /// <summary>Subscriptions and the delivery log in the ledger's PostgreSQL schema.</summary>
 public sealed class PostgresWebhookStore : IWebhookStore

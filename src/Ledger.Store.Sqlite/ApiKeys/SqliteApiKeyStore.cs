@@ -1,7 +1,8 @@
 using System.Globalization;
+using Ledger.Messaging.ApiKeys;
 using Microsoft.Data.Sqlite;
 
-namespace Ledger.Server.Auth;
+namespace Ledger.Store.Sqlite;
 
 /// <summary>API keys in the ledger's own SQLite file.</summary>
 public sealed class SqliteApiKeyStore : IApiKeyStore

@@ -1,8 +1,8 @@
-using Ledger.Store.EventStoreDb;
+using Ledger.Messaging.Hosting;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-namespace Ledger.Messaging.Hosting;
+namespace Ledger.Store.EventStoreDb;
 
 /// <summary>
 /// Which EventStoreDB log a state store belongs to: the ledger's origin (<see cref="LedgerOrigin"/>), recorded in the state
@@ -12,11 +12,11 @@ namespace Ledger.Messaging.Hosting;
 /// </summary>
 internal abstract class StateLogOrigin
 {
-    public static StateLogOrigin For(LedgerBackend state) =>
+    public static StateLogOrigin For(StateLocation state) =>
         state switch
         {
-            SqliteBackend sqlite => new InSqlite(sqlite.FullPath),
-            PostgresBackend postgres => new InPostgres(postgres.ConnectionString),
+            StateFile file => new InSqlite(file.Path),
+            StateDatabase database => new InPostgres(database.ConnectionString, database.Schema),
             _ => throw new InvalidOperationException($"the state of an EventStoreDB ledger is SQLite or PostgreSQL, not {state}"),
         };
 
@@ -63,9 +63,9 @@ internal abstract class StateLogOrigin
         }
     }
 
-    private sealed class InPostgres(string connectionString) : StateLogOrigin
+    private sealed class InPostgres(string connectionString, string schema) : StateLogOrigin
     {
-        private const string Table = $"{PostgresBackend.Schema}.esdb_log_origin";
+        private string Table => $"{schema}.esdb_log_origin";
 
         protected override string Describe => "PostgreSQL";
 
@@ -73,7 +73,7 @@ internal abstract class StateLogOrigin
         {
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
             await using (var create = dataSource.CreateCommand(
-                $"CREATE SCHEMA IF NOT EXISTS {PostgresBackend.Schema}; CREATE TABLE IF NOT EXISTS {Table} (only_row boolean PRIMARY KEY CHECK (only_row), origin text NOT NULL)"))
+                $"CREATE SCHEMA IF NOT EXISTS {schema}; CREATE TABLE IF NOT EXISTS {Table} (only_row boolean PRIMARY KEY CHECK (only_row), origin text NOT NULL)"))
             {
                 await create.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -88,23 +88,5 @@ internal abstract class StateLogOrigin
             await using var read = dataSource.CreateCommand($"SELECT origin FROM {Table}");
             return await read.ExecuteScalarAsync(cancellationToken) as string;
         }
-    }
-}
-
-/// <summary>A state store opened against an EventStoreDB log it does not belong to (a store failure, never tampering).</summary>
-public sealed class StateOfAnotherLogException : Exception
-{
-    public StateOfAnotherLogException()
-    {
-    }
-
-    public StateOfAnotherLogException(string message)
-        : base(message)
-    {
-    }
-
-    public StateOfAnotherLogException(string message, Exception innerException)
-        : base(message, innerException)
-    {
     }
 }

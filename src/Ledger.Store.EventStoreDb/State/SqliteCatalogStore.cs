@@ -1,8 +1,8 @@
+using Ledger.Messaging.Hosting;
 using Ledger.Storage;
-using Ledger.Store.EventStoreDb;
 using Microsoft.Data.Sqlite;
 
-namespace Ledger.Messaging.Hosting;
+namespace Ledger.Store.EventStoreDb;
 
 /// <summary>
 /// An EventStoreDB ledger's catalogue in its SQLite state file: the $all position of every event of the ledger by its
@@ -51,7 +51,7 @@ internal sealed class SqliteCatalogStore(string path) : ICatalogStore
                 return mark.Origin == origin && mark.Prefix == prefix ? mark : throw StateLogOrigin.Refusal(path, $"{mark.Origin} (streams {mark.Prefix})", origin);
             },
             cancellationToken);
-        await StateLogOrigin.For(new SqliteBackend(path)).CheckAsync(origin, cancellationToken);
+        await StateLogOrigin.For(new StateFile(path)).CheckAsync(origin, cancellationToken);
         return loaded;
     }
 
@@ -60,7 +60,7 @@ internal sealed class SqliteCatalogStore(string path) : ICatalogStore
         if (entries.Count > 0 && entries[0].Position == 1)
         {
             // The log's first event, learnt after a state opened while the ledger was empty: the state belongs to this log now.
-            await StateLogOrigin.For(new SqliteBackend(path)).CheckAsync(through.Origin, cancellationToken);
+            await StateLogOrigin.For(new StateFile(path)).CheckAsync(through.Origin, cancellationToken);
         }
 
         await UseAsync(

@@ -1,4 +1,6 @@
-namespace Ledger.Messaging.Hosting;
+using Ledger.Messaging.Hosting;
+
+namespace Ledger.Store.Marten;
 
 /// <summary>postgresql://user:password@host:port/database?key=value, as libpq accepts it, turned into an Npgsql connection string.</summary>
 public static class PostgresUri

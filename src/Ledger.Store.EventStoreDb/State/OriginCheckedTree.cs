@@ -1,7 +1,7 @@
 using Ledger.Storage;
 using Ledger.Verification;
 
-namespace Ledger.Messaging.Hosting;
+namespace Ledger.Store.EventStoreDb;
 
 /// <summary>
 /// A Merkle tree that checks which log it belongs to before it takes its first leaf: a state opened while the node's

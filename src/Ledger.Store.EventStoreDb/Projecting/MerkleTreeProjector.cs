@@ -3,7 +3,7 @@ using Ledger.Messaging.ReadModels;
 using Ledger.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace Ledger.Messaging.Verifying;
+namespace Ledger.Store.EventStoreDb;
 
 /// <summary>
 /// Extends the Merkle tree of an EventStoreDB ledger behind its appends, from the store's subscription, while this process
@@ -14,8 +14,6 @@ public sealed class MerkleTreeProjector(IEventStore store, LedgerBackend backend
 {
     public const string LockName = "merkle-tree";
     public const int BatchSize = 1000;
-
-    protected override bool Applies => store is EventStoreDbWithTree;
 
     protected override async Task ProjectAsync(CancellationToken lead)
     {

@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Ledger.Messaging.Hosting;
 
-namespace Ledger.Server.Auth;
+namespace Ledger.Messaging.ApiKeys;
 
 /// <summary>The roles an API key carries. An admin may do everything a curator may.</summary>
 public static class ApiKeyRoles
@@ -41,14 +40,6 @@ public interface IApiKeyStore : IAsyncDisposable
 public static class ApiKeyStores
 {
     public const string SecretPrefix = "ledger_";
-
-    public static IApiKeyStore For(LedgerBackend backend) => backend switch
-    {
-        SqliteBackend sqlite => new SqliteApiKeyStore(sqlite.FullPath),
-        PostgresBackend postgres => new PostgresApiKeyStore(postgres.ConnectionString, PostgresBackend.Schema),
-        EventStoreDbBackend esdb => For(esdb.State),
-        _ => throw new NotSupportedException($"API keys are not available on {backend}"),
-    };
 
     /// <summary>A new key: 256 random bits, URL-safe; its id is separate and public.</summary>
     public static (string Id, string Secret) Generate()

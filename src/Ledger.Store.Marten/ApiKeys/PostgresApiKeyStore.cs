@@ -1,6 +1,7 @@
+using Ledger.Messaging.ApiKeys;
 using Npgsql;
 
-namespace Ledger.Server.Auth;
+namespace Ledger.Store.Marten;
 
 /// <summary>API keys in the ledger's PostgreSQL schema, shared by every server.</summary>
 public sealed class PostgresApiKeyStore : IApiKeyStore

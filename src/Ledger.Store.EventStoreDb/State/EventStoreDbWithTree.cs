@@ -1,14 +1,15 @@
+using Ledger.Messaging.ReadModels;
 using Ledger.Storage;
 using Ledger.Verification;
 
-namespace Ledger.Messaging.Hosting;
+namespace Ledger.Store.EventStoreDb;
 
 /// <summary>
 /// An EventStoreDB ledger with the Merkle tree its state keeps: the events come from the node, the log (tree and signed
-/// checkpoints) from the state (a SQLite file beside it, or its PostgreSQL database), extended behind the appends by <see cref="Verifying.MerkleTreeProjector"/>;
-/// the read models from the state too, kept by <see cref="ReadModels.ReadModelProjector"/>.
+/// checkpoints) from the state (a SQLite file beside it, or its PostgreSQL database), extended behind the appends by <see cref="MerkleTreeProjector"/>;
+/// the read models from the state too, kept by <see cref="ReadModelProjector"/>.
 /// </summary>
-public sealed class EventStoreDbWithTree(IEventStore ledger, IProjectedMerkleTree tree, ReadModels.ProjectedReadModels? readModels) : DelegatingEventStore(ledger), IVerifiableStore
+public sealed class EventStoreDbWithTree(IEventStore ledger, IProjectedMerkleTree tree, ProjectedReadModels? readModels) : DelegatingEventStore(ledger), ITrailingVerifiableStore
 {
     /// <summary>The read models the state keeps, when it keeps them.</summary>
     public override T? Feature<T>()
@@ -27,7 +28,7 @@ public sealed class EventStoreDbWithTree(IEventStore ledger, IProjectedMerkleTre
         var size = await tree.SizeAsync(cancellationToken);
         while (true)
         {
-            var batch = await ReadModels.LogBatches.NextAsync(this, size + 1, 1000, cancellationToken);
+            var batch = await LogBatches.NextAsync(this, size + 1, 1000, cancellationToken);
             if (batch.Count == 0)
             {
                 return size;

@@ -1,9 +1,10 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
+using Ledger.Messaging.Webhooks;
 using Microsoft.Data.Sqlite;
 
-namespace Ledger.Messaging.Webhooks;
+namespace Ledger.Store.Sqlite;
 
 /// <summary>Subscriptions and the delivery log in the ledger's SQLite file.</summary>
 public sealed class SqliteWebhookStore : IWebhookStore

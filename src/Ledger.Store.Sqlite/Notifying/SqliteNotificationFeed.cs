@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Ledger.Messaging.Notifying;
 using Microsoft.Data.Sqlite;
 
-namespace Ledger.Messaging.Notifying;
+namespace Ledger.Store.Sqlite;
 
 /// <summary>The feed in the ledger's own SQLite file, append-only like the events.</summary>
 public sealed class SqliteNotificationFeed : INotificationFeed

@@ -1,0 +1,143 @@
+using Ledger.Messaging.ApiKeys;
+using Ledger.Messaging.Hosting;
+using Ledger.Messaging.Notifying;
+using Ledger.Messaging.ReadModels;
+using Ledger.Messaging.Webhooks;
+using Ledger.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Wolverine;
+
+namespace Ledger.Store.EventStoreDb;
+
+/// <summary>
+/// The ledger's events on EventStoreDB / KurrentDB (streams prefixed "ledger/"). EventStoreDB keeps events only, so what
+/// the worker and the server keep beside them (the Merkle tree, read models, the catalogue, the notification feed,
+/// webhooks, API keys, the worker's leadership and Wolverine's messages) lives in a state store: SQLite or PostgreSQL,
+/// named by LEDGER_STATE (the server also reads Ledger:State), by default a SQLite file in the user's data directory.
+/// Workers on several machines share a PostgreSQL one.
+/// </summary>
+public sealed record EventStoreDbBackend(string ConnectionString, LedgerBackend State) : LedgerBackend
+{
+    public const string StateVariable = "LEDGER_STATE";
+
+    public static string DefaultStatePath => Path.ChangeExtension(LedgerBackends.DefaultPath, null) + ".esdb-state.db";
+
+    /// <summary>The state store named, else LEDGER_STATE, else the default SQLite file; it must be one that keeps state for others.</summary>
+    /// <exception cref="InvalidStoreLocationException">It names another EventStoreDB, or no backend.</exception>
+    public static LedgerBackend LocateState(LedgerBackends backends, string? named = null)
+    {
+        ArgumentNullException.ThrowIfNull(backends);
+        var location = !string.IsNullOrWhiteSpace(named) ? named
+            : Environment.GetEnvironmentVariable(StateVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
+            : $"sqlite:{DefaultStatePath}";
+        return EventStoreDbConnectionString.IsEventStoreDb(location) || backends.Parse(location) is not IStateBackend
+            ? throw new InvalidStoreLocationException($"{StateVariable} \"{location}\": the state beside an EventStoreDB ledger goes in sqlite: or postgres:")
+            : backends.Parse(location);
+    }
+
+    private IStateBackend StateStore => (IStateBackend)State;
+
+    public override bool SharedByWorkers => State.SharedByWorkers;
+
+    public override string Description => $"EventStoreDB, with the worker's state in {State.Description}";
+
+    /// <summary>The ledger's streams: "ledger/" on every node; other prefixes let several ledgers share one node.</summary>
+    public string StreamPrefix { get; init; } = EventStoreDbEventStore.DefaultStreamPrefix;
+
+    /// <summary>The node's events, with the Merkle tree the state keeps (the worker extends it).</summary>
+    /// <exception cref="StateOfAnotherLogException">The state belongs to another log than this node's.</exception>
+    public override async Task<IEventStore> OpenStoreAsync(CancellationToken cancellationToken)
+    {
+        // A SQLite state keeps the ledger's catalogue (checking the state's origin before it loads it); a PostgreSQL one does not yet.
+        var origin = StateLogOrigin.For(StateStore.Location);
+        var catalog = StateStore.Location is StateFile file ? new SqliteCatalogStore(file.Path) : null;
+        var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, StreamPrefix, catalog, cancellationToken);
+        try
+        {
+            if (catalog is null)
+            {
+                await origin.CheckAsync(await events.OriginAsync(cancellationToken), cancellationToken);
+            }
+
+            var tree = await StateStore.OpenTreeAsync(events, cancellationToken);
+            var readModels = await StateStore.OpenReadModelWriterAsync(cancellationToken) is { } writer ? new ProjectedReadModels(events, writer) : null;
+            return new EventStoreDbWithTree(events, new OriginCheckedTree(tree, async token => await origin.CheckAsync(await events.OriginAsync(token), token)), readModels);
+        }
+        catch
+        {
+            await events.DisposeAsync();
+            throw;
+        }
+    }
+
+    public override Task<INotificationFeed> OpenFeedAsync(CancellationToken cancellationToken) => State.OpenFeedAsync(cancellationToken);
+
+    public override Task<IWebhookStore> OpenWebhooksAsync(CancellationToken cancellationToken) => State.OpenWebhooksAsync(cancellationToken);
+
+    public override IApiKeyStore OpenApiKeys() => State.OpenApiKeys();
+
+    public override ILeaderLock LeaderLock(string name) => State.LeaderLock(name);
+
+    public override void PersistMessages(WolverineOptions options) => State.PersistMessages(options);
+
+    /// <summary>The projections the node's events need beside it: the read models and the Merkle tree, in the state.</summary>
+    public override void AddWorkerServices(IServiceCollection services) =>
+        services.AddHostedService<ReadModelProjector>().AddHostedService<MerkleTreeProjector>();
+
+    public override OpenFailure? Explain(Exception exception) =>
+        IsMisconfiguredNode(exception) ? new OpenFailure(Unreachable: false, $"cannot open EventStoreDB ({Reason(exception)})")
+        : IsUnreachableNode(exception) ? new OpenFailure(Unreachable: true, $"cannot open EventStoreDB ({Reason(exception)})")
+        : State.Explain(exception);
+
+    /// <summary>Keeps the password out of logs.</summary>
+    public override string ToString() => $"EventStoreDbBackend (state: {State})";
+
+    private static string Reason(Exception ex) => ex is Grpc.Core.RpcException rpc
+        ? string.Join(": ", new[] { rpc.Status.Detail, rpc.Status.DebugException?.Message }.Where(m => !string.IsNullOrEmpty(m)))
+        : ex.Message;
+
+    /// <summary>Wrong credentials, a malformed connection string or certificate: the caller's to fix, not a store that is down.</summary>
+    private static bool IsMisconfiguredNode(Exception ex) =>
+        ex is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Unauthenticated or Grpc.Core.StatusCode.PermissionDenied }
+            or FormatException or System.Security.Cryptography.CryptographicException;
+
+    private static bool IsUnreachableNode(Exception ex) =>
+        ex is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded }
+            or Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Internal, Status.DebugException: HttpRequestException }
+            or IOException;
+}
+
+/// <summary>esdb://, esdb+discover://, kurrentdb:// connection strings; the state store comes from LEDGER_STATE or the one named.</summary>
+public sealed class EventStoreDbBackendKind : ILedgerBackendKind
+{
+    public string Usage => "esdb://host:2113";
+
+    public LedgerBackend? ByScheme(string location, string? state, LedgerBackends backends)
+    {
+        if (!EventStoreDbConnectionString.IsEventStoreDb(location))
+        {
+            return null;
+        }
+
+        try
+        {
+            EventStoreDbConnectionString.Parse(location);
+        }
+        catch (FormatException ex)
+        {
+            throw new InvalidStoreLocationException($"--store: {ex.Message}", ex);
+        }
+
+        return new EventStoreDbBackend(location, EventStoreDbBackend.LocateState(backends, state));
+    }
+}
+
+public static class EventStoreDbModule
+{
+    /// <summary>Adds the EventStoreDB / KurrentDB backend to the backends a store location may name; its state goes in one of the others.</summary>
+    public static LedgerBackends AddLedgerEventStoreDb(this LedgerBackends backends)
+    {
+        ArgumentNullException.ThrowIfNull(backends);
+        return backends.Add(new EventStoreDbBackendKind());
+    }
+}
