@@ -1,14 +1,9 @@
 using System.CommandLine;
 using System.Reflection;
-using Ledger.Cli.Hosting;
 using Ledger.Cli.Output;
 using Ledger.Importing;
-using Ledger.Messaging.Hosting;
-using Ledger.Messaging.Importing;
 using Ledger.Projections;
-using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
-using Wolverine;
 
 namespace Ledger.Cli.Commands;
 
@@ -61,13 +56,7 @@ public static class DemoCommand
             return ExitCodes.InvalidInput;
         }
 
-        ImportResult result;
-        using (var host = MessagingHost.Build(context, MessagingRole.Commands))
-        {
-            await host.StartAsync(cancellationToken);
-            result = await host.Services.GetRequiredService<IMessageBus>().InvokeAsync<ImportResult>(new ImportDocuments(documents), cancellationToken, Timeout.InfiniteTimeSpan);
-            await host.StopAsync(CancellationToken.None);
-        }
+        var result = await new ImportPipeline(context.Store, context.Clock).HandleAsync(documents, cancellationToken: cancellationToken);
 
         var now = context.Clock.GetUtcNow();
         var timeline = await context.Queries.TimelineAsync(SampleMatter, null, cancellationToken);

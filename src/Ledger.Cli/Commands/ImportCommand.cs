@@ -1,13 +1,8 @@
 using System.CommandLine;
-using Ledger.Cli.Hosting;
 using Ledger.Cli.Output;
 using Ledger.Importing;
-using Ledger.Messaging.Hosting;
-using Ledger.Messaging.Importing;
-using Microsoft.Extensions.DependencyInjection;
 using Ledger.Serialization;
 using Spectre.Console;
-using Wolverine;
 
 namespace Ledger.Cli.Commands;
 
@@ -36,12 +31,8 @@ public static class ImportCommand
             }
 
             var documents = ImportDocument.ReadValid(raws, actor, errors, DocumentFiles.ResolveArchives);
-            using var host = MessagingHost.Build(context, MessagingRole.Commands);
-            await host.StartAsync(cancellationToken);
-            var bus = host.Services.GetRequiredService<IMessageBus>();
             var result = await ProgressBar.RunAsync("importing", raws.Count, context.Json, progress =>
-                bus.InvokeAsync<ImportResult>(new ImportDocuments(documents, progress), cancellationToken, Timeout.InfiniteTimeSpan));
-            await host.StopAsync(CancellationToken.None);
+                new ImportPipeline(context.Store, context.Clock).HandleAsync(documents, progress, cancellationToken));
             errors.AddRange(result.Errors);
             if (errors.Count > 0)
             {

@@ -3,7 +3,6 @@ using System.Text.Json;
 using JasperFx;
 using Ledger.Cli.Hosting;
 using Ledger.Cli.Output;
-using Ledger.Messaging.Hosting;
 using Ledger.Messaging.Notifying;
 using Ledger.Messaging.Webhooks;
 using Microsoft.Extensions.Configuration;
@@ -41,7 +40,7 @@ public static class WorkerCommands
             // The server's Ledger__Webhooks__* variables hold for the worker too; the flag allows private targets as well.
             var configured = new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Ledger:Webhooks").Get<WebhookSettings>() ?? new WebhookSettings();
             var webhookSettings = configured with { AllowPrivateTargets = configured.AllowPrivateTargets || context.Value(allowPrivate) };
-            using var host = MessagingHost.Build(context, MessagingRole.Worker, feed, webhooks: webhooks, webhookSettings: webhookSettings);
+            using var host = MessagingHost.Build(context, feed, webhooks: webhooks, webhookSettings: webhookSettings);
             await host.StartAsync(cancellationToken);
             Console.WriteLine($"ledger worker: running on {context.Backend.Description}; stop with Ctrl+C or SIGTERM");
             await host.WaitForShutdownAsync(cancellationToken);
@@ -96,7 +95,7 @@ public static class WorkerCommands
         {
             await using var feed = await context.Backend.OpenFeedAsync(cancellationToken);
             await using var webhooks = await context.Backend.OpenWebhooksAsync(cancellationToken);
-            using var host = MessagingHost.Build(context, MessagingRole.Worker, feed, Path.GetFullPath(context.Value(project)!), writingCode: true, webhooks);
+            using var host = MessagingHost.Build(context, feed, Path.GetFullPath(context.Value(project)!), writingCode: true, webhooks);
             return await host.RunJasperFxCommands(["codegen", "write"]);
         });
         root.Subcommands.Add(command);

@@ -6,10 +6,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Ledger.Cli.Hosting;
 
-/// <summary>The Wolverine host behind a command: quiet for short commands, a line per event for the worker.</summary>
+/// <summary>The Wolverine host behind `ledger worker` and `ledger codegen`: its log, a line per event, is its output.</summary>
 public static class MessagingHost
 {
-    public static IHost Build(CommandContext context, MessagingRole role, INotificationFeed? feed = null, string? contentRoot = null, bool writingCode = false,
+    public static IHost Build(CommandContext context, INotificationFeed? feed = null, string? contentRoot = null, bool writingCode = false,
         IWebhookStore? webhooks = null, WebhookSettings? webhookSettings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -24,13 +24,12 @@ public static class MessagingHost
             options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff ";
             options.UseUtcTimestamp = true;
         });
-        // Short commands keep standard output for their results; the worker's log is its output.
-        builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = role == MessagingRole.Worker ? LogLevel.None : LogLevel.Trace);
-        builder.Logging.SetMinimumLevel(role == MessagingRole.Worker ? LogLevel.Information : LogLevel.Warning);
-        builder.Logging.AddFilter("Wolverine", role == MessagingRole.Worker ? LogLevel.Warning : LogLevel.Error);
+        builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.None);
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Wolverine", LogLevel.Warning);
         builder.Logging.AddFilter("JasperFx", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.AddLedgerMessaging(new LedgerResources(context.Backend, context.Store, context.Clock, feed, webhooks, webhookSettings), role, writingCode);
+        builder.AddLedgerMessaging(new LedgerResources(context.Backend, context.Store, context.Clock, feed, webhooks, webhookSettings), MessagingRole.Worker, writingCode);
         return builder.Build();
     }
 }

@@ -14,7 +14,7 @@ namespace Ledger.Messaging.Hosting;
 
 public enum MessagingRole
 {
-    /// <summary>A short command such as import: handlers run in process, nothing is persisted or scheduled.</summary>
+    /// <summary>A server without its embedded worker (a `ledger worker` runs beside it): handlers run in process, nothing is persisted or scheduled.</summary>
     Commands,
 
     /// <summary>The long-running worker: durable queues, scheduled deadline checks, the relay and Wolverine's durability agents.</summary>

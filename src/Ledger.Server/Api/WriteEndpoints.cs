@@ -1,11 +1,10 @@
 using System.Security.Claims;
 using Ledger.Importing;
-using Ledger.Messaging.Importing;
 using Ledger.Server.Auth;
 using Ledger.Server.Telemetry;
+using Ledger.Storage;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
-using Wolverine;
 using Ledger.Messaging.ApiKeys;
 
 namespace Ledger.Server.Api;
@@ -24,7 +23,7 @@ public sealed record InputErrorResponse(string File, string? Document, int? Stat
 
 /// <summary>
 /// POST /api/statements: disclosure documents as the CLI takes them (one document, an array of them, or NDJSON), recorded
-/// through the Wolverine import command, each document all-or-nothing; recordedBy is the API key's owner.
+/// through the same import pipeline as the CLI, each document all-or-nothing; recordedBy is the API key's owner.
 /// </summary>
 internal static class WriteEndpoints
 {
@@ -56,7 +55,8 @@ internal static class WriteEndpoints
     private static async Task<IResult> ListKeys(IApiKeyStore keys, CancellationToken cancellationToken) =>
         ReadEndpoints.Json(await keys.ListAsync(cancellationToken));
 
-    private static async Task<IResult> PostStatements(HttpContext context, ClaimsPrincipal user, IMessageBus bus, IOptions<ApiSettings> settings, CancellationToken cancellationToken)
+    private static async Task<IResult> PostStatements(HttpContext context, ClaimsPrincipal user, IEventStore store, TimeProvider clock, IOptions<ApiSettings> settings,
+        CancellationToken cancellationToken)
     {
         var limit = settings.Value.MaxRequestBytes;
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
@@ -81,7 +81,7 @@ internal static class WriteEndpoints
             return Invalid(errors.Count > 0 ? errors : [new InputError(new InputLocation(BodyName), null, "the request holds no document")], null);
         }
 
-        var result = await bus.InvokeAsync<ImportResult>(new ImportDocuments(documents), cancellationToken, Timeout.InfiniteTimeSpan);
+        var result = await new ImportPipeline(store, clock).HandleAsync(documents, cancellationToken: cancellationToken);
         if (result.Appended > 0)
         {
             LedgerMetrics.StatementsAppended.Add(result.Appended);

@@ -1,10 +1,8 @@
 using System.Reflection;
 using Ledger.Importing;
-using Ledger.Messaging.Importing;
 using Ledger.Storage;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Wolverine;
 
 namespace Ledger.Server.Hosting;
 
@@ -62,7 +60,7 @@ internal sealed class StoreHealthCheck(IEventStore store) : IHealthCheck
 }
 
 /// <summary>An empty ledger gets the reference case, so that a first visit shows something real.</summary>
-internal sealed class SampleLoader(IEventStore store, IServiceScopeFactory scopes, ILogger<SampleLoader> logger) : IHostedService
+internal sealed class SampleLoader(IEventStore store, TimeProvider clock, ILogger<SampleLoader> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -79,10 +77,7 @@ internal sealed class SampleLoader(IEventStore store, IServiceScopeFactory scope
             throw new InvalidOperationException($"the embedded sample is invalid: {string.Join("; ", errors)}");
         }
 
-        // IMessageBus is scoped: a hosted service (a singleton) takes it from a scope of its own.
-        await using var scope = scopes.CreateAsyncScope();
-        var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
-        var result = await bus.InvokeAsync<ImportResult>(new ImportDocuments(documents), cancellationToken);
+        var result = await new ImportPipeline(store, clock).HandleAsync(documents, cancellationToken: cancellationToken);
         logger.LogInformation("the ledger was empty: loaded the sample ({Appended} statements)", result.Appended);
     }
 

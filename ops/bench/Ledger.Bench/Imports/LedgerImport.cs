@@ -2,12 +2,8 @@ using System.Diagnostics;
 using Ledger.Bench.Corpus;
 using Ledger.Importing;
 using Ledger.Messaging.Hosting;
-using Ledger.Messaging.Importing;
 using Ledger.Storage;
 using Ledger.Store.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Wolverine;
 
 namespace Ledger.Bench.Imports;
 
@@ -18,7 +14,7 @@ internal sealed record ImportTiming(TimeSpan Total, TimeSpan Reading, TimeSpan G
     public TimeSpan Cpu { get; init; }
 }
 
-/// <summary>The path `ledger import` takes: UTF-8 input, documents, validated commands, the Wolverine command handler, the store.</summary>
+/// <summary>The path `ledger import` takes: UTF-8 input, documents, validated commands, the import pipeline, the store.</summary>
 internal static class LedgerImport
 {
     public const string Actor = "ledger-bench";
@@ -35,17 +31,12 @@ internal static class LedgerImport
     public static async Task<ImportTiming> RunAsync(string path, DocumentSet documents, SqliteStoreOptions options, CancellationToken cancellationToken)
     {
         await using var store = await SqliteEventStore.OpenAsync(path, options, cancellationToken);
-        return await RunAsync(store, new SqliteBackend(path), documents, cancellationToken);
+        return await RunAsync(store, documents, cancellationToken);
     }
 
-    /// <summary>Into an open store, through the Wolverine command handler as `ledger import` does; opening and starting are not timed.</summary>
-    public static async Task<ImportTiming> RunAsync(IEventStore store, LedgerBackend backend, DocumentSet documents, CancellationToken cancellationToken)
+    /// <summary>Into an open store, through the import pipeline as `ledger import` does; opening the store is not timed.</summary>
+    public static async Task<ImportTiming> RunAsync(IEventStore store, DocumentSet documents, CancellationToken cancellationToken)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.AddLedgerMessaging(new LedgerResources(backend, store, LedgerClock.Unshifted), MessagingRole.Commands);
-        using var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-        var bus = host.Services.GetRequiredService<IMessageBus>();
         // `ledger import` reads files as UTF-8 bytes; encoding here stands in for the file read, outside the clock.
         var files = documents.Documents.Select(d => (Name: $"{d.Name}.json", Utf8: System.Text.Encoding.UTF8.GetBytes(d.Json))).ToList();
         var (pause, gen0, gen1, gen2) = (GC.GetTotalPauseDuration(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
@@ -55,7 +46,7 @@ internal static class LedgerImport
         // The CLI's path: split the input into documents, then validate them ahead of the handler, overlapping its appends.
         var raws = files.SelectMany(f => DisclosureReader.Read(f.Name, f.Utf8, errors)).ToList();
         var reading = clock.Elapsed;
-        var result = await bus.InvokeAsync<ImportResult>(new ImportDocuments(ImportDocument.ReadValid(raws, Actor, errors)), cancellationToken, Timeout.InfiniteTimeSpan);
+        var result = await new ImportPipeline(store, LedgerClock.Unshifted).HandleAsync(ImportDocument.ReadValid(raws, Actor, errors), null, cancellationToken);
         var total = clock.Elapsed;
         var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         Fail(errors.Select(e => e.ToString()));
@@ -65,7 +56,6 @@ internal static class LedgerImport
             throw new InvalidOperationException($"the ledger appended {result.Appended} of {documents.Statements} statements");
         }
 
-        await host.StopAsync(CancellationToken.None);
         return new ImportTiming(total, reading, GC.GetTotalPauseDuration() - pause,
             GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2) { Cpu = cpuUsed };
     }

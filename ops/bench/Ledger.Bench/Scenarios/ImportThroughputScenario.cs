@@ -58,7 +58,7 @@ internal sealed class ImportThroughputScenario : IScenario
 
         return new ScenarioResult(
             Name,
-            "Statements per second imported from JSON text through DisclosureReader, ImportDocument and the Wolverine command handler (ImportDocumentsHandler, running ImportPipeline) into a fresh SqliteEventStore, "
+            "Statements per second imported from JSON text through DisclosureReader, ImportDocument and ImportPipeline (as `ledger import` runs it) into a fresh SqliteEventStore, "
                 + "beside prepared INSERTs of the very same rows into a fresh file with the same table, indexes and pragmas (WAL, synchronous=FULL), one transaction per document.",
             figures,
             [new Check("import throughput, ledger / raw SQLite", bestRaw / bestLedger.Total, Target)]);

@@ -99,7 +99,7 @@ internal sealed class MartenImportThroughputScenario : IScenario
 
         return new ScenarioResult(
             Name,
-            "Statements per second imported from JSON text through DisclosureReader, ImportDocument and the Wolverine command handler (ImportDocumentsHandler, running ImportPipeline) into a MartenEventStore on a fresh database, "
+            "Statements per second imported from JSON text through DisclosureReader, ImportDocument and ImportPipeline (as `ledger import` runs it) into a MartenEventStore on a fresh database, "
                 + "beside Marten alone appending the very same typed events (session.Events.StartStream/Append, same serializer, stream keys, event type names and organization header, "
                 + "the same schema with the inline read models and the unique index on statement ids, one session and SaveChangesAsync per document) and binary COPY of the very same rows into a plain table (one COPY and transaction per document), "
                 + $"each in a fresh database. {description}.",
@@ -129,7 +129,7 @@ internal sealed class MartenImportThroughputScenario : IScenario
         {
             await using var store = new TimedEventStore(await MartenEventStore.OpenAsync(database, cancellationToken: cancellationToken));
             BenchContext.Settle();
-            var timing = await LedgerImport.RunAsync(store, new PostgresBackend(database), documents, cancellationToken);
+            var timing = await LedgerImport.RunAsync(store, documents, cancellationToken);
             var times = store.Times;
             var rows = readRows ? await DocumentRows.ReadAsync(store, documents.RowsPerDocument(), cancellationToken) : null;
             var sample = readRows ? await MartenDirectImport.SampleAsync(database, SampleRows, cancellationToken) : null;

@@ -65,7 +65,7 @@ internal sealed class MerkleAppendScenario : IScenario
 
         return new ScenarioResult(
             Name,
-            "Statements per second imported through the same path as import-throughput (DisclosureReader, ImportDocument, the Wolverine handler) into a fresh SqliteEventStore, "
+            "Statements per second imported through the same path as import-throughput (DisclosureReader, ImportDocument, ImportPipeline) into a fresh SqliteEventStore, "
                 + "once with the Merkle tree extended in every append transaction (leaf hashes of the RFC 8785 canonical events, leaf rows, stored nodes) and once opened without it.",
             figures,
             [new Check("import throughput, with the Merkle tree / without (median of rounds)", median, Target)]);

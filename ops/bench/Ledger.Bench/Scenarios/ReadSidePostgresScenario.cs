@@ -79,7 +79,7 @@ internal sealed class ReadSidePostgresScenario : IScenario
 
             return new ScenarioResult(
                 Name,
-                "The server (Kestrel, in this process, without its embedded worker) on a Marten ledger of the statements above, imported through the Wolverine command handler as `ledger import` does; "
+                "The server (Kestrel, in this process, without its embedded worker) on a Marten ledger of the statements above, imported through the import pipeline as `ledger import` does; "
                     + $"reads served from the stored read models: {HttpLoad.Concurrency} concurrent client loops on loopback per path, the paths alternating run by run, GET /health/live the trivial endpoint of the same server. "
                     + "Ours: MartenEventStore.RebuildReadModelsAsync empties every read model (matters, promises, organizations) and folds every matter again. "
                     + "Marten's: a single-stream projection registered by the bench alone, in a second DocumentStore on the same database and events, folding each matter's status and row with the same fold (MatterReadModel.Of) into one document per matter, "
@@ -104,13 +104,12 @@ internal sealed class ReadSidePostgresScenario : IScenario
     private static async Task<TimeSpan> ImportAsync(string database, DocumentSet documents, CancellationToken cancellationToken)
     {
         await using var store = await MartenEventStore.OpenAsync(database, cancellationToken: cancellationToken);
-        var backend = new PostgresBackend(database);
         var chunk = Math.Max(1, documents.Documents.Count / 10);
         var total = TimeSpan.Zero;
         var done = 0;
         foreach (var part in documents.Documents.Chunk(chunk))
         {
-            var timing = await LedgerImport.RunAsync(store, backend, new DocumentSet(part), cancellationToken);
+            var timing = await LedgerImport.RunAsync(store, new DocumentSet(part), cancellationToken);
             total += timing.Total;
             done += part.Sum(d => d.Statements);
             BenchContext.Progress($"imported {done:N0} of {documents.Statements:N0} statements ({done / total.TotalSeconds:N0} statements/s)");

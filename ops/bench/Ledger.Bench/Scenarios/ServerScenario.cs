@@ -2,11 +2,10 @@ using System.Diagnostics;
 using Ledger.Bench.Corpus;
 using Ledger.Bench.Imports;
 using Ledger.Importing;
-using Ledger.Messaging.Importing;
 using Ledger.Server;
 using Microsoft.AspNetCore.Builder;
+using Ledger.Storage;
 using Microsoft.Extensions.DependencyInjection;
-using Wolverine;
 
 namespace Ledger.Bench.Scenarios;
 
@@ -120,7 +119,7 @@ internal sealed class ServerScenario : IScenario
             throw new InvalidOperationException($"only {subscribers - connected.CurrentCount} of {subscribers} SSE subscribers connected");
         }
 
-        var bus = app.Services.GetRequiredService<IMessageBus>();
+        var pipeline = new ImportPipeline(app.Services.GetRequiredService<IEventStore>(), app.Services.GetRequiredService<TimeProvider>());
         var sent = new long[events + 1];
         for (var n = 1; n <= events; n++)
         {
@@ -128,7 +127,7 @@ internal sealed class ServerScenario : IScenario
             var document = $$"""{"matter":"bench/sse","organization":"Bench","title":"SSE latency","statements":[{"id":"sse-{{n}}","type":"PositionStated","publishedAt":"2025-01-01","topic":"t","position":"p","source":{"url":"https://example.org/sse"},"quote":"Statement {{n}}."}]}""";
             var documents = ImportDocument.ReadValid(DisclosureReader.Read("sse.json", System.Text.Encoding.UTF8.GetBytes(document), errors), "ledger-bench", errors).ToList();
             sent[n] = Stopwatch.GetTimestamp();
-            var result = await bus.InvokeAsync<ImportResult>(new ImportDocuments(documents), cancellationToken);
+            var result = await pipeline.HandleAsync(documents, cancellationToken: cancellationToken);
             if (result.Appended != 1)
             {
                 throw new InvalidOperationException($"the SSE bench document {n} did not append: {string.Join("; ", result.Errors)}");

@@ -9,7 +9,7 @@ namespace Internal.Generated.WolverineHandlers
     {
         public override System.Type[] HandlerTypes()
         {
-            return new System.Type[] { typeof(Ledger.Messaging.Deadlines.CheckPromiseDeadlineHandler), typeof(Ledger.Messaging.Deadlines.CheckPromiseDeliveryHandler), typeof(Ledger.Messaging.Deadlines.CheckPromiseReminderHandler), typeof(Ledger.Messaging.Deadlines.PromiseBecameOverdueHandler), typeof(Ledger.Messaging.Deadlines.PromiseDeliveredLateHandler), typeof(Ledger.Messaging.Deadlines.PromiseDueSoonHandler), typeof(Ledger.Messaging.Importing.ImportDocumentsHandler), typeof(Ledger.Messaging.Notifying.LedgerEventRecordedHandler), typeof(Ledger.Messaging.Webhooks.DeliverWebhooksHandler) };
+            return new System.Type[] { typeof(Ledger.Messaging.Deadlines.CheckPromiseDeadlineHandler), typeof(Ledger.Messaging.Deadlines.CheckPromiseDeliveryHandler), typeof(Ledger.Messaging.Deadlines.CheckPromiseReminderHandler), typeof(Ledger.Messaging.Deadlines.PromiseBecameOverdueHandler), typeof(Ledger.Messaging.Deadlines.PromiseDeliveredLateHandler), typeof(Ledger.Messaging.Deadlines.PromiseDueSoonHandler), typeof(Ledger.Messaging.Notifying.LedgerEventRecordedHandler), typeof(Ledger.Messaging.Webhooks.DeliverWebhooksHandler) };
         }
 
         public override System.Type[] MessageTypes()
@@ -32,7 +32,6 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.CheckPromiseDeliveryHandler1615570093))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.CheckPromiseReminderHandler1899406321))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.DeliverWebhooksHandler602363318))]
-        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.ImportDocumentsHandler536790547))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.LedgerEventRecordedHandler986470721))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.PromiseBecameOverdueHandler204817282))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.PromiseDeliveredLateHandler1329588441))]
@@ -43,7 +42,6 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Deadlines.PromiseBecameOverdueHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Deadlines.PromiseDeliveredLateHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Deadlines.PromiseDueSoonHandler))]
-        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Importing.ImportDocumentsHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Notifying.LedgerEventRecordedHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Webhooks.DeliverWebhooksHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Deadlines.CheckPromiseDeadline))]
@@ -52,7 +50,6 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Deadlines.PromiseBecameOverdue))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Deadlines.PromiseDeliveredLate))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Deadlines.PromiseDueSoon))]
-        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Importing.ImportDocuments))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Notifying.LedgerEventRecorded))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Webhooks.DeliverWebhooks))]
         public static void Pin()
