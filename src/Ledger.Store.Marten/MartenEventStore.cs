@@ -27,7 +27,7 @@ namespace Ledger.Store.Marten;
 /// The Merkle tree over the events is an async projection too (see <see cref="MerkleTreeProjection"/>): it lags the
 /// appends by the daemon's delay.
 /// </summary>
-public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableStore, IReadModelSource, IRebuildsReadModels
+public sealed class MartenEventStore : Ledger.Storage.IEventStore, IPreparesAppends, IVerifiableStore, IReadModelSource, IRebuildsReadModels
 {
     internal const string OrganizationHeader = "organization";
     private const string StatementIndex = "ledger_statement_id";
@@ -39,6 +39,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
     private readonly EventRows rows;
     private readonly ReadModelRebuild rebuild;
     private readonly ReadModelPositionWatch position;
+    private readonly PreparedLeafHashes prepared = new();
 
     private MartenEventStore(DocumentStore store, NpgsqlDataSource dataSource, string schema)
     {
@@ -139,6 +140,9 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
         await tree.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Starts the leaf hashes of the receipt while the previous append commits.</summary>
+    public void PrepareAppend(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events) => prepared.Prepare(stream, expectedVersion, events);
+
     public async Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
@@ -146,6 +150,14 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
         {
             throw new ArgumentException("nothing to append", nameof(events));
         }
+
+        // Marten keeps one organization per append, as the session's header: the receipt hashes the events as stored.
+        if (events.Any(e => e.Organization != events[0].Organization))
+        {
+            events = [.. events.Select(e => e with { Organization = events[0].Organization })];
+        }
+
+        var leafHashes = prepared.Take(stream, expectedVersion, events);
 
         // The read models are kept in this transaction, under the locks they need (see ReadModelLocks).
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -161,7 +173,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IVerifiableSt
         var version = expectedVersion + events.Count;
 
         // The receipt of this append, in its transaction: the leaf hash of each event, which the tree takes only if it matches.
-        var hashes = data.Select((e, i) => Convert.ToHexString(CanonicalEvent.LeafHash(ToStored(0, stream, expectedVersion + i + 1, events[i].Type, events[0].Organization, (ILedgerEvent)e)))).ToArray();
+        var hashes = leafHashes.Result().Select(Convert.ToHexString).ToArray();
         session.QueueSqlCommand('^',
             $"INSERT INTO {tables.Receipts} (stream_id, version, hash) SELECT ^, v, decode(h, 'hex') FROM unnest(^::bigint[], ^::text[]) AS t(v, h)",
             stream, Enumerable.Range(1, events.Count).Select(i => expectedVersion + i).ToArray(), hashes);

@@ -53,7 +53,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
     private readonly SqliteMerkleLog merkle;
     private readonly SemaphoreSlim appended = new(0);
     private readonly SemaphoreSlim writeLock = new(1, 1);
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyList<EventToAppend>, LeafHashes> prepared = [];
+    private readonly PreparedLeafHashes prepared = new();
     private Writer? writer;
     private int waiting;
 
@@ -188,7 +188,7 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         }
 
         // Leaf hashes leave out the position: they are computed on another core, announced ahead or while the writer inserts the events.
-        var leafHashes = merkleTree ? Prepared(stream, expectedVersion, events) ?? Hash(stream, expectedVersion, events) : null;
+        var leafHashes = merkleTree ? prepared.Take(stream, expectedVersion, events) : null;
 
         // The read models fold the appended events: those the writer did not hand over are decoded on another core meanwhile.
         var decoded = readModels ? OffThread<List<Events.ILedgerEvent>>.Start(() => events.Select(e => e.Event ?? LedgerJson.Deserialize(e.Type, e.Data)).ToList()) : null;
@@ -270,20 +270,9 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
     {
         if (merkleTree)
         {
-            prepared.AddOrUpdate(events, Hash(stream, expectedVersion, events));
+            prepared.Prepare(stream, expectedVersion, events);
         }
     }
-
-    private static LeafHashes Hash(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events)
-    {
-        var hashes = new LeafHashes(stream, expectedVersion, events);
-        _ = Task.Run(hashes.Compute, CancellationToken.None);
-        return hashes;
-    }
-
-    /// <summary>The hashes announced for this very list, if they were for the same stream and version.</summary>
-    private LeafHashes? Prepared(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events) =>
-        prepared.TryGetValue(events, out var hashes) && prepared.Remove(events) && hashes.IsFor(stream, expectedVersion) ? hashes : null;
 
     public async IAsyncEnumerable<StoredEvent> ReadStreamAsync(string stream, long fromVersion = 1, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -509,56 +498,6 @@ public sealed class SqliteEventStore : IEventStore, IPreparesAppends, IVerifiabl
         Parse(reader.GetString(7)),
         reader.GetString(8),
         reader.GetString(9));
-
-    /// <summary>
-    /// The leaf hashes of events as they will be stored: versions follow the expected one, and the position is no part
-    /// of them. Computed by a pool thread while the writer inserts the events; the writer then takes the events not
-    /// started yet itself rather than wait.
-    /// </summary>
-    private sealed class LeafHashes(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events)
-    {
-        public bool IsFor(string appendStream, long appendExpectedVersion) => appendStream == stream && appendExpectedVersion == expectedVersion;
-
-        private readonly byte[][] hashes = new byte[events.Count][];
-        private readonly TaskCompletionSource done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int next = -1;
-        private int finished;
-        private Exception? error;
-
-        public void Compute()
-        {
-            for (var i = Interlocked.Increment(ref next); i < hashes.Length; i = Interlocked.Increment(ref next))
-            {
-                try
-                {
-                    var e = events[i];
-                    hashes[i] = CanonicalEvent.LeafHash(new StoredEvent(0, stream, expectedVersion + i + 1, e.Type, e.StatementId, e.Organization, e.PublishedAt, e.RecordedAt, e.RecordedBy, e.Data));
-                }
-                catch (Exception ex)
-                {
-                    Interlocked.CompareExchange(ref error, ex, null);
-                }
-
-                if (Interlocked.Increment(ref finished) == hashes.Length)
-                {
-                    done.SetResult();
-                }
-            }
-        }
-
-        /// <exception cref="System.Text.Json.JsonException">An event's data is not I-JSON.</exception>
-        public byte[][] Result()
-        {
-            Compute();
-            done.Task.GetAwaiter().GetResult();
-            if (error is not null)
-            {
-                ExceptionDispatchInfo.Throw(error);
-            }
-
-            return hashes;
-        }
-    }
 
     /// <summary>
     /// Work for the writer done by a pool thread meanwhile (the rows that extend the tree, the appended events decoded for

@@ -8,8 +8,8 @@ public static class EventEnvelope
 {
     public static EventToAppend ToAppend(ILedgerEvent e, string organization) => e switch
     {
-        Statement s => new EventToAppend(s.Type, s.StatementId, organization, s.PublishedAt, s.RecordedAt, s.RecordedBy, LedgerJson.Serialize(s)) { Event = s },
-        _ => new EventToAppend(EventTypes.NameOf(e.GetType()), null, organization, null, e.RecordedAt, e.RecordedBy, LedgerJson.Serialize(e)) { Event = e },
+        Statement s => new EventToAppend(s.Type, s.StatementId, organization, s.PublishedAt, s.RecordedAt, s.RecordedBy) { Event = s },
+        _ => new EventToAppend(EventTypes.NameOf(e.GetType()), null, organization, null, e.RecordedAt, e.RecordedBy) { Event = e },
     };
 
     public static ILedgerEvent ToEvent(StoredEvent stored) => LedgerJson.Deserialize(stored.Type, stored.Data);

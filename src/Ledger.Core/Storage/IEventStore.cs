@@ -1,4 +1,5 @@
 using Ledger.Events;
+using Ledger.Serialization;
 
 namespace Ledger.Storage;
 
@@ -54,18 +55,29 @@ public interface IPreparesAppends
     void PrepareAppend(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events);
 }
 
-/// <summary>An event ready to store: its stable type name, its indexed envelope fields and its JSON data.</summary>
+/// <summary>
+/// An event to append: its envelope, and its data as the event object the writer decided, or as JSON copied from another
+/// store. The JSON is serialized from the object only when a store asks for it: Marten keeps the object itself.
+/// </summary>
 public sealed record EventToAppend(
     string Type,
     string? StatementId,
     string Organization,
     DateTimeOffset? PublishedAt,
     DateTimeOffset RecordedAt,
-    string RecordedBy,
-    string Data)
+    string RecordedBy)
 {
-    /// <summary>The event <see cref="Data"/> was serialized from, when the writer has it: a store that folds what it appends need not parse it again.</summary>
+    private string? data;
+
+    /// <summary>An event copied as stored, by its JSON.</summary>
+    public EventToAppend(string type, string? statementId, string organization, DateTimeOffset? publishedAt, DateTimeOffset recordedAt, string recordedBy, string data)
+        : this(type, statementId, organization, publishedAt, recordedAt, recordedBy) => this.data = data;
+
+    /// <summary>The event object, when the writer has it: a store that keeps objects or folds what it appends need not parse <see cref="Data"/>.</summary>
     public ILedgerEvent? Event { get; init; }
+
+    /// <summary>The event's JSON (<see cref="LedgerJson.Events"/>), serialized from <see cref="Event"/> on first use.</summary>
+    public string Data => data ??= LedgerJson.Serialize(Event ?? throw new InvalidOperationException($"the {Type} event to append carries neither its JSON nor its object"));
 }
 
 public sealed record StoredEvent(

@@ -21,6 +21,9 @@ internal sealed class ReadModelPositionWatch(NpgsqlDataSource dataSource) : IAsy
     private long generation;
     private long? known;
 
+    /// <summary>The payload of the latest notification received: PostgreSQL delivers them in commit order, so one sent last marks all before it received.</summary>
+    internal string? LastPayload { get; private set; }
+
     /// <summary>Whether a connection listens, so that positions read are kept.</summary>
     internal bool Listening
     {
@@ -89,7 +92,11 @@ internal sealed class ReadModelPositionWatch(NpgsqlDataSource dataSource) : IAsy
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-                connection.Notification += (_, _) => Forget();
+                connection.Notification += (_, notification) =>
+                {
+                    LastPayload = notification.Payload;
+                    Forget();
+                };
                 await using (var listen = connection.CreateCommand())
                 {
                     listen.CommandText = $"LISTEN {ReadModelLocks.Channel}";

@@ -258,8 +258,18 @@ public sealed class MartenReadModelTests(PostgresCluster cluster) : IDisposable
         var appended = await ((IEventStore)other).LastPositionAsync();
         await UntilAsync(async () => await models.PositionAsync() == appended, "another process's append was never seen");
 
-        // A change no writer announced is not seen: the position is kept, not read per request.
+        // Every notification of those appends received (they come in commit order, this one last), so none forgets the position below.
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var marker = $"test-{Guid.NewGuid():N}";
+        await using (var mark = dataSource.CreateCommand($"SELECT pg_notify('{ReadModelLocks.Channel}', '{marker}')"))
+        {
+            await mark.ExecuteNonQueryAsync();
+        }
+
+        await UntilAsync(() => Task.FromResult(models.Watch.LastPayload == marker), "the marker notification never arrived");
+        Assert.Equal(appended, await models.PositionAsync());
+
+        // A change no writer announced is not seen: the position is kept, not read per request.
         await using (var unannounced = dataSource.CreateCommand("UPDATE ledger.mt_doc_ledger_read_matter SET position = position + 1000 WHERE id = 'acme/one'"))
         {
             Assert.Equal(1, await unannounced.ExecuteNonQueryAsync());

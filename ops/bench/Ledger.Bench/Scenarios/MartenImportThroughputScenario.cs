@@ -12,7 +12,7 @@ namespace Ledger.Bench.Scenarios;
 /// </summary>
 internal sealed class MartenImportThroughputScenario : IScenario
 {
-    public const double Target = 0.8;
+    public const double Target = 0.9;
 
     /// <summary>Events rows compared between the ledger's and Marten direct's databases: about the first ten documents.</summary>
     private const int SampleRows = 1_000;
@@ -78,6 +78,8 @@ internal sealed class MartenImportThroughputScenario : IScenario
             new("ledger, best run", Rate(statements, bestLedger), "statements/s", $"{bestLedger.TotalSeconds:F2} s, {PerDocument(bestLedger, count)}"),
             new("Marten direct, best run", Rate(statements, bestMarten), "statements/s", $"{bestMarten.TotalSeconds:F2} s, {PerDocument(bestMarten, count)}"),
             new("raw COPY, best run", Rate(statements, bestCopy), "statements/s", $"{bestCopy.TotalSeconds:F2} s, {PerDocument(bestCopy, count)}"),
+            new("ledger / Marten direct, median of runs", Median(ledgerRuns.Zip(martenRuns, (l, m) => m / l.Timing.Total)), "x",
+                "no target: each run's ratio to the Marten direct run beside it, so drift of the machine hits both"),
             new("ledger / raw COPY", bestCopy / bestLedger, "x", "no target: what Marten and the ledger cost together over the floor"),
             new("Marten direct / raw COPY", bestCopy / bestMarten, "x", "no target: what Marten alone costs over the floor"),
             new("ledger, inside AppendAsync", 100 * store.Append / bestLedger, "%",
@@ -197,4 +199,10 @@ internal sealed class MartenImportThroughputScenario : IScenario
     private static string PerDocument(TimeSpan elapsed, int count) => $"{elapsed.TotalMilliseconds / Math.Max(1, count):F1} ms per document";
 
     private static double Rate(int statements, TimeSpan elapsed) => statements / elapsed.TotalSeconds;
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
 }
