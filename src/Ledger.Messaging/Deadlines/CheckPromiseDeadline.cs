@@ -1,7 +1,6 @@
 using Ledger.Events;
+using Ledger.Messaging.Webhooks;
 using Ledger.Projections;
-using Ledger.Querying;
-using Ledger.Storage;
 
 namespace Ledger.Messaging.Deadlines;
 
@@ -52,13 +51,9 @@ public static class Deadlines
     }
 }
 
-/// <summary>Reads the matter as the ledger knows it now and decides.</summary>
+/// <summary>Enters the overdue notice, if the promise is overdue from the day the check was scheduled for.</summary>
 public static class CheckPromiseDeadlineHandler
 {
-    public static async Task<PromiseBecameOverdue?> Handle(CheckPromiseDeadline check, IEventStore store, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        var events = await new LedgerQueries(store).MatterEventsAsync(check.Matter, cancellationToken);
-        return Deadlines.Decide(check, MatterViews.Status(events, now, now), now);
-    }
+    public static Task<IReadOnlyList<DeliverWebhooks>> Handle(CheckPromiseDeadline check, PromiseNoticeEntry notices, CancellationToken cancellationToken) =>
+        notices.DecideAndEnterAsync(check.Matter, (status, now) => Deadlines.Decide(check, status, now), cancellationToken);
 }

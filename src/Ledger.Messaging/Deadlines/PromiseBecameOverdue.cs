@@ -1,11 +1,8 @@
 using Ledger.Messaging.Notifying;
-using Ledger.Messaging.Webhooks;
-using Ledger.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Ledger.Messaging.Deadlines;
 
-/// <summary>A promise's due date passed with nothing delivered. Raised once per promise and due date.</summary>
+/// <summary>The data of a promise-overdue notification: a promise's due date passed with nothing delivered. Entered once per promise and due date.</summary>
 public sealed record PromiseBecameOverdue(
     string Matter,
     string Organization,
@@ -16,15 +13,11 @@ public sealed record PromiseBecameOverdue(
     string PromiseStatementId,
     DateTimeOffset PromisedAt,
     DateTimeOffset OverdueSince,
-    DateTimeOffset DetectedAt)
+    DateTimeOffset DetectedAt) : IPromiseNotice
 {
     public string NotificationId => $"promise-overdue:{Matter}/{PromiseId}@{DueBy:yyyy-MM-dd}";
-}
 
-public static class PromiseBecameOverdueHandler
-{
-    public static Task<IReadOnlyList<DeliverWebhooks>> Handle(PromiseBecameOverdue message, INotificationFeed feed, IEventStore store, IWebhookStore webhooks, TimeProvider clock,
-        ILogger<PromiseBecameOverdue> logger, CancellationToken cancellationToken) =>
-        PromiseNoticeEntry.EnterAsync(message.NotificationId, NotificationKinds.PromiseOverdue, message.Matter, message.Organization, message.PromiseStatementId,
-            message.OverdueSince, message, feed, store, webhooks, clock, logger, cancellationToken);
+    string IPromiseNotice.Kind => NotificationKinds.PromiseOverdue;
+
+    DateTimeOffset IPromiseNotice.OccurredAt => OverdueSince;
 }

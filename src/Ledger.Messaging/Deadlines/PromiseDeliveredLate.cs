@@ -1,16 +1,13 @@
 using Ledger.Messaging.Notifying;
 using Ledger.Messaging.Webhooks;
 using Ledger.Projections;
-using Ledger.Querying;
-using Ledger.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Ledger.Messaging.Deadlines;
 
 /// <summary>Sent by the relay for each recorded delivery: was it after the promise's due date?</summary>
 public sealed record CheckPromiseDelivery(string Matter, string PromiseId, string DeliveryStatementId);
 
-/// <summary>A promise delivered after its due date. Raised once per promise and due date.</summary>
+/// <summary>The data of a promise-delivered-late notification: a promise delivered after its due date. Entered once per promise and due date.</summary>
 public sealed record PromiseDeliveredLate(
     string Matter,
     string Organization,
@@ -23,9 +20,13 @@ public sealed record PromiseDeliveredLate(
     string DeliveryStatementId,
     DateTimeOffset DeliveredAt,
     int DaysLate,
-    DateTimeOffset DetectedAt)
+    DateTimeOffset DetectedAt) : IPromiseNotice
 {
     public string NotificationId => $"promise-delivered-late:{Matter}/{PromiseId}@{DueBy:yyyy-MM-dd}";
+
+    string IPromiseNotice.Kind => NotificationKinds.PromiseDeliveredLate;
+
+    DateTimeOffset IPromiseNotice.OccurredAt => DeliveredAt;
 }
 
 public static class LateDeliveries
@@ -46,20 +47,9 @@ public static class LateDeliveries
     }
 }
 
+/// <summary>Enters the late-delivery notice, if the promise was delivered late.</summary>
 public static class CheckPromiseDeliveryHandler
 {
-    public static async Task<PromiseDeliveredLate?> Handle(CheckPromiseDelivery check, IEventStore store, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        var events = await new LedgerQueries(store).MatterEventsAsync(check.Matter, cancellationToken);
-        return LateDeliveries.Decide(check, MatterViews.Status(events, now, now), now);
-    }
-}
-
-public static class PromiseDeliveredLateHandler
-{
-    public static Task<IReadOnlyList<DeliverWebhooks>> Handle(PromiseDeliveredLate message, INotificationFeed feed, IEventStore store, IWebhookStore webhooks, TimeProvider clock,
-        ILogger<PromiseDeliveredLate> logger, CancellationToken cancellationToken) =>
-        PromiseNoticeEntry.EnterAsync(message.NotificationId, NotificationKinds.PromiseDeliveredLate, message.Matter, message.Organization, message.PromiseStatementId,
-            message.DeliveredAt, message, feed, store, webhooks, clock, logger, cancellationToken);
+    public static Task<IReadOnlyList<DeliverWebhooks>> Handle(CheckPromiseDelivery check, PromiseNoticeEntry notices, CancellationToken cancellationToken) =>
+        notices.DecideAndEnterAsync(check.Matter, (status, now) => LateDeliveries.Decide(check, status, now), cancellationToken);
 }

@@ -1,9 +1,6 @@
 using Ledger.Messaging.Notifying;
 using Ledger.Messaging.Webhooks;
 using Ledger.Projections;
-using Ledger.Querying;
-using Ledger.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Ledger.Messaging.Deadlines;
 
@@ -13,7 +10,7 @@ public sealed record CheckPromiseReminder(string Matter, string PromiseId, DateO
     public DateTimeOffset RemindAt => Deadlines.Of(DueBy) - TimeSpan.FromDays(ReminderDays);
 }
 
-/// <summary>A promise still open comes due within the reminder window. Raised once per promise and due date.</summary>
+/// <summary>The data of a promise-due-soon notification: a promise still open comes due within the reminder window. Entered once per promise and due date.</summary>
 public sealed record PromiseDueSoon(
     string Matter,
     string Organization,
@@ -24,9 +21,13 @@ public sealed record PromiseDueSoon(
     string PromiseStatementId,
     DateTimeOffset PromisedAt,
     DateTimeOffset DueSoonSince,
-    DateTimeOffset DetectedAt)
+    DateTimeOffset DetectedAt) : IPromiseNotice
 {
     public string NotificationId => $"promise-due-soon:{Matter}/{PromiseId}@{DueBy:yyyy-MM-dd}";
+
+    string IPromiseNotice.Kind => NotificationKinds.PromiseDueSoon;
+
+    DateTimeOffset IPromiseNotice.OccurredAt => DueSoonSince;
 }
 
 public static class PromiseReminders
@@ -50,20 +51,9 @@ public static class PromiseReminders
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }
 
+/// <summary>Enters the due-soon notice, if the promise's reminder window has begun and it is still open.</summary>
 public static class CheckPromiseReminderHandler
 {
-    public static async Task<PromiseDueSoon?> Handle(CheckPromiseReminder check, IEventStore store, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        var events = await new LedgerQueries(store).MatterEventsAsync(check.Matter, cancellationToken);
-        return PromiseReminders.Decide(check, MatterViews.Status(events, now, now), now);
-    }
-}
-
-public static class PromiseDueSoonHandler
-{
-    public static Task<IReadOnlyList<DeliverWebhooks>> Handle(PromiseDueSoon message, INotificationFeed feed, IEventStore store, IWebhookStore webhooks, TimeProvider clock,
-        ILogger<PromiseDueSoon> logger, CancellationToken cancellationToken) =>
-        PromiseNoticeEntry.EnterAsync(message.NotificationId, NotificationKinds.PromiseDueSoon, message.Matter, message.Organization, message.PromiseStatementId,
-            message.DueSoonSince, message, feed, store, webhooks, clock, logger, cancellationToken);
+    public static Task<IReadOnlyList<DeliverWebhooks>> Handle(CheckPromiseReminder check, PromiseNoticeEntry notices, CancellationToken cancellationToken) =>
+        notices.DecideAndEnterAsync(check.Matter, (status, now) => PromiseReminders.Decide(check, status, now), cancellationToken);
 }

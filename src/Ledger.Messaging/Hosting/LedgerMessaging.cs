@@ -47,6 +47,7 @@ public static class LedgerMessaging
         builder.Services.AddSingleton<TimeProvider>(resources.Clock);
         builder.Services.AddSingleton(resources.Backend);
         builder.Services.AddSingleton<EventProofs>();
+        builder.Services.AddSingleton<PromiseNoticeEntry>();
         builder.Services.AddSingleton(DeadlineSettings.From(builder.Configuration));
         if (resources.Feed is not null)
         {
@@ -80,9 +81,6 @@ public static class LedgerMessaging
             // One at a time, so that the feed takes events in the order of the log.
             options.LocalQueue(NotificationsQueue).Sequential();
             options.PublishMessage<LedgerEventRecorded>().ToLocalQueue(NotificationsQueue);
-            options.PublishMessage<PromiseBecameOverdue>().ToLocalQueue(NotificationsQueue);
-            options.PublishMessage<PromiseDeliveredLate>().ToLocalQueue(NotificationsQueue);
-            options.PublishMessage<PromiseDueSoon>().ToLocalQueue(NotificationsQueue);
             options.PublishMessage<CheckPromiseDeadline>().ToLocalQueue(DeadlinesQueue);
             options.PublishMessage<CheckPromiseReminder>().ToLocalQueue(DeadlinesQueue);
             options.PublishMessage<CheckPromiseDelivery>().ToLocalQueue(DeadlinesQueue);

@@ -1,8 +1,4 @@
-using Ledger.Messaging.ApiKeys;
-using Ledger.Messaging.Hosting;
-using Ledger.Messaging.Notifying;
 using Ledger.Messaging.ReadModels;
-using Ledger.Messaging.Webhooks;
 using Ledger.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Wolverine;

@@ -1,4 +1,3 @@
-using Ledger.Messaging.Hosting;
 using Ledger.Messaging.ReadModels;
 using Ledger.Storage;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,3 @@
-using Ledger.Messaging.Hosting;
 using Ledger.Storage;
 using Microsoft.Data.Sqlite;
 

@@ -1,4 +1,3 @@
-using Ledger.Messaging.Hosting;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 

@@ -1,4 +1,3 @@
-using Ledger.Messaging.ApiKeys;
 using Npgsql;
 
 namespace Ledger.Store.Marten;

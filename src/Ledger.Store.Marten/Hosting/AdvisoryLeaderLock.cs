@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Ledger.Messaging.Hosting;
 using Npgsql;
 
 namespace Ledger.Store.Marten;

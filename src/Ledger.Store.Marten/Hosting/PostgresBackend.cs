@@ -1,8 +1,4 @@
 using JasperFx.Events.Daemon;
-using Ledger.Messaging.ApiKeys;
-using Ledger.Messaging.Hosting;
-using Ledger.Messaging.Notifying;
-using Ledger.Messaging.Webhooks;
 using Ledger.Projections.ReadModels;
 using Ledger.Storage;
 using Ledger.Store.Marten.Merkle;

@@ -1,5 +1,3 @@
-using Ledger.Messaging.Hosting;
-
 namespace Ledger.Store.Marten;
 
 /// <summary>postgresql://user:password@host:port/database?key=value, as libpq accepts it, turned into an Npgsql connection string.</summary>

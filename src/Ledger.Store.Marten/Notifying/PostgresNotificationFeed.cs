@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Ledger.Messaging.Notifying;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Text.Json;
-using Ledger.Messaging.Webhooks;
 using Npgsql;
 
 namespace Ledger.Store.Marten;

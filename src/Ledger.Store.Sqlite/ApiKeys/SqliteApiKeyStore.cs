@@ -1,5 +1,4 @@
 using System.Globalization;
-using Ledger.Messaging.ApiKeys;
 using Microsoft.Data.Sqlite;
 
 namespace Ledger.Store.Sqlite;

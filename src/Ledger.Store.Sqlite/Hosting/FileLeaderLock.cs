@@ -1,5 +1,3 @@
-using Ledger.Messaging.Hosting;
-
 namespace Ledger.Store.Sqlite;
 
 /// <summary>An exclusive lock on a file next to an SQLite ledger; the operating system frees it when the process dies.</summary>

@@ -1,7 +1,3 @@
-using Ledger.Messaging.ApiKeys;
-using Ledger.Messaging.Hosting;
-using Ledger.Messaging.Notifying;
-using Ledger.Messaging.Webhooks;
 using Ledger.Projections.ReadModels;
 using Ledger.Storage;
 using Ledger.Verification;

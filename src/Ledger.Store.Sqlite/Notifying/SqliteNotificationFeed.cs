@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using Ledger.Messaging.Notifying;
 using Microsoft.Data.Sqlite;
 
 namespace Ledger.Store.Sqlite;

@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
-using Ledger.Messaging.Webhooks;
 using Microsoft.Data.Sqlite;
 
 namespace Ledger.Store.Sqlite;
