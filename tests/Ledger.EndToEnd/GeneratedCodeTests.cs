@@ -19,7 +19,7 @@ public sealed class GeneratedCodeTests : IDisposable
 
         var written = Folder(Path.Combine(project, "Internal", "Generated"));
         var checkedIn = Folder(Path.Combine(Repo.Root, "src", "Ledger.Messaging", "Internal", "Generated"));
-        Assert.Contains("WolverineHandlers/LedgerEventRecordedHandler", string.Join('\n', written.Keys), StringComparison.Ordinal);
+        Assert.Contains("WolverineHandlers/DeliverWebhooksHandler", string.Join('\n', written.Keys), StringComparison.Ordinal);
         Assert.True(written.Keys.SequenceEqual(checkedIn.Keys), $"files differ; run: ledger --store sqlite:<tmp>.db codegen --project src/Ledger.Messaging\nwritten: {string.Join(", ", written.Keys)}\nchecked in: {string.Join(", ", checkedIn.Keys)}");
         foreach (var (file, text) in written)
         {

@@ -67,9 +67,11 @@ public sealed class TempStore : IDisposable
     /// <summary>Counts events with a read-only connection of our own; 0 while the file or its schema does not exist yet.</summary>
     public long CountEvents() => Query("SELECT count(*) FROM events") ?? 0;
 
-    /// <summary>How far the worker's relay has got in the event log; 0 before it starts.</summary>
-    public long RelayCheckpoint() =>
-        Query("SELECT count(*) FROM sqlite_master WHERE name = 'checkpoints'") == 1 ? Query("SELECT coalesce(max(position), 0) FROM checkpoints") ?? 0 : 0;
+    /// <summary>How far the worker's relay has got in the event log (the last event it entered in the feed); 0 before it starts.</summary>
+    public long RelayedThrough() =>
+        Query("SELECT count(*) FROM sqlite_master WHERE name = 'notifications'") == 1
+            ? Query("SELECT coalesce((SELECT position FROM notifications WHERE kind = 'event-recorded' ORDER BY sequence DESC LIMIT 1), 0)") ?? 0
+            : 0;
 
     /// <summary>
     /// Makes the scheduled messages of a type that a stopped worker stored fall due now, as if the system clock had

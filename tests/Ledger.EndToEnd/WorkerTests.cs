@@ -59,7 +59,7 @@ public sealed class WorkerTests : IDisposable
 
         using (var worker = store.Start("worker"))
         {
-            await WaitAsync(() => worker.Lines.Any(l => l.Contains("scheduled the deadline check of promise report", StringComparison.Ordinal)) && store.RelayCheckpoint() == 2, worker);
+            await WaitAsync(() => worker.Lines.Any(l => l.Contains("scheduled the deadline check of promise report", StringComparison.Ordinal)) && store.RelayedThrough() == 2, worker);
             Assert.True(worker.Kill(), "the worker had stopped before it was killed");
         }
 

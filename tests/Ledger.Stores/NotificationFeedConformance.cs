@@ -36,17 +36,18 @@ public abstract class NotificationFeedConformance
     }
 
     [Fact]
-    public async Task Checkpoints_start_at_zero_and_keep_the_last_saved_position_per_name()
+    public async Task The_relay_resumes_after_the_recorded_event_entered_last_whatever_notices_came_after_it()
     {
         var (feed, _) = await OpenFreshAsync();
         await using var disposing = feed;
 
-        Assert.Equal(0, await feed.ReaderPositionAsync("relay"));
-        await feed.SaveReaderPositionAsync("relay", 5);
-        await feed.SaveReaderPositionAsync("relay", 7);
-        await feed.SaveReaderPositionAsync("other", 2);
+        Assert.Equal(0, await feed.RelayedThroughAsync());
+        await feed.AppendAsync(Event(1));
+        await feed.AppendAsync(Event(2));
+        Assert.Equal(2, await feed.RelayedThroughAsync());
+        await feed.AppendAsync(Overdue());
 
-        Assert.Equal((7L, 2L), (await feed.ReaderPositionAsync("relay"), await feed.ReaderPositionAsync("other")));
+        Assert.Equal(2, await feed.RelayedThroughAsync());
     }
 
     [Fact]

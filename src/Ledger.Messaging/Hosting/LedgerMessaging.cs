@@ -32,7 +32,6 @@ public sealed record LedgerResources(
 
 public static class LedgerMessaging
 {
-    public const string NotificationsQueue = "notifications";
     public const string DeadlinesQueue = "deadlines";
     public const string WebhooksQueue = "webhooks";
 
@@ -78,9 +77,6 @@ public static class LedgerMessaging
             // Deadline checks fire within a second of their time rather than the default five.
             options.Durability.ScheduledJobPollingTime = TimeSpan.FromSeconds(1);
             options.Policies.UseDurableLocalQueues();
-            // One at a time, so that the feed takes events in the order of the log.
-            options.LocalQueue(NotificationsQueue).Sequential();
-            options.PublishMessage<LedgerEventRecorded>().ToLocalQueue(NotificationsQueue);
             options.PublishMessage<CheckPromiseDeadline>().ToLocalQueue(DeadlinesQueue);
             options.PublishMessage<CheckPromiseReminder>().ToLocalQueue(DeadlinesQueue);
             options.PublishMessage<CheckPromiseDelivery>().ToLocalQueue(DeadlinesQueue);

@@ -1,10 +1,8 @@
-using Ledger.Messaging.Webhooks;
 using Ledger.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Ledger.Messaging.Notifying;
 
-/// <summary>One message per recorded event, published by the relay in log order; subscriptions and webhooks consume it.</summary>
+/// <summary>A recorded event as the relay notifies it: its feed entry, and what webhook subscriptions are matched against.</summary>
 public sealed record LedgerEventRecorded(
     long Position,
     string Matter,
@@ -21,36 +19,8 @@ public sealed record LedgerEventRecorded(
 
     public static LedgerEventRecorded From(StoredEvent e) =>
         new(e.Position, e.Stream, e.Organization, e.Version, e.Type, e.StatementId, e.PublishedAt, e.RecordedAt, e.RecordedBy, e.Data);
-}
 
-/// <summary>
-/// Enters the event in the notification feed (a redelivered message finds its entry there and changes nothing), then
-/// wakes the webhook subscriptions it matches. One handler, so that Wolverine runs both under one error policy.
-/// </summary>
-public static class LedgerEventRecordedHandler
-{
-    public static async Task<IReadOnlyList<DeliverWebhooks>> Handle(LedgerEventRecorded message, INotificationFeed feed, IWebhookStore webhooks, TimeProvider clock,
-        ILogger<LedgerEventRecorded> logger, CancellationToken cancellationToken)
-    {
-        var id = message.NotificationId;
-        var entered = await feed.AppendAsync(
-            new NewNotification(
-                id,
-                NotificationKinds.EventRecorded,
-                message.Matter,
-                message.Organization,
-                message.Position,
-                message.Type,
-                message.StatementId,
-                message.RecordedAt,
-                clock.GetUtcNow(),
-                message.Data),
-            cancellationToken);
-        if (entered)
-        {
-            logger.LogInformation("notified {Id}: {Type} in {Matter}", id, message.Type, message.Matter);
-        }
-
-        return await WebhookTrigger.WakeAsync(message, webhooks, cancellationToken);
-    }
+    /// <summary>The event's entry in the notification feed, noticed at <paramref name="notifiedAt"/>.</summary>
+    public NewNotification Entry(DateTimeOffset notifiedAt) =>
+        new(NotificationId, NotificationKinds.EventRecorded, Matter, Organization, Position, Type, StatementId, RecordedAt, notifiedAt, Data);
 }

@@ -23,10 +23,11 @@ public interface INotificationFeed : IAsyncDisposable
     /// </summary>
     IAsyncEnumerable<Notification> ReadNoticesFromAsync(long fromPosition, CancellationToken cancellationToken = default);
 
-    /// <summary>The last event position a named reader of the event log has handled (0: none); its table is still called checkpoints.</summary>
-    Task<long> ReaderPositionAsync(string name, CancellationToken cancellationToken = default);
-
-    Task SaveReaderPositionAsync(string name, long position, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// The log position of the recorded event entered last (0: none). The relay enters events in log order, each after
+    /// the messages it calls for, so it resumes after this one.
+    /// </summary>
+    Task<long> RelayedThroughAsync(CancellationToken cancellationToken = default);
 }
 
 public static class NotificationKinds

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Ledger.Events;
 using Ledger.Messaging.Hosting;
+using Ledger.Messaging.Webhooks;
 using Ledger.Projections;
 using Ledger.Querying;
 using Ledger.Storage;
@@ -12,20 +13,23 @@ using Wolverine.Runtime;
 namespace Ledger.Messaging.Notifying;
 
 /// <summary>
-/// Follows the event log from its checkpoint and publishes one durable message per event, and schedules a
-/// deadline check per promise. Only the leading worker relays. The checkpoint moves after the messages are stored,
-/// so a crash repeats at most the last event's messages, which the feed's deterministic ids absorb.
+/// Follows the event log and enters each event in the notification feed, in log order, after the durable messages it
+/// calls for: its promise's deadline checks and the wake-up of the webhook subscriptions it matches. The feed entry is
+/// the step's commit: the relay resumes after the last event entered, so a crash repeats at most that event's
+/// messages, whose effects are idempotent (deterministic notice ids, deliveries by acknowledged position). Only the
+/// leading worker relays.
 /// </summary>
 public sealed class NotificationRelay(
     IEventStore store,
     INotificationFeed feed,
+    IEnumerable<IWebhookStore> webhookStores,
     ILeaderLock leaderLock,
     IWolverineRuntime runtime,
     LedgerClock clock,
     Deadlines.DeadlineSettings deadlines,
     ILogger<NotificationRelay> logger) : BackgroundService
 {
-    public const string PositionName = "notification-relay";
+    public const string Name = "notification-relay";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -53,10 +57,11 @@ public sealed class NotificationRelay(
     private async Task RelayAsync(CancellationToken cancellationToken)
     {
         var bus = new MessageBus(runtime);
-        var from = await feed.ReaderPositionAsync(PositionName, cancellationToken) + 1;
+        var webhooks = webhookStores.SingleOrDefault();
+        var from = await feed.RelayedThroughAsync(cancellationToken) + 1;
         await foreach (var stored in store.SubscribeAsync(from, null, cancellationToken))
         {
-            await bus.PublishAsync(LedgerEventRecorded.From(stored));
+            var message = LedgerEventRecorded.From(stored);
             var recorded = EventEnvelope.ToEvent(stored);
             var status = recorded is EntryCorrected ? await StatusNowAsync(stored.Stream, cancellationToken) : null;
             foreach (var check in Deadlines.Deadlines.ChecksFor(recorded, status))
@@ -77,7 +82,18 @@ public sealed class NotificationRelay(
                 await bus.PublishAsync(delivery);
             }
 
-            await feed.SaveReaderPositionAsync(PositionName, stored.Position, cancellationToken);
+            if (webhooks is not null)
+            {
+                foreach (var wake in await WebhookTrigger.WakeAsync(message, webhooks, cancellationToken))
+                {
+                    await bus.PublishAsync(wake);
+                }
+            }
+
+            if (await feed.AppendAsync(message.Entry(clock.GetUtcNow()), cancellationToken))
+            {
+                logger.LogInformation("notified {Id}: {Type} in {Matter}", message.NotificationId, message.Type, message.Matter);
+            }
         }
     }
 

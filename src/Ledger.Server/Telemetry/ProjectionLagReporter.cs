@@ -16,8 +16,8 @@ internal sealed class ProjectionLagReporter(EventBroadcaster broadcaster, INotif
         {
             try
             {
-                var relayed = await feed.ReaderPositionAsync(NotificationRelay.PositionName, stoppingToken);
-                LedgerMetrics.ProjectionLag.Record(Math.Max(0, broadcaster.Head - relayed), new KeyValuePair<string, object?>("projection", NotificationRelay.PositionName));
+                var relayed = await feed.RelayedThroughAsync(stoppingToken);
+                LedgerMetrics.ProjectionLag.Record(Math.Max(0, broadcaster.Head - relayed), new KeyValuePair<string, object?>("projection", NotificationRelay.Name));
 
                 // A projector-fed store's saved position: reading through it would first catch it up.
                 var folded = store.Feature<ProjectedReadModels>() is { } projected ? await projected.Writer.PositionAsync(stoppingToken)
@@ -27,7 +27,7 @@ internal sealed class ProjectionLagReporter(EventBroadcaster broadcaster, INotif
             }
             catch (Exception ex) when (ex is System.Data.Common.DbException or IOException)
             {
-                logger.LogWarning("could not read the relay's checkpoint: {Message}", ex.Message);
+                logger.LogWarning("could not read how far the relay got: {Message}", ex.Message);
             }
         }
     }

@@ -11,13 +11,11 @@ public sealed class PostgresNotificationFeed : INotificationFeed
     private const long AppendLock = 7236587302;
     private readonly NpgsqlDataSource dataSource;
     private readonly string notifications;
-    private readonly string checkpoints;
 
     private PostgresNotificationFeed(NpgsqlDataSource dataSource, string schema)
     {
         this.dataSource = dataSource;
         notifications = $"{schema}.notifications";
-        checkpoints = $"{schema}.checkpoints";
     }
 
     public static async Task<PostgresNotificationFeed> OpenAsync(string connectionString, string schema, CancellationToken cancellationToken = default)
@@ -49,10 +47,6 @@ public sealed class PostgresNotificationFeed : INotificationFeed
                 $$ BEGIN RAISE EXCEPTION 'notifications are immutable and never deleted'; END $$;
             CREATE OR REPLACE TRIGGER notifications_are_immutable BEFORE UPDATE OR DELETE ON {feed.notifications}
                 FOR EACH ROW EXECUTE FUNCTION {schema}.notifications_are_immutable();
-            CREATE TABLE IF NOT EXISTS {feed.checkpoints} (
-                name text PRIMARY KEY,
-                position bigint NOT NULL
-            );
             """,
             connection,
             transaction);
@@ -117,20 +111,11 @@ public sealed class PostgresNotificationFeed : INotificationFeed
         }
     }
 
-    public async Task<long> ReaderPositionAsync(string name, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand($"SELECT position FROM {checkpoints} WHERE name = $1");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
-        return await command.ExecuteScalarAsync(cancellationToken) is long position ? position : 0;
-    }
-
-    public async Task SaveReaderPositionAsync(string name, long position, CancellationToken cancellationToken = default)
+    public async Task<long> RelayedThroughAsync(CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            $"INSERT INTO {checkpoints} (name, position) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET position = excluded.position");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            $"SELECT position FROM {notifications} WHERE kind = '{NotificationKinds.EventRecorded}' ORDER BY sequence DESC LIMIT 1");
+        return await command.ExecuteScalarAsync(cancellationToken) is long position ? position : 0;
     }
 
     public ValueTask DisposeAsync() => dataSource.DisposeAsync();

@@ -28,10 +28,6 @@ public sealed class SqliteNotificationFeed : INotificationFeed
             BEGIN SELECT RAISE(ABORT, 'notifications are immutable'); END;
         CREATE TRIGGER IF NOT EXISTS notifications_are_never_deleted BEFORE DELETE ON notifications
             BEGIN SELECT RAISE(ABORT, 'notifications are never deleted'); END;
-        CREATE TABLE IF NOT EXISTS checkpoints (
-            name TEXT PRIMARY KEY,
-            position INTEGER NOT NULL
-        );
         """;
 
     private readonly string connectionString;
@@ -98,23 +94,12 @@ public sealed class SqliteNotificationFeed : INotificationFeed
         }
     }
 
-    public async Task<long> ReaderPositionAsync(string name, CancellationToken cancellationToken = default)
+    public async Task<long> RelayedThroughAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await ConnectAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT position FROM checkpoints WHERE name = $name";
-        command.Parameters.AddWithValue("$name", name);
+        command.CommandText = $"SELECT position FROM notifications WHERE kind = '{NotificationKinds.EventRecorded}' ORDER BY sequence DESC LIMIT 1";
         return await command.ExecuteScalarAsync(cancellationToken) is long position ? position : 0;
-    }
-
-    public async Task SaveReaderPositionAsync(string name, long position, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO checkpoints (name, position) VALUES ($name, $position) ON CONFLICT (name) DO UPDATE SET position = excluded.position";
-        command.Parameters.AddWithValue("$name", name);
-        command.Parameters.AddWithValue("$position", position);
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public ValueTask DisposeAsync()

@@ -9,7 +9,7 @@ namespace Internal.Generated.WolverineHandlers
     {
         public override System.Type[] HandlerTypes()
         {
-            return new System.Type[] { typeof(Ledger.Messaging.Deadlines.CheckPromiseDeadlineHandler), typeof(Ledger.Messaging.Deadlines.CheckPromiseDeliveryHandler), typeof(Ledger.Messaging.Deadlines.CheckPromiseReminderHandler), typeof(Ledger.Messaging.Notifying.LedgerEventRecordedHandler), typeof(Ledger.Messaging.Webhooks.DeliverWebhooksHandler) };
+            return new System.Type[] { typeof(Ledger.Messaging.Deadlines.CheckPromiseDeadlineHandler), typeof(Ledger.Messaging.Deadlines.CheckPromiseDeliveryHandler), typeof(Ledger.Messaging.Deadlines.CheckPromiseReminderHandler), typeof(Ledger.Messaging.Webhooks.DeliverWebhooksHandler) };
         }
 
         public override System.Type[] MessageTypes()
@@ -32,16 +32,13 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.CheckPromiseDeliveryHandler1615570093))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.CheckPromiseReminderHandler1899406321))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.DeliverWebhooksHandler602363318))]
-        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.LedgerEventRecordedHandler986470721))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Deadlines.CheckPromiseDeadlineHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Deadlines.CheckPromiseDeliveryHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Deadlines.CheckPromiseReminderHandler))]
-        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Notifying.LedgerEventRecordedHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Webhooks.DeliverWebhooksHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Deadlines.CheckPromiseDeadline))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Deadlines.CheckPromiseDelivery))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Deadlines.CheckPromiseReminder))]
-        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Notifying.LedgerEventRecorded))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Ledger.Messaging.Webhooks.DeliverWebhooks))]
         public static void Pin()
         {
