@@ -1,7 +1,9 @@
 using Ledger.Messaging.Hosting;
 using Ledger.Storage;
 using Ledger.Store.EventStoreDb.ProtocolFake;
+using Ledger.Store.Marten;
 using Ledger.Store.Sqlite;
+using Ledger.Stores.Postgres;
 
 namespace Ledger.Store.EventStoreDb.Tests;
 
@@ -16,13 +18,17 @@ public abstract class EventStoreDbCatalogSuite : IDisposable
 
     protected abstract string ConnectionString { get; }
 
-    protected EventStoreDbBackend FreshBackend() =>
-        new(ConnectionString, new SqliteBackend(Path.Combine(directory, $"{Guid.NewGuid():N}.state.db"))) { StreamPrefix = $"ledger-{Guid.NewGuid():N}/" };
+    /// <summary>A state store of its own for one test's ledger: a SQLite file unless a suite keeps it elsewhere.</summary>
+    protected virtual Task<LedgerBackend> FreshStateAsync() =>
+        Task.FromResult<LedgerBackend>(new SqliteBackend(Path.Combine(directory, $"{Guid.NewGuid():N}.state.db")));
+
+    protected async Task<EventStoreDbBackend> FreshBackendAsync() =>
+        new(ConnectionString, await FreshStateAsync()) { StreamPrefix = $"ledger-{Guid.NewGuid():N}/" };
 
     [Fact]
     public async Task A_reopened_ledger_knows_positions_streams_and_statements_saved_before_and_appended_since()
     {
-        var backend = FreshBackend();
+        var backend = await FreshBackendAsync();
         await using (var store = await backend.OpenStoreAsync(CancellationToken.None))
         {
             await store.AppendAsync("m/one", 0, [TestEvents.Event("s1"), TestEvents.Event("s2")]);
@@ -55,7 +61,7 @@ public abstract class EventStoreDbCatalogSuite : IDisposable
     [Fact]
     public async Task A_state_keeping_the_catalogue_of_one_ledger_refuses_another()
     {
-        var first = FreshBackend();
+        var first = await FreshBackendAsync();
         await using (var store = await first.OpenStoreAsync(CancellationToken.None))
         {
             await store.AppendAsync("m/one", 0, [TestEvents.Event("s1")]);
@@ -85,7 +91,16 @@ public abstract class EventStoreDbCatalogSuite : IDisposable
 }
 
 /// <summary>The catalogue on a fake node that another ledger shares, so that foreign events interleave with every append.</summary>
-public sealed class EventStoreDbCatalogOnTheFakeTests(SharedNodeFixture fixture) : EventStoreDbCatalogSuite, IClassFixture<SharedNodeFixture>
+public sealed class EventStoreDbCatalogOnTheFakeTests(SharedNodeFixture fixture) : EventStoreDbCatalogOnTheFakeSuite(fixture);
+
+/// <summary>The same, with the catalogue in a PostgreSQL state, which every worker and server of the ledger shares.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class EventStoreDbCatalogInPostgresTests(SharedNodeFixture fixture, PostgresCluster cluster) : EventStoreDbCatalogOnTheFakeSuite(fixture)
+{
+    protected override async Task<LedgerBackend> FreshStateAsync() => new PostgresBackend(await cluster.CreateDatabaseAsync());
+}
+
+public abstract class EventStoreDbCatalogOnTheFakeSuite(SharedNodeFixture fixture) : EventStoreDbCatalogSuite, IClassFixture<SharedNodeFixture>
 {
     protected override string ConnectionString => fixture.Fake.ConnectionString;
 
@@ -94,7 +109,7 @@ public sealed class EventStoreDbCatalogOnTheFakeTests(SharedNodeFixture fixture)
     {
         await using var fake = await EventStoreDbProtocolFake.StartAsync();
         fake.Log.Neighbour = "neighbour/";
-        var backend = new EventStoreDbBackend(fake.ConnectionString, FreshBackend().State);
+        var backend = new EventStoreDbBackend(fake.ConnectionString, await FreshStateAsync());
         await using (var store = await backend.OpenStoreAsync(CancellationToken.None))
         {
             // More than a page of the catalogue's reads, and more than it keeps in memory before saving.
@@ -124,7 +139,7 @@ public sealed class EventStoreDbCatalogOnTheFakeTests(SharedNodeFixture fixture)
     public async Task A_saved_catalogue_is_refused_once_the_node_restarts_empty_and_is_refilled()
     {
         await using var fake = await EventStoreDbProtocolFake.StartAsync();
-        var backend = new EventStoreDbBackend(fake.ConnectionString, FreshBackend().State);
+        var backend = new EventStoreDbBackend(fake.ConnectionString, await FreshStateAsync());
         await using (var store = await backend.OpenStoreAsync(CancellationToken.None))
         {
             await store.AppendAsync("m/one", 0, [TestEvents.Event("s1"), TestEvents.Event("s2")]);

@@ -44,17 +44,17 @@ public sealed record EventStoreDbBackend(string ConnectionString, LedgerBackend 
     /// <exception cref="StateOfAnotherLogException">The state belongs to another log than this node's.</exception>
     public override async Task<IEventStore> OpenStoreAsync(CancellationToken cancellationToken)
     {
-        // A SQLite state keeps the ledger's catalogue (checking the state's origin before it loads it); a PostgreSQL one does not yet.
+        // The state keeps the ledger's catalogue, which checks the state's origin before it loads.
         var origin = StateLogOrigin.For(StateStore.Location);
-        var catalog = StateStore.Location is StateFile file ? new SqliteCatalogStore(file.Path) : null;
+        ICatalogStore catalog = StateStore.Location switch
+        {
+            StateFile file => new SqliteCatalogStore(file.Path),
+            StateDatabase database => new PostgresCatalogStore(database.ConnectionString, database.Schema),
+            _ => throw new InvalidOperationException($"no catalogue is kept in a {State} state"),
+        };
         var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, StreamPrefix, catalog, cancellationToken);
         try
         {
-            if (catalog is null)
-            {
-                await origin.CheckAsync(await events.OriginAsync(cancellationToken), cancellationToken);
-            }
-
             var tree = await StateStore.OpenTreeAsync(events, cancellationToken);
             var readModels = await StateStore.OpenReadModelWriterAsync(cancellationToken) is { } writer ? new ProjectedReadModels(events, writer) : null;
             return new EventStoreDbWithTree(events, new OriginCheckedTree(tree, async token => await origin.CheckAsync(await events.OriginAsync(token), token)), readModels);
