@@ -53,6 +53,28 @@ public abstract class ApiKeyStoreConformance
         Assert.True(found.Revoked);
     }
 
+    [Fact]
+    public async Task Of_two_concurrent_revocations_of_a_key_exactly_one_revokes_it()
+    {
+        await using var store = await OpenFreshAsync();
+        var keys = new List<CreatedApiKey>();
+        for (var i = 0; i < 10; i++)
+        {
+            keys.Add(await store.CreateAsync($"owner{i}", ApiKeyRoles.Curator, Now.AddSeconds(i)));
+        }
+
+        // Several keys, so that the two revocations of some of them race between reading and writing.
+        var revocations = await Task.WhenAll(keys.Select(async k =>
+            await Task.WhenAll(Task.Run(() => store.RevokeAsync(k.Key.Id, Now.AddHours(1))), Task.Run(() => store.RevokeAsync(k.Key.Id, Now.AddHours(2))))));
+
+        Assert.All(revocations, pair => Assert.Single(pair, revoked => revoked));
+        foreach (var (key, pair) in keys.Zip(revocations))
+        {
+            var found = await store.FindAsync(ApiKeyStores.Hash(key.Secret));
+            Assert.Equal(pair[0] ? Now.AddHours(1) : Now.AddHours(2), found!.RevokedAt);
+        }
+    }
+
     protected abstract Task<IApiKeyStore> OpenFreshAsync();
 }
 
@@ -74,6 +96,39 @@ public sealed class SqliteApiKeyStoreTests : ApiKeyStoreConformance, IDisposable
 public sealed class PostgresApiKeyStoreTests(PostgresCluster cluster) : ApiKeyStoreConformance
 {
     protected override async Task<IApiKeyStore> OpenFreshAsync() => new PostgresApiKeyStore(await cluster.CreateDatabaseAsync(), "ledger");
+
+    [Fact]
+    public async Task Keys_of_the_former_api_keys_table_are_copied_once_and_the_table_is_left_in_place()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync();
+        var secret = ApiKeyStores.Generate().Secret;
+        var created = new DateTimeOffset(2025, 6, 7, 8, 9, 10, TimeSpan.Zero);
+        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString))
+        await using (var former = dataSource.CreateCommand(
+            $"""
+            CREATE SCHEMA ledger;
+            CREATE TABLE ledger.api_keys (id text PRIMARY KEY, owner text NOT NULL, role text NOT NULL, sha256 text NOT NULL UNIQUE, created_at timestamptz NOT NULL, revoked_at timestamptz);
+            INSERT INTO ledger.api_keys VALUES ('0123456789abcdef', 'erin', 'admin', '{ApiKeyStores.Hash(secret)}', '{created:O}', NULL);
+            """))
+        {
+            await former.ExecuteNonQueryAsync();
+        }
+
+        await using (var first = new PostgresApiKeyStore(connectionString, "ledger"))
+        {
+            Assert.Equal(new ApiKey("0123456789abcdef", "erin", ApiKeyRoles.Admin, created, null), await first.FindAsync(ApiKeyStores.Hash(secret)));
+            Assert.True(await first.RevokeAsync("0123456789abcdef", created.AddDays(1)));
+        }
+
+        // Opened again, the store copies nothing over the revoked document; the former row stays as it was.
+        await using var again = new PostgresApiKeyStore(connectionString, "ledger");
+        var listed = await again.ListAsync();
+        await using var check = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await using var rows = check.CreateCommand("SELECT count(*) FROM ledger.api_keys WHERE revoked_at IS NULL");
+
+        Assert.Equal([new ApiKey("0123456789abcdef", "erin", ApiKeyRoles.Admin, created, created.AddDays(1))], listed);
+        Assert.Equal(1L, await rows.ExecuteScalarAsync());
+    }
 
     [Fact]
     public async Task The_server_on_postgresql_takes_keys_from_its_schema_and_records_statements_as_the_owner()

@@ -1,102 +1,192 @@
+using JasperFx;
+using Marten;
+using Marten.Schema;
 using Npgsql;
+using Weasel.Core;
 
 namespace Ledger.Store.Marten;
 
-/// <summary>API keys in the ledger's PostgreSQL schema, shared by every server.</summary>
+/// <summary>A stored key: the SHA-256 of its secret, never the secret.</summary>
+public sealed class ApiKeyDocument
+{
+    public string Id { get; set; } = string.Empty;
+
+    public string Owner { get; set; } = string.Empty;
+
+    public string Role { get; set; } = string.Empty;
+
+    public string Sha256 { get; set; } = string.Empty;
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? RevokedAt { get; set; }
+
+    public ApiKey ToKey() => new(Id, Owner, Role, CreatedAt, RevokedAt);
+}
+
+/// <summary>
+/// API keys as Marten documents in the ledger's PostgreSQL schema, shared by every server. A key is found by a unique
+/// index on the SHA-256 of its secret; revocations are checked with Marten's optimistic concurrency.
+/// </summary>
 public sealed class PostgresApiKeyStore : IApiKeyStore
 {
-    private const long SchemaLock = 7236587311;
+    private const string UniqueHash = "ledger_api_keys_sha256";
+    private readonly DocumentStore store;
     private readonly NpgsqlDataSource dataSource;
     private readonly string schemaName;
-    private readonly string table;
     private readonly Lazy<Task> schema;
 
     public PostgresApiKeyStore(string connectionString, string schemaName)
     {
+        store = DocumentStore.For(options => Configure(options, connectionString, schemaName));
         dataSource = NpgsqlDataSource.Create(connectionString);
         this.schemaName = schemaName;
-        table = $"{schemaName}.api_keys";
-        schema = new Lazy<Task>(CreateSchemaAsync);
+        schema = new Lazy<Task>(PrepareAsync);
     }
 
     public async Task<CreatedApiKey> CreateAsync(string owner, string role, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await schema.Value.WaitAsync(cancellationToken);
         var (id, secret) = ApiKeyStores.Generate();
-        await using var command = dataSource.CreateCommand($"INSERT INTO {table} (id, owner, role, sha256, created_at) VALUES ($1, $2, $3, $4, $5)");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = owner });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = role });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ApiKeyStores.Hash(secret) });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now.ToUniversalTime() });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        var document = new ApiKeyDocument { Id = id, Owner = owner, Role = role, Sha256 = ApiKeyStores.Hash(secret), CreatedAt = now.ToUniversalTime() };
+        await using var session = store.LightweightSession();
+        session.Insert(document);
+        await session.SaveChangesAsync(cancellationToken);
         return new CreatedApiKey(new ApiKey(id, owner, role, now, null), secret);
     }
 
     public async Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken cancellationToken = default)
     {
         await schema.Value.WaitAsync(cancellationToken);
-        await using var command = dataSource.CreateCommand($"SELECT id, owner, role, created_at, revoked_at FROM {table} ORDER BY created_at, id");
-        return await ReadAsync(command, cancellationToken);
+        await using var session = store.QuerySession();
+        var documents = await session.Query<ApiKeyDocument>().OrderBy(k => k.CreatedAt).ThenBy(k => k.Id).ToListAsync(cancellationToken);
+        return [.. documents.Select(k => k.ToKey())];
     }
 
     public async Task<bool> RevokeAsync(string id, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await schema.Value.WaitAsync(cancellationToken);
-        await using var command = dataSource.CreateCommand($"UPDATE {table} SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now.ToUniversalTime() });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        await using var session = store.LightweightSession();
+        var document = await session.LoadAsync<ApiKeyDocument>(id, cancellationToken);
+        if (document is null || document.RevokedAt is not null)
+        {
+            return false;
+        }
+
+        // The update carries the version loaded above: of two revocations that both read the key unrevoked, one fails here.
+        document.RevokedAt = now.ToUniversalTime();
+        session.Update(document);
+        try
+        {
+            await session.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (IsConcurrencyConflict(ex))
+        {
+            // A key is only ever changed by revoking it: whoever changed it first revoked it.
+            return false;
+        }
     }
 
     public async Task<ApiKey?> FindAsync(string sha256, CancellationToken cancellationToken = default)
     {
         await schema.Value.WaitAsync(cancellationToken);
-        await using var command = dataSource.CreateCommand($"SELECT id, owner, role, created_at, revoked_at FROM {table} WHERE sha256 = $1");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sha256 });
-        return (await ReadAsync(command, cancellationToken)).SingleOrDefault();
+        await using var session = store.QuerySession();
+        var document = await session.Query<ApiKeyDocument>().SingleOrDefaultAsync(k => k.Sha256 == sha256, cancellationToken);
+        return document?.ToKey();
     }
 
-    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
-
-    private static async Task<IReadOnlyList<ApiKey>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    public async ValueTask DisposeAsync()
     {
-        var keys = new List<ApiKey>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        await store.DisposeAsync();
+        await dataSource.DisposeAsync();
+    }
+
+    /// <summary>The Marten settings of the keys: the schema and serializer of the ledger's events (see <see cref="MartenEventStore.Configure"/>).</summary>
+    private static void Configure(StoreOptions options, string connectionString, string schema)
+    {
+        options.Connection(connectionString);
+        options.DatabaseSchemaName = schema;
+        options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+        options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        options.Schema.For<ApiKeyDocument>()
+            .DocumentAlias("ledger_api_key")
+            .UniqueIndex(UniqueIndexType.DuplicatedField, UniqueHash, k => k.Sha256)
+            .Duplicate(k => k.CreatedAt, notNull: true)
+            .UseOptimisticConcurrency(true);
+    }
+
+    private static bool IsConcurrencyConflict(Exception exception) => exception switch
+    {
+        ConcurrencyException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.All(IsConcurrencyConflict),
+        _ => false,
+    };
+
+    /// <summary>The documents' table, then the keys of the table the store kept before, copied once and left in place.</summary>
+    private async Task PrepareAsync()
+    {
+        // Several processes may start at once, and Marten's DDL is not safe against a concurrent one: they take turns
+        // under the lock MartenEventStore.OpenAsync takes for the same schema.
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock(hashtext('{schemaName}.ledger_schema'))", connection))
         {
-            keys.Add(new ApiKey(
-                reader.GetString(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.GetFieldValue<DateTimeOffset>(3),
-                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4)));
+            await take.ExecuteNonQueryAsync();
         }
 
-        return keys;
+        try
+        {
+            await store.Storage.Database.EnsureStorageExistsAsync(typeof(ApiKeyDocument));
+            await CopyTableKeysAsync(connection);
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock(hashtext('{schemaName}.ledger_schema'))", connection);
+            await release.ExecuteNonQueryAsync();
+        }
     }
 
-    private async Task CreateSchemaAsync()
+    /// <summary>Keys in the former table that are not documents yet; under the schema lock, so no two processes copy at once.</summary>
+    private async Task CopyTableKeysAsync(NpgsqlConnection connection)
     {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        // Servers starting together would race on CREATE ... IF NOT EXISTS; the lock makes them take turns.
-        await using var command = new NpgsqlCommand(
-            $"""
-            SELECT pg_advisory_xact_lock({SchemaLock});
-            CREATE SCHEMA IF NOT EXISTS {schemaName};
-            CREATE TABLE IF NOT EXISTS {table} (
-                id text PRIMARY KEY,
-                owner text NOT NULL,
-                role text NOT NULL,
-                sha256 text NOT NULL UNIQUE,
-                created_at timestamptz NOT NULL,
-                revoked_at timestamptz
-            );
-            """,
-            connection,
-            transaction);
-        await command.ExecuteNonQueryAsync();
-        await transaction.CommitAsync();
+        await using (var exists = new NpgsqlCommand($"SELECT to_regclass('{schemaName}.api_keys') IS NOT NULL", connection))
+        {
+            if (await exists.ExecuteScalarAsync() is not true)
+            {
+                return;
+            }
+        }
+
+        var keys = new List<ApiKeyDocument>();
+        await using (var read = new NpgsqlCommand($"SELECT id, owner, role, sha256, created_at, revoked_at FROM {schemaName}.api_keys", connection))
+        await using (var reader = await read.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                keys.Add(new ApiKeyDocument
+                {
+                    Id = reader.GetString(0),
+                    Owner = reader.GetString(1),
+                    Role = reader.GetString(2),
+                    Sha256 = reader.GetString(3),
+                    CreatedAt = reader.GetFieldValue<DateTimeOffset>(4),
+                    RevokedAt = reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+                });
+            }
+        }
+
+        if (keys.Count == 0)
+        {
+            return;
+        }
+
+        await using var session = store.LightweightSession();
+        var copied = (await session.LoadManyAsync<ApiKeyDocument>(keys.Select(k => k.Id))).Select(k => k.Id).ToHashSet(StringComparer.Ordinal);
+        var missing = keys.Where(k => !copied.Contains(k.Id)).ToList();
+        if (missing.Count > 0)
+        {
+            session.Insert<ApiKeyDocument>(missing);
+            await session.SaveChangesAsync();
+        }
     }
 }
