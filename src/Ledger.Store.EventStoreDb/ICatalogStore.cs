@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Ledger.Storage;
 
 namespace Ledger.Store.EventStoreDb;
@@ -43,3 +44,22 @@ public sealed record CatalogMark(string Prefix, LedgerOrigin Origin, long Count,
 
 /// <summary>The ledger's event at a 1-based position: where it is in $all, and which matter's version it is.</summary>
 public readonly record struct CatalogEntry(long Position, ulong Commit, ulong Prepare, string Matter, long Version);
+
+/// <summary>The catalogue's mark as both state stores keep it: one row of these columns.</summary>
+internal static class CatalogMarks
+{
+    public const string Columns = "prefix, origin_event, origin_commit, origin_prepare, count, commit_position, prepare_position";
+
+    /// <summary>The mark of the row read, if it is this ledger's.</summary>
+    /// <exception cref="StateOfAnotherLogException">It is another ledger's: a prefix of its own is another ledger, whose first event differs.</exception>
+    public static CatalogMark OfLedger(DbDataReader reader, string prefix, LedgerOrigin? origin, string describeState)
+    {
+        var mark = new CatalogMark(
+            reader.GetString(0),
+            new LedgerOrigin(reader.GetString(1), (ulong)reader.GetInt64(2), (ulong)reader.GetInt64(3)),
+            reader.GetInt64(4),
+            (ulong)reader.GetInt64(5),
+            (ulong)reader.GetInt64(6));
+        return mark.Origin == origin && mark.Prefix == prefix ? mark : throw StateLogOrigin.Refusal(describeState, $"{mark.Origin} (streams {mark.Prefix})", origin);
+    }
+}

@@ -36,19 +36,12 @@ internal sealed class PostgresCatalogStore : ICatalogStore
     {
         await created.Value.WaitAsync(cancellationToken);
         CatalogMark? loaded = null;
-        await using (var command = dataSource.CreateCommand($"SELECT prefix, origin_event, origin_commit, origin_prepare, count, commit_position, prepare_position FROM {Mark}"))
+        await using (var command = dataSource.CreateCommand($"SELECT {CatalogMarks.Columns} FROM {Mark}"))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             if (await reader.ReadAsync(cancellationToken))
             {
-                var mark = new CatalogMark(
-                    reader.GetString(0),
-                    new LedgerOrigin(reader.GetString(1), (ulong)reader.GetInt64(2), (ulong)reader.GetInt64(3)),
-                    reader.GetInt64(4),
-                    (ulong)reader.GetInt64(5),
-                    (ulong)reader.GetInt64(6));
-                // A prefix of its own is another ledger, whose first event differs.
-                loaded = mark.Origin == origin && mark.Prefix == prefix ? mark : throw StateLogOrigin.Refusal("PostgreSQL", $"{mark.Origin} (streams {mark.Prefix})", origin);
+                loaded = CatalogMarks.OfLedger(reader, prefix, origin, "PostgreSQL");
             }
         }
 

@@ -33,21 +33,14 @@ internal sealed class SqliteCatalogStore(string path) : ICatalogStore
             async db =>
             {
                 await using var command = db.CreateCommand();
-                command.CommandText = "SELECT prefix, origin_event, origin_commit, origin_prepare, count, commit_position, prepare_position FROM esdb_catalog";
+                command.CommandText = $"SELECT {CatalogMarks.Columns} FROM esdb_catalog";
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 if (!await reader.ReadAsync(cancellationToken))
                 {
                     return null;
                 }
 
-                var mark = new CatalogMark(
-                    reader.GetString(0),
-                    new LedgerOrigin(reader.GetString(1), (ulong)reader.GetInt64(2), (ulong)reader.GetInt64(3)),
-                    reader.GetInt64(4),
-                    (ulong)reader.GetInt64(5),
-                    (ulong)reader.GetInt64(6));
-                // A prefix of its own is another ledger, whose first event differs.
-                return mark.Origin == origin && mark.Prefix == prefix ? mark : throw StateLogOrigin.Refusal(path, $"{mark.Origin} (streams {mark.Prefix})", origin);
+                return CatalogMarks.OfLedger(reader, prefix, origin, path);
             },
             cancellationToken);
         await StateLogOrigin.For(new StateFile(path)).CheckAsync(origin, cancellationToken);
