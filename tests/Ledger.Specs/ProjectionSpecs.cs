@@ -10,6 +10,17 @@ public class ProjectionSpecs
     private const string Recorded = "2026-01-10T12:00:00Z";
 
     [Fact]
+    public void A_matter_opened_without_a_statement_is_not_found_with_a_message_that_says_so()
+    {
+        var opened = new Ledger.Events.MatterOpened("acme/empty", "Acme", "Empty", DateTimeOffset.Parse(Recorded, System.Globalization.CultureInfo.InvariantCulture), "spec");
+        var timeline = MatterTimeline.Build([new Ledger.Storage.Recorded(1, opened)])!;
+
+        var refused = Assert.Throws<Ledger.Querying.NotFoundException>(() => Ledger.Querying.LedgerQueries.ExistedBy(timeline, DateTimeOffset.MaxValue));
+
+        Assert.Equal("matter \"acme/empty\" is opened but holds no statement yet", refused.Message);
+    }
+
+    [Fact]
     public void A_statement_recorded_late_takes_its_place_in_history_by_publication_time()
     {
         var ledger = new SpecLedger()

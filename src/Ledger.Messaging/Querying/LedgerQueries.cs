@@ -62,6 +62,11 @@ public sealed class LedgerQueries(IEventStore store)
     /// <exception cref="NotFoundException">No statement of the matter was published by <paramref name="asOf"/>.</exception>
     public static void ExistedBy(MatterTimeline timeline, DateTimeOffset asOf)
     {
+        if (timeline.Entries.Count == 0)
+        {
+            throw new NotFoundException($"matter \"{timeline.Matter}\" is opened but holds no statement yet");
+        }
+
         if (!timeline.PublishedBy(asOf).Any())
         {
             throw new NotFoundException(
