@@ -42,6 +42,27 @@ public sealed class WorkerTests : IDisposable
         Assert.Equal("2025-11-07T00:00:00+00:00", (string)overdue["occurredAt"]!);
         Assert.Equal("lessons-learned", (string)overdue["data"]!["promiseId"]!);
         Assert.DoesNotContain(restarted.Lines, l => l.Contains("notified event:1:", StringComparison.Ordinal));
+
+        // The same feed a page at a time: each full page says on standard error where the next one starts.
+        var paged = new List<string>();
+        var after = "0";
+        while (true)
+        {
+            var page = await store.RunAsync("notifications", "--json", "--limit", "4", "--after", after);
+            Assert.True(page.ExitCode == 0, page.ToString());
+            var items = JsonNode.Parse(page.Stdout)!.AsArray().Select(n => n!).ToList();
+            paged.AddRange(items.Select(n => (string)n["id"]!));
+            if (items.Count < 4)
+            {
+                Assert.Equal(string.Empty, page.Stderr.Trim());
+                break;
+            }
+
+            after = ((long)items[^1]["sequence"]!).ToString(CultureInfo.InvariantCulture);
+            Assert.Contains($"--after {after}", page.Stderr, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(feed.Select(n => (string)n["id"]!), paged);
     }
 
     [Fact]

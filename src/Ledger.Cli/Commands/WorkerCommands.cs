@@ -24,6 +24,9 @@ public sealed record NotificationLine(long Sequence, string Id, string Kind, str
 
 public static class WorkerCommands
 {
+    private const int DefaultNotifications = 1_000;
+    private const int MaxNotifications = 10_000;
+
     public static void AddWorkerCommand(this RootCommand root)
     {
         var allowPrivate = new Option<bool>("--allow-private-webhook-targets") { Description = "Let webhooks call private, loopback and link-local addresses (for receivers on the same network)" };
@@ -53,17 +56,31 @@ public static class WorkerCommands
     {
         var after = new Option<long>("--after") { Description = "Only notifications after this sequence number", DefaultValueFactory = _ => 0 };
         var kind = new Option<string?>("--kind") { Description = $"Only this kind: {NotificationKinds.EventRecorded}, {string.Join(", ", NotificationKinds.Notices)}" };
-        var command = new Command("notifications", "The notification feed the worker keeps: one entry per recorded event, one per promise gone overdue") { after, kind };
+        var limit = new Option<int>("--limit") { Description = $"Read at most this many entries (1 to {MaxNotifications:N0}); the next page starts --after the last sequence shown", DefaultValueFactory = _ => DefaultNotifications };
+        var command = new Command("notifications", "The notification feed the worker keeps: one entry per recorded event, one per promise gone overdue") { after, kind, limit };
         command.SetStoreAction(async (context, cancellationToken) =>
         {
+            if (context.Value(limit) is < 1 or > MaxNotifications)
+            {
+                throw new UsageException($"--limit must be between 1 and {MaxNotifications}");
+            }
+
             await using var feed = await context.Backend.OpenFeedAsync(cancellationToken);
             var lines = new List<NotificationLine>();
-            await foreach (var n in feed.ReadAsync(context.Value(after), int.MaxValue, cancellationToken))
+            var (read, last) = (0, context.Value(after));
+            await foreach (var n in feed.ReadAsync(context.Value(after), context.Value(limit), cancellationToken))
             {
+                (read, last) = (read + 1, n.Sequence);
                 if (context.Value(kind) is not { } only || only == n.Kind)
                 {
                     lines.Add(NotificationLine.From(n));
                 }
+            }
+
+            if (read == context.Value(limit))
+            {
+                // On standard error, so that --json output stays one document.
+                await Console.Error.WriteLineAsync($"ledger: {read:N0} entries read; more may follow: --after {last}");
             }
 
             if (context.Json)
