@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Ledger.Storage;
 
 namespace Ledger.Messaging.Notifying;
 
@@ -54,7 +55,15 @@ public sealed record NewNotification(
     string? StatementId,
     DateTimeOffset OccurredAt,
     DateTimeOffset NotifiedAt,
-    string Data);
+    string Data)
+{
+    /// <summary>A recorded event's entry, noticed at <paramref name="notifiedAt"/>: its data is the event as stored.</summary>
+    public static NewNotification ForEvent(StoredEvent e, DateTimeOffset notifiedAt)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new($"event:{e.Position}", NotificationKinds.EventRecorded, e.Stream, e.Organization, e.Position, e.Type, e.StatementId, e.RecordedAt, notifiedAt, e.Data);
+    }
+}
 
 public sealed record Notification(
     long Sequence,

@@ -61,7 +61,6 @@ public sealed class NotificationRelay(
         var from = await feed.RelayedThroughAsync(cancellationToken) + 1;
         await foreach (var stored in store.SubscribeAsync(from, null, cancellationToken))
         {
-            var message = LedgerEventRecorded.From(stored);
             var recorded = EventEnvelope.ToEvent(stored);
             var status = recorded is EntryCorrected ? await StatusNowAsync(stored.Stream, cancellationToken) : null;
             foreach (var check in Deadlines.Deadlines.ChecksFor(recorded, status))
@@ -84,15 +83,16 @@ public sealed class NotificationRelay(
 
             if (webhooks is not null)
             {
-                foreach (var wake in await WebhookTrigger.WakeAsync(message, webhooks, cancellationToken))
+                foreach (var wake in await WebhookTrigger.WakeAsync(stored, webhooks, cancellationToken))
                 {
                     await bus.PublishAsync(wake);
                 }
             }
 
-            if (await feed.AppendAsync(message.Entry(clock.GetUtcNow()), cancellationToken))
+            var entry = NewNotification.ForEvent(stored, clock.GetUtcNow());
+            if (await feed.AppendAsync(entry, cancellationToken))
             {
-                logger.LogInformation("notified {Id}: {Type} in {Matter}", message.NotificationId, message.Type, message.Matter);
+                logger.LogInformation("notified {Id}: {Type} in {Matter}", entry.Id, stored.Type, stored.Stream);
             }
         }
     }

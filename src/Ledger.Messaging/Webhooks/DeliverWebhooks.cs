@@ -28,12 +28,10 @@ public sealed record DeliverWebhooks(string SubscriptionId);
 /// <summary>Every recorded event wakes the subscriptions it matches.</summary>
 public static class WebhookTrigger
 {
-    public static async Task<IReadOnlyList<DeliverWebhooks>> WakeAsync(LedgerEventRecorded recorded, IWebhookStore webhooks, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<DeliverWebhooks>> WakeAsync(StoredEvent recorded, IWebhookStore webhooks, CancellationToken cancellationToken)
     {
-        var probe = new StoredEvent(recorded.Position, recorded.Matter, recorded.Version, recorded.Type, recorded.StatementId, recorded.Organization,
-            recorded.PublishedAt, recorded.RecordedAt, recorded.RecordedBy, recorded.Data);
         return (await webhooks.ListAsync(cancellationToken))
-            .Where(s => s.Active && s.DeliveredThrough < recorded.Position && s.Filter.Matches(probe))
+            .Where(s => s.Active && s.DeliveredThrough < recorded.Position && s.Filter.Matches(recorded))
             .Select(s => new DeliverWebhooks(s.Id))
             .ToList();
     }

@@ -26,9 +26,11 @@ public sealed record EventStoreDbBackend(string ConnectionString, LedgerBackend 
         var location = !string.IsNullOrWhiteSpace(named) ? named
             : Environment.GetEnvironmentVariable(StateVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
             : $"sqlite:{DefaultStatePath}";
-        return EventStoreDbConnectionString.IsEventStoreDb(location) || backends.Parse(location) is not IStateBackend
-            ? throw new InvalidStoreLocationException($"{StateVariable} \"{location}\": the state beside an EventStoreDB ledger goes in sqlite: or postgres:")
-            : backends.Parse(location);
+        // Another EventStoreDB is refused before it is parsed: it would locate a state of its own the same way.
+        var state = EventStoreDbConnectionString.IsEventStoreDb(location) ? null : backends.Parse(location);
+        return state is IStateBackend
+            ? state
+            : throw new InvalidStoreLocationException($"{StateVariable} \"{location}\": the state beside an EventStoreDB ledger goes in sqlite: or postgres:");
     }
 
     private IStateBackend StateStore => (IStateBackend)State;
