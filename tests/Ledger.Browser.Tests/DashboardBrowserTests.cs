@@ -187,6 +187,41 @@ public sealed partial class DashboardBrowserTests(DashboardServer server)
         await DashboardServer.ScreenshotAsync(page, "live-update");
     }
 
+    /// <summary>
+    /// A live refresh arriving while the reader fills in a form keeps what they typed and chose, and the caret where
+    /// it was; the rest of the page is replaced.
+    /// </summary>
+    [Fact]
+    public async Task A_live_refresh_keeps_a_form_being_filled_in()
+    {
+        var page = await server.NewPageAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync("**/api/stream**", async route =>
+        {
+            await release.Task;
+            var cloudEvent = $$$"""{"specversion":"1.0","type":"StatementRecorded","source":"ledger","id":"form-1","time":"2025-04-01T00:00:00Z","subject":"{{{DashboardServer.SampleMatter}}}","data":{}}""";
+            await route.FulfillAsync(new() { Status = 200, ContentType = "text/event-stream", Body = $"retry: 600000\nid: 1001\ndata: {cloudEvent}\n\n" });
+        });
+
+        await page.GotoAsync(MatterUrl(DashboardServer.SampleMatter));
+        var from = page.Locator("#content select[name=from]");
+        var chosen = await from.Locator("option").Last.GetAttributeAsync("value");
+        Assert.NotNull(chosen);
+        Assert.NotEqual(chosen, await from.InputValueAsync());
+        await from.SelectOptionAsync(chosen);
+        var asOf = page.Locator("#content input[name=as-of]");
+        await asOf.FillAsync("2025-08");
+        await page.EvaluateAsync("() => document.querySelector('#content li.history-entry').setAttribute('data-before-refresh', '')");
+
+        release.SetResult();
+        await page.Locator("html[data-updates]").WaitForAsync(new() { Timeout = 30_000 });
+        Assert.Equal(0, await page.Locator("[data-before-refresh]").CountAsync());
+        Assert.Equal("2025-08", await asOf.InputValueAsync());
+        Assert.Equal(chosen, await from.InputValueAsync());
+        Assert.Equal("as-of", await page.EvaluateAsync<string>("() => document.activeElement && document.activeElement.name"));
+        Assert.Equal(7, await page.EvaluateAsync<int>("() => document.activeElement.selectionStart"));
+    }
+
     /// <summary>The same through the server's own /api/stream: a statement imported by another process shows up on the open page.</summary>
     [Fact]
     public async Task A_statement_recorded_elsewhere_appears_on_the_open_page_through_the_servers_stream()

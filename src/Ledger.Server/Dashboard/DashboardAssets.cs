@@ -42,10 +42,15 @@ public static class DashboardAssets
                 var main = document.getElementById("content");
                 if (!fresh || !main) { return; }
                 var open = Array.prototype.map.call(main.querySelectorAll("details[open]"), function (d) { return d.parentElement && d.parentElement.className; });
+                var edits = editedFields(main);
+                var focused = fieldKey(document.activeElement, main);
+                var selection = null;
+                try { selection = focused ? [document.activeElement.selectionStart, document.activeElement.selectionEnd] : null; } catch (e) { selection = null; }
                 main.innerHTML = fresh.innerHTML;
                 Array.prototype.forEach.call(main.querySelectorAll("details"), function (d) {
                   if (open.indexOf(d.parentElement && d.parentElement.className) >= 0) { d.open = true; }
                 });
+                restoreFields(main, edits, focused, selection);
                 updates += 1;
                 document.documentElement.setAttribute("data-updates", String(updates));
                 if (badge) {
@@ -55,6 +60,42 @@ public static class DashboardAssets
                 }
               })
               .catch(function () { /* the next event tries again */ });
+          }
+
+          // A refresh must not undo what the reader is typing or choosing: edited fields keep their values and the
+          // focused one its caret, matched by form action and field name.
+          function fieldKey(field, main) {
+            if (!field || !field.name || !field.form || !main.contains(field)) { return null; }
+            return (field.form.getAttribute("action") || "") + "|" + field.name;
+          }
+
+          function edited(field) {
+            if (field.type === "hidden") { return false; }
+            if (field.tagName === "SELECT") {
+              return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+            }
+            return field.value !== field.defaultValue;
+          }
+
+          function editedFields(main) {
+            var edits = {};
+            Array.prototype.forEach.call(main.querySelectorAll("form input, form select, form textarea"), function (field) {
+              var key = fieldKey(field, main);
+              if (key && edited(field)) { edits[key] = field.value; }
+            });
+            return edits;
+          }
+
+          function restoreFields(main, edits, focused, selection) {
+            Array.prototype.forEach.call(main.querySelectorAll("form input, form select, form textarea"), function (field) {
+              var key = fieldKey(field, main);
+              if (!key) { return; }
+              if (Object.prototype.hasOwnProperty.call(edits, key)) { field.value = edits[key]; }
+              if (key === focused) {
+                field.focus();
+                try { if (selection && selection[0] !== null) { field.setSelectionRange(selection[0], selection[1]); } } catch (e) { /* a field without a caret */ }
+              }
+            });
           }
 
           function schedule() {
