@@ -159,10 +159,9 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IPreparesAppe
 
         var leafHashes = prepared.Take(stream, expectedVersion, events);
 
-        // The read models are kept in this transaction, under the locks they need (see ReadModelLocks).
+        // The read models are kept in this transaction, under the locks they take with their first read (see ReadModelLocks).
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await ReadModelLocks.WriteAsync(connection, [events[0].Organization], cancellationToken);
         await using var session = store.LightweightSession(SessionOptions.ForTransaction(transaction, false));
         session.SetHeader(OrganizationHeader, events[0].Organization);
         var data = events.Select(e => (object)(e.Event ?? LedgerJson.Deserialize(e.Type, e.Data))).ToArray();

@@ -1,3 +1,4 @@
+using Marten.Services.BatchQuerying;
 using Npgsql;
 
 namespace Ledger.Store.Marten.ReadModels;
@@ -30,6 +31,20 @@ internal static class ReadModelLocks
         batch.BatchCommands.Add(each);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(Notify));
         await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The same locks as <see cref="WriteAsync"/>, queued first in a batch query of the caller's transaction: PostgreSQL
+    /// runs a batch's statements in order, so the reads queued after them run under the locks, and the append pays no
+    /// round trip of its own for them.
+    /// </summary>
+    public static void Queue(IBatchedQuery batch, IEnumerable<string> organizations)
+    {
+        batch.Query<string>("select 'locked' from pg_advisory_xact_lock_shared(hashtextextended(?, 0))", Prefix);
+        batch.Query<string>(
+            "select 'locked' from unnest(?::text[]) o, lateral pg_advisory_xact_lock(hashtextextended(o, 0))",
+            (object)organizations.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(o => Prefix + o).ToArray());
+        batch.Query<string>("select 'notified' from pg_notify(?, '')", Channel);
     }
 
     /// <summary>The lock that waits for every writer's transaction to end and keeps new ones out until this one ends.</summary>

@@ -9,7 +9,8 @@ internal sealed record ReadModelChanges(MatterDocument[] Matters, PromiseDocumen
 /// <summary>
 /// Queues the documents of matters folded anew into the caller's session, so they commit with whatever else it saves
 /// (the append's events, a rebuild batch's progress). Each organization row moves by the difference of its matters'
-/// rows, read in the same transaction: the caller holds the organizations' locks (see <see cref="ReadModelLocks"/>).
+/// rows, read in the same transaction under the organizations' locks (see <see cref="ReadModelLocks"/>), which the
+/// caller's transaction holds from then on.
 /// </summary>
 internal static class ReadModelWriter
 {
@@ -39,9 +40,10 @@ internal static class ReadModelWriter
             return new ReadModelChanges([], [], [], []);
         }
 
-        // What the documents replace, read in one round trip.
+        // What the documents replace, read in one round trip, under the organizations' locks.
         var matters = models.Select(m => m.Row.Matter).ToArray();
         var batch = session.CreateBatchQuery();
+        ReadModelLocks.Queue(batch, models.Select(m => m.Row.Organization));
         var storedMatters = batch.LoadMany<MatterDocument>().ById(matters);
         var storedOrganizations = batch.LoadMany<OrganizationDocument>().ById(models.Select(m => m.Row.Organization).Distinct().ToArray());
         var storedPromises = batch.Query<PromiseDocument>().Where(p => matters.Contains(p.Matter)).Select(p => p.Id).ToList();
