@@ -63,6 +63,9 @@ public interface IStateBackend
 
     /// <summary>The read models of those events, kept in this state; null where it keeps none.</summary>
     Task<IReadModelWriter?> OpenReadModelWriterAsync(CancellationToken cancellationToken);
+
+    /// <summary>Durable inbox, outbox and scheduled messages, in this state (where <see cref="LedgerBackend.PersistMessages"/> may rely on the backend's own events).</summary>
+    void PersistStateMessages(WolverineOptions options);
 }
 
 /// <summary>Where a state backend keeps its tables.</summary>

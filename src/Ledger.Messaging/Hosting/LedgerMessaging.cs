@@ -6,6 +6,7 @@ using Ledger.Messaging.Verifying;
 using Ledger.Messaging.Webhooks;
 using Ledger.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Wolverine;
 using Wolverine.ErrorHandling;
@@ -92,6 +93,7 @@ public static class LedgerMessaging
             builder.Services.AddSingleton(resources.Backend.LeaderLock("notification-relay"));
             builder.Services.AddHostedService<NotificationRelay>();
             resources.Backend.AddWorkerServices(builder.Services);
+            builder.Services.TryAddSingleton<IRelayStep, PublishThenEnter>();
             builder.Services.AddLedgerCheckpointSigning(builder.Configuration);
             if (resources.Webhooks is not null)
             {

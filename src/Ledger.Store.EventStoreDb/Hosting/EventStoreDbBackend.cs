@@ -76,7 +76,7 @@ public sealed record EventStoreDbBackend(string ConnectionString, LedgerBackend 
 
     public override ILeaderLock LeaderLock(string name) => State.LeaderLock(name);
 
-    public override void PersistMessages(WolverineOptions options) => State.PersistMessages(options);
+    public override void PersistMessages(WolverineOptions options) => StateStore.PersistStateMessages(options);
 
     /// <summary>The projections the node's events need beside it: the read models and the Merkle tree, in the state.</summary>
     public override void AddWorkerServices(IServiceCollection services) =>

@@ -1,8 +1,6 @@
-using JasperFx;
 using Marten;
 using Marten.Schema;
 using Npgsql;
-using Weasel.Core;
 
 namespace Ledger.Store.Marten;
 
@@ -81,7 +79,7 @@ public sealed class PostgresApiKeyStore : IApiKeyStore
             await session.SaveChangesAsync(cancellationToken);
             return true;
         }
-        catch (Exception ex) when (IsConcurrencyConflict(ex))
+        catch (Exception ex) when (MartenDocuments.IsConcurrencyConflict(ex))
         {
             // A key is only ever changed by revoking it: whoever changed it first revoked it.
             return false;
@@ -102,13 +100,10 @@ public sealed class PostgresApiKeyStore : IApiKeyStore
         await dataSource.DisposeAsync();
     }
 
-    /// <summary>The Marten settings of the keys: the schema and serializer of the ledger's events (see <see cref="MartenEventStore.Configure"/>).</summary>
+    /// <summary>The Marten settings of the keys.</summary>
     private static void Configure(StoreOptions options, string connectionString, string schema)
     {
-        options.Connection(connectionString);
-        options.DatabaseSchemaName = schema;
-        options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
-        options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        MartenDocuments.Configure(options, connectionString, schema);
         options.Schema.For<ApiKeyDocument>()
             .DocumentAlias("ledger_api_key")
             .UniqueIndex(UniqueIndexType.DuplicatedField, UniqueHash, k => k.Sha256)
@@ -116,45 +111,15 @@ public sealed class PostgresApiKeyStore : IApiKeyStore
             .UseOptimisticConcurrency(true);
     }
 
-    private static bool IsConcurrencyConflict(Exception exception) => exception switch
-    {
-        ConcurrencyException => true,
-        AggregateException aggregate => aggregate.InnerExceptions.All(IsConcurrencyConflict),
-        _ => false,
-    };
-
     /// <summary>The documents' table, then the keys of the table the store kept before, copied once and left in place.</summary>
-    private async Task PrepareAsync()
-    {
-        // Several processes may start at once, and Marten's DDL is not safe against a concurrent one: they take turns
-        // under the lock MartenEventStore.OpenAsync takes for the same schema.
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock(hashtext('{schemaName}.ledger_schema'))", connection))
-        {
-            await take.ExecuteNonQueryAsync();
-        }
-
-        try
-        {
-            await store.Storage.Database.EnsureStorageExistsAsync(typeof(ApiKeyDocument));
-            await CopyTableKeysAsync(connection);
-        }
-        finally
-        {
-            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock(hashtext('{schemaName}.ledger_schema'))", connection);
-            await release.ExecuteNonQueryAsync();
-        }
-    }
+    private Task PrepareAsync() => MartenDocuments.PrepareAsync(store, dataSource, schemaName, [typeof(ApiKeyDocument)], CopyTableKeysAsync);
 
     /// <summary>Keys in the former table that are not documents yet; under the schema lock, so no two processes copy at once.</summary>
     private async Task CopyTableKeysAsync(NpgsqlConnection connection)
     {
-        await using (var exists = new NpgsqlCommand($"SELECT to_regclass('{schemaName}.api_keys') IS NOT NULL", connection))
+        if (!await MartenDocuments.TableExistsAsync(connection, $"{schemaName}.api_keys"))
         {
-            if (await exists.ExecuteScalarAsync() is not true)
-            {
-                return;
-            }
+            return;
         }
 
         var keys = new List<ApiKeyDocument>();

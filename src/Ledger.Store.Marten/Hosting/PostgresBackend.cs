@@ -6,7 +6,10 @@ using Ledger.Verification;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
+using Wolverine.Marten;
+using Wolverine.Marten.Publishing;
 using Wolverine.Postgresql;
+using Wolverine.Runtime;
 
 namespace Ledger.Store.Marten;
 
@@ -35,11 +38,28 @@ public sealed record PostgresBackend(string ConnectionString) : LedgerBackend, I
 
     public override ILeaderLock LeaderLock(string name) => new AdvisoryLeaderLock(ConnectionString, name);
 
-    public override void PersistMessages(WolverineOptions options) => options.PersistMessagesWithPostgresql(ConnectionString, MessagesSchema);
+    /// <summary>Marten keeps Wolverine's messages here (IntegrateWithWolverine, see <see cref="AddWorkerServices"/>).</summary>
+    public override void PersistMessages(WolverineOptions options)
+    {
+    }
 
-    /// <summary>Marten's async daemon keeps the Merkle tree (the read models are inline); in hot/cold mode one worker runs it, the others stand by.</summary>
-    public override void AddWorkerServices(IServiceCollection services) =>
-        services.AddMarten(options => MartenEventStore.Configure(options, ConnectionString, Schema)).AddAsyncDaemon(DaemonMode.HotCold);
+    /// <summary>Wolverine's messages beside another backend's events: no Marten events here, so Wolverine's own PostgreSQL store.</summary>
+    public void PersistStateMessages(WolverineOptions options) => options.PersistMessagesWithPostgresql(ConnectionString, MessagesSchema);
+
+    /// <summary>
+    /// Marten integrated with Wolverine: Wolverine's durable messages in Marten's database (the same tables as before),
+    /// so that the relay commits an event's messages and its feed entry in one transaction (<see cref="OutboxedRelayStep"/>).
+    /// Marten's async daemon keeps the Merkle tree (the read models are inline); in hot/cold mode one worker runs it, the
+    /// others stand by.
+    /// </summary>
+    public override void AddWorkerServices(IServiceCollection services)
+    {
+        services.AddMarten(options => MartenEventStore.Configure(options, ConnectionString, Schema))
+            .IntegrateWithWolverine(integration => integration.MessageStorageSchemaName = MessagesSchema)
+            .AddAsyncDaemon(DaemonMode.HotCold);
+        services.AddSingleton<IRelayStep>(provider => new OutboxedRelayStep(
+            provider.GetRequiredService<OutboxedSessionFactory>(), provider.GetRequiredService<IWolverineRuntime>(), Schema));
+    }
 
     public override OpenFailure? Explain(Exception exception) => exception switch
     {

@@ -1,14 +1,20 @@
 using System.Runtime.CompilerServices;
+using Marten;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace Ledger.Store.Marten;
 
-/// <summary>The feed in the ledger's PostgreSQL schema, append-only like the events; shared by every worker.</summary>
+/// <summary>
+/// The feed in the ledger's PostgreSQL schema, append-only like the events; shared by every worker. Raw SQL rather than
+/// Marten documents: readers page by an identity column that must grow in commit order, which entries committed one
+/// at a time under an advisory lock give; a document's id or version would not.
+/// </summary>
 public sealed class PostgresNotificationFeed : INotificationFeed
 {
     private const long SchemaLock = 7236587301;
     private const long AppendLock = 7236587302;
+    private const string Columns = "id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data";
     private readonly NpgsqlDataSource dataSource;
     private readonly string notifications;
 
@@ -67,7 +73,7 @@ public sealed class PostgresNotificationFeed : INotificationFeed
 
         await using var command = new NpgsqlCommand(
             $"""
-            INSERT INTO {notifications} (id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data)
+            INSERT INTO {notifications} ({Columns})
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
             ON CONFLICT (id) DO NOTHING
             """,
@@ -87,6 +93,22 @@ public sealed class PostgresNotificationFeed : INotificationFeed
         await transaction.CommitAsync(cancellationToken);
         return entered;
     }
+
+    /// <summary>
+    /// Queues the entry in a Marten session, to commit with whatever else the session holds (the relay's outbox). The
+    /// append lock is taken in the same statement and held to the commit, as <see cref="AppendAsync"/> holds it.
+    /// </summary>
+    internal static void Enter(IDocumentSession session, string schema, NewNotification notification) =>
+        session.QueueSqlCommand('^',
+            $"""
+            WITH turn AS (SELECT pg_advisory_xact_lock({AppendLock}))
+            INSERT INTO {schema}.notifications ({Columns})
+            SELECT ^, ^, ^, ^, ^::bigint, ^::text, ^::text, ^, ^, ^ FROM turn
+            ON CONFLICT (id) DO NOTHING
+            """,
+            notification.Id, notification.Kind, notification.Matter, notification.Organization,
+            (object?)notification.Position ?? DBNull.Value, (object?)notification.EventType ?? DBNull.Value, (object?)notification.StatementId ?? DBNull.Value,
+            notification.OccurredAt.ToUniversalTime(), notification.NotifiedAt.ToUniversalTime(), notification.Data);
 
     public IAsyncEnumerable<Notification> ReadAsync(long afterSequence = 0, int limit = int.MaxValue, CancellationToken cancellationToken = default) =>
         SelectAsync("WHERE sequence > $1 ORDER BY sequence LIMIT $2", [new NpgsqlParameter<long> { TypedValue = afterSequence }, new NpgsqlParameter<long> { TypedValue = limit }], cancellationToken);

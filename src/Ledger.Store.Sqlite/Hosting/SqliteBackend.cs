@@ -38,6 +38,8 @@ public sealed record SqliteBackend(string Path) : LedgerBackend, IStateBackend
 
     public override void PersistMessages(WolverineOptions options) => options.PersistMessagesWithSqlite($"Data Source={MessagesPath}");
 
+    public void PersistStateMessages(WolverineOptions options) => PersistMessages(options);
+
     public override string FileBeside(string suffix) => System.IO.Path.ChangeExtension(FullPath, null) + suffix;
 
     public async Task<IProjectedMerkleTree> OpenTreeAsync(IEventStore events, CancellationToken cancellationToken) =>
