@@ -94,6 +94,16 @@ public sealed class EventStoreDbEventStore : IEventStore
         return null;
     }
 
+    /// <summary>How many events the ledger holds, as of the last catch-up.</summary>
+    internal long Count => catalog.Count;
+
+    /// <summary>How many events the ledger holds now.</summary>
+    internal async Task<long> CountAsync(CancellationToken cancellationToken)
+    {
+        await catalog.CatchUpAsync(cancellationToken);
+        return catalog.Count;
+    }
+
     public async Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
@@ -247,6 +257,9 @@ public sealed class EventStoreDbEventStore : IEventStore
 
     /// <summary>Consecutive dropped subscriptions tolerated before the error reaches the caller.</summary>
     public const int MaxResubscribes = 10;
+
+    /// <summary>BatchAppend calls that may die under one append, each followed by a new call that sends it again, before the error reaches the caller.</summary>
+    public const int MaxLostAppendCalls = 3;
 
     private static bool IsTransient(RpcException error) =>
         error.StatusCode is StatusCode.Unavailable or StatusCode.Aborted
