@@ -175,29 +175,58 @@ public sealed class EventStoreDbEventStore : IEventStore
         var from = await catalog.AtAsync(fromPosition, cancellationToken);
         var last = await catalog.AtAsync(end, cancellationToken);
         var positions = new LedgerCatalog.Cursor(catalog, fromPosition);
-        var request = Requests.All(Requests.At(from.Commit, from.Prepare), ServerFilter(filter));
-        request.Options.Count = Requests.Unbounded;
-        await foreach (var response in ReadAsync(request, cancellationToken))
+        var at = Requests.At(from.Commit, from.Prepare);
+        (ulong Commit, ulong Prepare)? previous = null;
+        for (var page = FirstReadPage; ; page = Math.Min(page * 2, LastReadPage))
         {
-            if (response.Event?.Event is not { } e)
+            var request = Requests.All(at, ServerFilter(filter));
+            request.Options.Count = page;
+            var read = 0UL;
+            await foreach (var response in ReadAsync(request, cancellationToken))
             {
-                continue;
+                if (response.Event?.Event is not { } e)
+                {
+                    continue;
+                }
+
+                read++;
+                if (previous == (e.CommitPosition, e.PreparePosition))
+                {
+                    // A page begins with the event the one before ended with: reads are inclusive.
+                    continue;
+                }
+
+                previous = (e.CommitPosition, e.PreparePosition);
+                if (LedgerCatalog.IsAfter(e, last))
+                {
+                    // Appended after this read began: "up to the end as it is now".
+                    yield break;
+                }
+
+                // A type filter also lets through other ledgers' events of those types: they have no position here.
+                if (IsOurs(e) && await positions.PositionOfAsync(e.CommitPosition, e.PreparePosition, cancellationToken) is { } position
+                    && ToStored(e, position) is { } stored && (filter ?? EventFilter.All).Matches(stored))
+                {
+                    yield return stored;
+                }
             }
 
-            if (LedgerCatalog.IsAfter(e, last))
+            if (read < page || previous is not { } reached)
             {
-                // Appended after this read began: "up to the end as it is now".
                 yield break;
             }
 
-            // A type filter also lets through other ledgers' events of those types: they have no position here.
-            if (IsOurs(e) && await positions.PositionOfAsync(e.CommitPosition, e.PreparePosition, cancellationToken) is { } position
-                && ToStored(e, position) is { } stored && (filter ?? EventFilter.All).Matches(stored))
-            {
-                yield return stored;
-            }
+            at = Requests.At(reached.Commit, reached.Prepare);
         }
     }
+
+    /// <summary>
+    /// Reads of $all go a page at a time, the first small: a caller that takes a batch and stops (a projection's catch-up)
+    /// would otherwise have the node send on until HTTP/2 flow control stops it, many events more than it reads.
+    /// </summary>
+    private const ulong FirstReadPage = 1000;
+
+    private const ulong LastReadPage = 16_000;
 
     /// <summary>
     /// A catch-up subscription to $all with a server-side filter: the matters as stream prefixes, else the types as event-type
