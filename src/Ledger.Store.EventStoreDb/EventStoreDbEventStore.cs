@@ -177,8 +177,10 @@ public sealed class EventStoreDbEventStore : IEventStore
         var positions = new LedgerCatalog.Cursor(catalog, fromPosition);
         var at = Requests.At(from.Commit, from.Prepare);
         (ulong Commit, ulong Prepare)? previous = null;
-        for (var page = FirstReadPage; ; page = Math.Min(page * 2, LastReadPage))
+        for (var pages = 0; ; pages++)
         {
+            // After the first page, one more for the event it ended with, which comes again.
+            var page = (FirstReadPage << Math.Clamp(pages - 1, 0, ReadPageDoublings)) + (previous is null ? 0UL : 1UL);
             var request = Requests.All(at, ServerFilter(filter));
             request.Options.Count = page;
             var read = 0UL;
@@ -221,12 +223,14 @@ public sealed class EventStoreDbEventStore : IEventStore
     }
 
     /// <summary>
-    /// Reads of $all go a page at a time, the first small: a caller that takes a batch and stops (a projection's catch-up)
-    /// would otherwise have the node send on until HTTP/2 flow control stops it, many events more than it reads.
+    /// Reads of $all go a page at a time, the first two of a projection's batch (500 events for the read models, 1,000 for
+    /// the tree), then growing: a caller that takes a batch and stops would otherwise have the node send on until HTTP/2
+    /// flow control stops it, many events more than it reads.
     /// </summary>
-    private const ulong FirstReadPage = 1000;
+    private const ulong FirstReadPage = 500;
 
-    private const ulong LastReadPage = 16_000;
+    /// <summary>Pages grow to 16,000 events.</summary>
+    private const int ReadPageDoublings = 5;
 
     /// <summary>
     /// A catch-up subscription to $all with a server-side filter: the matters as stream prefixes, else the types as event-type

@@ -28,13 +28,17 @@ internal sealed class CuttingProxy : IAsyncDisposable
         _ = AcceptAsync();
     }
 
-    /// <summary>Relays to the first host of the connection string; <paramref name="throughProxy"/> is the same string through the relay.</summary>
-    public static CuttingProxy To(string connectionString, out string throughProxy)
+    /// <summary>
+    /// Relays to one host of the connection string; <paramref name="throughProxy"/> is the same string naming the relay as
+    /// its only host (no discovery, which would lead the client to the nodes' own addresses).
+    /// </summary>
+    public static CuttingProxy To(string connectionString, int hostIndex, out string throughProxy)
     {
-        var host = EventStoreDbConnectionString.Parse(connectionString).Hosts[0];
+        var host = EventStoreDbConnectionString.Parse(connectionString).Hosts[hostIndex];
         var proxy = new CuttingProxy(host);
         var port = ((IPEndPoint)proxy.listener.LocalEndpoint).Port;
-        throughProxy = Regex.Replace(connectionString, $"(?<=(://|@)){Regex.Escape(host.Host)}(:[0-9]+)?", $"{host.Host}:{port}", RegexOptions.None, TimeSpan.FromSeconds(1));
+        var parts = Regex.Match(connectionString, "^(?<scheme>[^:]+)://(?<user>[^@/?]*@)?(?<hosts>[^/?]*)(?<rest>.*)$", RegexOptions.None, TimeSpan.FromSeconds(1));
+        throughProxy = $"{parts.Groups["scheme"].Value.Replace("+discover", string.Empty, StringComparison.Ordinal)}://{parts.Groups["user"].Value}{host.Host}:{port}{parts.Groups["rest"].Value}";
         return proxy;
     }
 

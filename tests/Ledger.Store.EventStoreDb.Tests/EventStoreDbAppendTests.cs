@@ -81,19 +81,29 @@ public abstract class EventStoreDbAppendSuite
     public async Task An_append_whose_connection_is_cut_as_it_is_answered_is_sent_again_and_lands_once()
     {
         const int Quote = 48 * 1024;
-        await using var proxy = CuttingProxy.To(ConnectionString, out var throughProxy);
-        await using var store = await EventStoreDbEventStore.OpenAsync(throughProxy, $"ledger-{Guid.NewGuid():N}/");
-        await store.AppendAsync("a/one", 0, [TestEvents.Event("s1")]);
+        var seeds = EventStoreDbConnectionString.Parse(ConnectionString).Hosts.Count;
+        for (var seed = 0; seed < seeds; seed++)
+        {
+            await using var proxy = CuttingProxy.To(ConnectionString, seed, out var throughProxy);
+            await using var store = await EventStoreDbEventStore.OpenAsync(throughProxy, $"ledger-{Guid.NewGuid():N}/");
+            await store.AppendAsync("a/one", 0, [TestEvents.Event("s1")]);
 
-        // Only the matter's batch is this large: the cut comes with the node's answer to it, or just before the node has it all.
-        proxy.CutAtTheAnswerAfter(Quote);
-        var appended = await store.AppendAsync("a/one", 1, [TestEvents.Large("s2", Quote)]).WaitAsync(TimeSpan.FromSeconds(60));
+            // Only the matter's batch is this large: the cut comes with the node's answer to it, or just before the node has it all.
+            proxy.CutAtTheAnswerAfter(Quote);
+            var appended = await store.AppendAsync("a/one", 1, [TestEvents.Large("s2", Quote)]).WaitAsync(TimeSpan.FromSeconds(60));
+            if (proxy.Cuts == 0 && seed < seeds - 1)
+            {
+                // A follower of a cluster: it sent the client to its leader, past the relay. The leader is another seed.
+                continue;
+            }
 
-        Assert.Equal((2L, 2L), (appended.NextExpectedVersion, appended.LastPosition));
-        Assert.Equal(1, proxy.Cuts);
-        Assert.True(proxy.Connections >= 2, $"{proxy.Connections} connection(s): the append was not sent again on a new one");
-        Assert.Equal(["s1", "s2"], (await TestEvents.ListAsync(store.ReadStreamAsync("a/one"))).Select(e => e.StatementId));
-        Assert.Equal(2, (await TestEvents.ListAsync(store.ReadAllAsync())).Count);
+            Assert.Equal((2L, 2L), (appended.NextExpectedVersion, appended.LastPosition));
+            Assert.Equal(1, proxy.Cuts);
+            Assert.True(proxy.Connections >= 2, $"{proxy.Connections} connection(s): the append was not sent again on a new one");
+            Assert.Equal(["s1", "s2"], (await TestEvents.ListAsync(store.ReadStreamAsync("a/one"))).Select(e => e.StatementId));
+            Assert.Equal(2, (await TestEvents.ListAsync(store.ReadAllAsync())).Count);
+            return;
+        }
     }
 }
 
