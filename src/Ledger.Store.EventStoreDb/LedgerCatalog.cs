@@ -91,11 +91,12 @@ internal sealed class LedgerCatalog(EventStoreDbConnection connection, string pr
             throw LostWrites(mark, last, $"the node cannot read $all there ({error.Status.Detail})");
         }
 
-        var describe = found is null ? null : $"event {found.Id.String} ({EventEncoding.StreamName(found)} revision {found.StreamRevision})";
         if (found is null)
         {
             throw LostWrites(mark, last, "the node's ledger now ends before it");
         }
+
+        var describe = $"event {found.Id.String} ({EventEncoding.StreamName(found)} revision {found.StreamRevision})";
 
         if (found.CommitPosition != mark.Commit || found.PreparePosition != mark.Prepare)
         {
