@@ -34,6 +34,9 @@ internal sealed class BatchAppendCall : IDisposable
     /// <summary>Whether the call has ended; a new append needs a new call.</summary>
     public bool Ended => Volatile.Read(ref ended) is not null;
 
+    /// <summary>The error the call ended with, which every append on it then failed with; null while it is open.</summary>
+    public RpcException? EndedWith => Volatile.Read(ref ended);
+
     /// <summary>Appends as one batch and answers as the classic Append would: success, or wrong expected version as a result.</summary>
     /// <exception cref="RpcException">The node refused the batch for another reason, or the call ended (not-leader among them).</exception>
     /// <exception cref="OperationCanceledException">The caller cancelled the wait; the node may still write the batch.</exception>

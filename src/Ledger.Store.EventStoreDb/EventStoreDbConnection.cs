@@ -123,8 +123,7 @@ internal sealed class EventStoreDbConnection : IDisposable
                 var offered = await AppendMethodsAsync(target, cancellationToken);
                 if (offered.BatchAppend)
                 {
-                    return await target.BatchAppend(headers, offered.DeadlineAsDuration)
-                        .AppendAsync(options, proposed, settings.DefaultDeadline, cancellationToken);
+                    return await BatchAppendAsync(target, offered, options, proposed, cancellationToken);
                 }
 
                 using var call = target.Streams.Append(Options(cancellationToken));
@@ -138,6 +137,41 @@ internal sealed class EventStoreDbConnection : IDisposable
                 return await call.ResponseAsync;
             },
             cancellationToken);
+
+    /// <summary>
+    /// An append through the node's kept-open BatchAppend call. When the call dies with the append on it (a connection
+    /// reset, the node closing it), the append may or may not have been written: it is sent again on a new call with the
+    /// same event ids and expected revision, which the node writes once (a repeat whose ids are already in the stream right
+    /// after the expected revision is answered as the first write was). Only appends with an exact expected revision or
+    /// "no stream" are sent again: for "any" the node's check is best-effort. A not-leader error is not a lost call; it goes
+    /// to the caller's move to the leader.
+    /// </summary>
+    private async Task<AppendResp> BatchAppendAsync(Node target, AppendMethods offered, AppendReq.Types.Options options, IReadOnlyList<AppendReq.Types.ProposedMessage> proposed, CancellationToken cancellationToken)
+    {
+        for (var lost = 0; ; lost++)
+        {
+            var call = target.BatchAppend(headers, offered.DeadlineAsDuration);
+            try
+            {
+                return await call.AppendAsync(options, proposed, settings.DefaultDeadline, cancellationToken);
+            }
+            catch (RpcException error) when (lost < EventStoreDbEventStore.MaxLostAppendCalls && IsLost(call, error, cancellationToken) && IsRepeatable(options))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 << lost), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Whether the append failed because its call ended under it, not because the node answered it so.</summary>
+    private static bool IsLost(BatchAppendCall call, RpcException error, CancellationToken cancellationToken) =>
+        ReferenceEquals(call.EndedWith, error)
+        && !cancellationToken.IsCancellationRequested
+        && (error.StatusCode is StatusCode.Unavailable or StatusCode.Cancelled
+            || (error.StatusCode == StatusCode.Internal && error.Status.DebugException is HttpRequestException or IOException));
+
+    private static bool IsRepeatable(AppendReq.Types.Options options) =>
+        options.ExpectedStreamRevisionCase is AppendReq.Types.Options.ExpectedStreamRevisionOneofCase.Revision
+            or AppendReq.Types.Options.ExpectedStreamRevisionOneofCase.NoStream;
 
     /// <summary>What the node offers for appends, asked once per node; a node without the probe (before 21.10) offers no BatchAppend.</summary>
     private async Task<AppendMethods> AppendMethodsAsync(Node target, CancellationToken cancellationToken)

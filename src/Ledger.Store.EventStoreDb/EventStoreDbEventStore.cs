@@ -94,6 +94,16 @@ public sealed class EventStoreDbEventStore : IEventStore
         return null;
     }
 
+    /// <summary>How many events the ledger holds, as of the last catch-up.</summary>
+    internal long Count => catalog.Count;
+
+    /// <summary>How many events the ledger holds now.</summary>
+    internal async Task<long> CountAsync(CancellationToken cancellationToken)
+    {
+        await catalog.CatchUpAsync(cancellationToken);
+        return catalog.Count;
+    }
+
     public async Task<AppendResult> AppendAsync(string stream, long expectedVersion, IReadOnlyList<EventToAppend> events, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
@@ -165,29 +175,62 @@ public sealed class EventStoreDbEventStore : IEventStore
         var from = await catalog.AtAsync(fromPosition, cancellationToken);
         var last = await catalog.AtAsync(end, cancellationToken);
         var positions = new LedgerCatalog.Cursor(catalog, fromPosition);
-        var request = Requests.All(Requests.At(from.Commit, from.Prepare), ServerFilter(filter));
-        request.Options.Count = Requests.Unbounded;
-        await foreach (var response in ReadAsync(request, cancellationToken))
+        var at = Requests.At(from.Commit, from.Prepare);
+        (ulong Commit, ulong Prepare)? previous = null;
+        for (var pages = 0; ; pages++)
         {
-            if (response.Event?.Event is not { } e)
+            // After the first page, one more for the event it ended with, which comes again.
+            var page = (FirstReadPage << Math.Clamp(pages - 1, 0, ReadPageDoublings)) + (previous is null ? 0UL : 1UL);
+            var request = Requests.All(at, ServerFilter(filter));
+            request.Options.Count = page;
+            var read = 0UL;
+            await foreach (var response in ReadAsync(request, cancellationToken))
             {
-                continue;
+                if (response.Event?.Event is not { } e)
+                {
+                    continue;
+                }
+
+                read++;
+                if (previous == (e.CommitPosition, e.PreparePosition))
+                {
+                    // A page begins with the event the one before ended with: reads are inclusive.
+                    continue;
+                }
+
+                previous = (e.CommitPosition, e.PreparePosition);
+                if (LedgerCatalog.IsAfter(e, last))
+                {
+                    // Appended after this read began: "up to the end as it is now".
+                    yield break;
+                }
+
+                // A type filter also lets through other ledgers' events of those types: they have no position here.
+                if (IsOurs(e) && await positions.PositionOfAsync(e.CommitPosition, e.PreparePosition, cancellationToken) is { } position
+                    && ToStored(e, position) is { } stored && (filter ?? EventFilter.All).Matches(stored))
+                {
+                    yield return stored;
+                }
             }
 
-            if (LedgerCatalog.IsAfter(e, last))
+            if (read < page || previous is not { } reached)
             {
-                // Appended after this read began: "up to the end as it is now".
                 yield break;
             }
 
-            // A type filter also lets through other ledgers' events of those types: they have no position here.
-            if (IsOurs(e) && await positions.PositionOfAsync(e.CommitPosition, e.PreparePosition, cancellationToken) is { } position
-                && ToStored(e, position) is { } stored && (filter ?? EventFilter.All).Matches(stored))
-            {
-                yield return stored;
-            }
+            at = Requests.At(reached.Commit, reached.Prepare);
         }
     }
+
+    /// <summary>
+    /// Reads of $all go a page at a time, the first two of a projection's batch (500 events for the read models, 1,000 for
+    /// the tree), then growing: a caller that takes a batch and stops would otherwise have the node send on until HTTP/2
+    /// flow control stops it, many events more than it reads.
+    /// </summary>
+    private const ulong FirstReadPage = 500;
+
+    /// <summary>Pages grow to 16,000 events.</summary>
+    private const int ReadPageDoublings = 5;
 
     /// <summary>
     /// A catch-up subscription to $all with a server-side filter: the matters as stream prefixes, else the types as event-type
@@ -247,6 +290,9 @@ public sealed class EventStoreDbEventStore : IEventStore
 
     /// <summary>Consecutive dropped subscriptions tolerated before the error reaches the caller.</summary>
     public const int MaxResubscribes = 10;
+
+    /// <summary>BatchAppend calls that may die under one append, each followed by a new call that sends it again, before the error reaches the caller.</summary>
+    public const int MaxLostAppendCalls = 3;
 
     private static bool IsTransient(RpcException error) =>
         error.StatusCode is StatusCode.Unavailable or StatusCode.Aborted

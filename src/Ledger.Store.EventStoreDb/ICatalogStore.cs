@@ -39,8 +39,12 @@ public interface ICatalogStore : IAsyncDisposable
     Task<long?> StatementAsync(string statementId, CancellationToken cancellationToken);
 }
 
-/// <summary>How far a saved catalogue reaches: <paramref name="Count"/> events of the ledger, the last at this $all position.</summary>
-public sealed record CatalogMark(string Prefix, LedgerOrigin Origin, long Count, ulong Commit, ulong Prepare);
+/// <summary>
+/// How far a saved catalogue reaches: <paramref name="Count"/> events of the ledger, the last at this $all position with the
+/// event id <paramref name="LastEventId"/> (null in a mark saved before the id was kept), by which opening tells the node
+/// that still has that event from one that lost it.
+/// </summary>
+public sealed record CatalogMark(string Prefix, LedgerOrigin Origin, long Count, ulong Commit, ulong Prepare, string? LastEventId);
 
 /// <summary>The ledger's event at a 1-based position: where it is in $all, and which matter's version it is.</summary>
 public readonly record struct CatalogEntry(long Position, ulong Commit, ulong Prepare, string Matter, long Version);
@@ -48,7 +52,7 @@ public readonly record struct CatalogEntry(long Position, ulong Commit, ulong Pr
 /// <summary>The catalogue's mark as both state stores keep it: one row of these columns.</summary>
 internal static class CatalogMarks
 {
-    public const string Columns = "prefix, origin_event, origin_commit, origin_prepare, count, commit_position, prepare_position";
+    public const string Columns = "prefix, origin_event, origin_commit, origin_prepare, count, commit_position, prepare_position, last_event";
 
     /// <summary>The mark of the row read, if it is this ledger's.</summary>
     /// <exception cref="StateOfAnotherLogException">It is another ledger's: a prefix of its own is another ledger, whose first event differs.</exception>
@@ -59,7 +63,8 @@ internal static class CatalogMarks
             new LedgerOrigin(reader.GetString(1), (ulong)reader.GetInt64(2), (ulong)reader.GetInt64(3)),
             reader.GetInt64(4),
             (ulong)reader.GetInt64(5),
-            (ulong)reader.GetInt64(6));
+            (ulong)reader.GetInt64(6),
+            reader.IsDBNull(7) ? null : reader.GetString(7));
         return mark.Origin == origin && mark.Prefix == prefix ? mark : throw StateLogOrigin.Refusal(describeState, $"{mark.Origin} (streams {mark.Prefix})", origin);
     }
 }

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Ledger.Storage;
 using Ledger.Store.EventStoreDb.Protocol.Streams;
 
@@ -30,6 +31,7 @@ internal sealed class LedgerCatalog(EventStoreDbConnection connection, string pr
     private long savedCount;
     private Entry? savedLast;
     private LedgerOrigin? origin;
+    private string? lastEventId;
 
     public string Prefix => prefix;
 
@@ -55,16 +57,83 @@ internal sealed class LedgerCatalog(EventStoreDbConnection connection, string pr
                     + (nodeOrigin is null ? "is empty" : $"begins with {nodeOrigin}"));
             }
 
+            await CheckMarkAsync(mark, cancellationToken);
             lock (state)
             {
                 savedCount = mark.Count;
                 savedLast = new Entry(mark.Commit, mark.Prepare, string.Empty, 0);
                 origin = mark.Origin;
+                lastEventId = mark.LastEventId;
             }
         }
 
         await CatchUpAsync(save: true, cancellationToken);
     }
+
+    /// <summary>
+    /// Whether the node still has the event the saved catalogue ends with, at its $all position: a node that lost its latest
+    /// writes (an in-memory node restarted and written again, a failover that truncated the log) has the same first event,
+    /// so the origin passes, but ends before the mark or has another event there. The state's tree and read models then
+    /// count events the node no longer has: refused as a store failure, never read as tampering.
+    /// </summary>
+    /// <exception cref="StateOfAnotherLogException">The node lost the event at the mark.</exception>
+    private async Task CheckMarkAsync(CatalogMark mark, CancellationToken cancellationToken)
+    {
+        var last = await saved!.RangeAsync(mark.Count, 1, cancellationToken) is [var entry] ? entry : (CatalogEntry?)null;
+        ReadResp.Types.ReadEvent.Types.RecordedEvent? found;
+        try
+        {
+            found = await connection.RunAsync(client => FirstFromAsync(client, mark, cancellationToken), cancellationToken);
+        }
+        catch (RpcException error) when (error.StatusCode is StatusCode.InvalidArgument or StatusCode.OutOfRange or StatusCode.FailedPrecondition)
+        {
+            // A position inside another record: a log rewritten after the mark's event was lost.
+            throw LostWrites(mark, last, $"the node cannot read $all there ({error.Status.Detail})");
+        }
+
+        if (found is null)
+        {
+            throw LostWrites(mark, last, "the node's ledger now ends before it");
+        }
+
+        var describe = $"event {found.Id.String} ({EventEncoding.StreamName(found)} revision {found.StreamRevision})";
+
+        if (found.CommitPosition != mark.Commit || found.PreparePosition != mark.Prepare)
+        {
+            throw LostWrites(mark, last, $"the node has no event of the ledger there; its next one is {describe} at {found.CommitPosition}/{found.PreparePosition}");
+        }
+
+        var sameEvent = mark.LastEventId is { } id
+            ? found.Id.String == id
+            : last is { } known && EventEncoding.StreamName(found) == prefix + known.Matter && (long)found.StreamRevision + 1 == known.Version;
+        if (!sameEvent)
+        {
+            throw LostWrites(mark, last, $"the node has another event there, {describe}");
+        }
+    }
+
+    private async Task<ReadResp.Types.ReadEvent.Types.RecordedEvent?> FirstFromAsync(Streams.StreamsClient client, CatalogMark mark, CancellationToken cancellationToken)
+    {
+        var request = Requests.All(Requests.At(mark.Commit, mark.Prepare), Requests.StreamPrefixes([prefix]));
+        request.Options.Count = 1;
+        using var call = client.Read(request, connection.Options(cancellationToken));
+        while (await call.ResponseStream.MoveNext(cancellationToken))
+        {
+            if (call.ResponseStream.Current.Event?.Event is { } e)
+            {
+                return e;
+            }
+        }
+
+        return null;
+    }
+
+    private StateOfAnotherLogException LostWrites(CatalogMark mark, CatalogEntry? last, string reason) =>
+        StateLogOrigin.LostWrites(
+            $" holds the EventStoreDB ledger {prefix} through its event {mark.Count} ("
+                + string.Join(", ", new[] { last is { } entry ? $"matter {entry.Matter} version {entry.Version}" : null, mark.LastEventId is { } id ? $"event {id}" : null, $"$all position {mark.Commit}/{mark.Prepare}" }.OfType<string>())
+                + ")",
+            reason);
 
     /// <summary>The entry at a 1-based position, which must be within <see cref="Count"/>.</summary>
     public async Task<Entry> AtAsync(long position, CancellationToken cancellationToken)
@@ -237,7 +306,7 @@ internal sealed class LedgerCatalog(EventStoreDbConnection connection, string pr
             tail = [.. entries.Select((e, i) => new CatalogEntry(savedCount + i + 1, e.Commit, e.Prepare, e.Matter, e.Version))];
             touched = [.. streams.Values];
             recorded = [.. statements];
-            mark = new CatalogMark(prefix, origin!, savedCount + entries.Count, entries[^1].Commit, entries[^1].Prepare);
+            mark = new CatalogMark(prefix, origin!, savedCount + entries.Count, entries[^1].Commit, entries[^1].Prepare, lastEventId);
         }
 
         await saved.SaveAsync(mark, tail, touched, recorded, cancellationToken);
@@ -286,6 +355,7 @@ internal sealed class LedgerCatalog(EventStoreDbConnection connection, string pr
         var organization = streams.TryGetValue(matter, out var stream) ? stream.Organization : envelope.Organization;
         origin ??= new LedgerOrigin(e.Id.String, e.CommitPosition, e.PreparePosition);
         entries.Add(new Entry(e.CommitPosition, e.PreparePosition, matter, version));
+        lastEventId = e.Id.String;
         streams[matter] = new StreamInfo(matter, organization, version);
         if (envelope.StatementId is not null)
         {

@@ -76,6 +76,35 @@ public abstract class EventStoreDbAppendSuite
         Assert.True(ended is null or OperationCanceledException, $"ended with {ended}");
         Assert.Equal(2, next.NextExpectedVersion);
     }
+
+    [Fact]
+    public async Task An_append_whose_connection_is_cut_as_it_is_answered_is_sent_again_and_lands_once()
+    {
+        const int Quote = 48 * 1024;
+        var seeds = EventStoreDbConnectionString.Parse(ConnectionString).Hosts.Count;
+        for (var seed = 0; seed < seeds; seed++)
+        {
+            await using var proxy = CuttingProxy.To(ConnectionString, seed, out var throughProxy);
+            await using var store = await EventStoreDbEventStore.OpenAsync(throughProxy, $"ledger-{Guid.NewGuid():N}/");
+            await store.AppendAsync("a/one", 0, [TestEvents.Event("s1")]);
+
+            // Only the matter's batch is this large: the cut comes with the node's answer to it, or just before the node has it all.
+            proxy.CutAtTheAnswerAfter(Quote);
+            var appended = await store.AppendAsync("a/one", 1, [TestEvents.Large("s2", Quote)]).WaitAsync(TimeSpan.FromSeconds(60));
+            if (proxy.Cuts == 0 && seed < seeds - 1)
+            {
+                // A follower of a cluster: it sent the client to its leader, past the relay. The leader is another seed.
+                continue;
+            }
+
+            Assert.Equal((2L, 2L), (appended.NextExpectedVersion, appended.LastPosition));
+            Assert.Equal(1, proxy.Cuts);
+            Assert.True(proxy.Connections >= 2, $"{proxy.Connections} connection(s): the append was not sent again on a new one");
+            Assert.Equal(["s1", "s2"], (await TestEvents.ListAsync(store.ReadStreamAsync("a/one"))).Select(e => e.StatementId));
+            Assert.Equal(2, (await TestEvents.ListAsync(store.ReadAllAsync())).Count);
+            return;
+        }
+    }
 }
 
 /// <summary>Appends on the protocol fake, which also shows which method served them and can hold a write midway.</summary>
@@ -173,6 +202,51 @@ public sealed class EventStoreDbAppendOnTheFakeTests(ProtocolFakeFixture fixture
         Assert.Equal((1L, 1L), (appended.NextExpectedVersion, appended.LastPosition));
         Assert.Single(cluster.Stream("p/a/one")!);
         Assert.Equal((1, 1), (first.Node.AppendsThroughBatchAppend, second.Node.AppendsThroughBatchAppend));
+    }
+
+    [Theory]
+    [InlineData("p/a/one", nameof(FakeBatchBreak.AfterWrite))]
+    [InlineData("p/a/one", nameof(FakeBatchBreak.BeforeWrite))]
+    [InlineData("p-id/s2", nameof(FakeBatchBreak.AfterWrite))]
+    public async Task An_append_whose_BatchAppend_call_dies_under_it_is_sent_again_on_a_new_call_and_written_once(string stream, string when)
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        await using var store = await EventStoreDbEventStore.OpenAsync(fake.ConnectionString, "p/");
+        await store.AppendAsync("a/one", 0, [TestEvents.Event("s1")]);
+
+        // The node resets the kept-open call as the batch arrives: the node has written it (its answer lost) or not.
+        fake.Node.BreakNextBatchAppend(stream, Enum.Parse<FakeBatchBreak>(when));
+        var appended = await store.AppendAsync("a/one", 1, [TestEvents.Event("s2"), TestEvents.Event("s3")]).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal((3L, 2L, 3L), (appended.NextExpectedVersion, appended.FirstPosition, appended.LastPosition));
+        Assert.Equal(1, fake.Node.BrokenBatchAppendCalls);
+        Assert.Equal(["s1", "s2", "s3"], fake.Log.Stream("p/a/one")!.Select(r => TestEvents.StatementIdOf(r.CustomMetadata)));
+        Assert.Equal([1, 1], new[] { "p-id/s2", "p-id/s3" }.Select(s => fake.Log.Stream(s)!.Count));
+        Assert.Equal(0, fake.Node.AppendsThroughAppend);
+    }
+
+    [Fact]
+    public async Task A_node_that_keeps_resetting_the_call_fails_the_append_as_unavailable_after_a_few_new_calls()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        await using var store = await EventStoreDbEventStore.OpenAsync(fake.ConnectionString, "p/");
+        using var breaking = new CancellationTokenSource();
+        var rearm = Task.Run(async () =>
+        {
+            while (!breaking.IsCancellationRequested)
+            {
+                fake.Node.BreakNextBatchAppend("p/a/one", FakeBatchBreak.BeforeWrite);
+                await Task.Delay(5);
+            }
+        });
+
+        var failed = await Record.ExceptionAsync(() => store.AppendAsync("a/one", 0, [TestEvents.Event("s1")]).WaitAsync(TimeSpan.FromSeconds(60)));
+        await breaking.CancelAsync();
+        await rearm;
+
+        Assert.Contains(Assert.IsType<Grpc.Core.RpcException>(failed).StatusCode, new[] { Grpc.Core.StatusCode.Internal, Grpc.Core.StatusCode.Unavailable });
+        Assert.Equal(EventStoreDbEventStore.MaxLostAppendCalls + 1, fake.Node.BrokenBatchAppendCalls);
+        Assert.Null(fake.Log.Stream("p/a/one"));
     }
 
     [Fact]

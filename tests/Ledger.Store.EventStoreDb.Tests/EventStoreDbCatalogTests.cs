@@ -79,6 +79,53 @@ public abstract class EventStoreDbCatalogSuite : IDisposable
         Assert.Equal(["s1:1"], await ListAsync(reopened.ReadAllAsync()));
     }
 
+    [Theory]
+    [InlineData(1_000_000, "the node's ledger now ends before it")]
+    [InlineData(1, "has lost writes the state had seen")]
+    public async Task A_saved_mark_the_node_has_no_event_at_is_refused_as_lost_writes_not_read_on(int positionAhead, string said)
+    {
+        var backend = await FreshBackendAsync();
+        await using (var store = await backend.OpenStoreAsync(CancellationToken.None))
+        {
+            await store.AppendAsync("m/one", 0, [TestEvents.Event("s1"), TestEvents.Event("s2")]);
+        }
+
+        // As the state of a node that had more (past its end) or other records (inside one of its records) there.
+        await ExecuteOnStateAsync(backend, $"UPDATE {{0}}esdb_catalog SET commit_position = commit_position + {positionAhead}, prepare_position = prepare_position + {positionAhead}");
+
+        var refused = await Assert.ThrowsAsync<StateOfAnotherLogException>(() => backend.OpenStoreAsync(CancellationToken.None));
+        Assert.Contains(said, refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"ledger {backend.StreamPrefix} through its event 2 (matter m/one version 2", refused.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs SQL on the state's catalogue tables; {0} is where their schema goes.</summary>
+    protected static async Task ExecuteOnStateAsync(EventStoreDbBackend backend, string sql)
+    {
+        switch (((IStateBackend)backend.State).Location)
+        {
+            case StateFile file:
+                await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file.Path};Pooling=false"))
+                {
+                    await connection.OpenAsync();
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = string.Format(System.Globalization.CultureInfo.InvariantCulture, sql, string.Empty);
+                    await command.ExecuteNonQueryAsync();
+                }
+
+                break;
+            case StateDatabase database:
+                await using (var source = Npgsql.NpgsqlDataSource.Create(database.ConnectionString))
+                await using (var command = source.CreateCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, sql, database.Schema + ".")))
+                {
+                    await command.ExecuteNonQueryAsync();
+                }
+
+                break;
+            default:
+                throw new InvalidOperationException("the catalogue is kept in SQLite or PostgreSQL");
+        }
+    }
+
     protected static async Task<List<string>> ListAsync(IAsyncEnumerable<StoredEvent> events) =>
         [.. (await TestEvents.ListAsync(events)).Select(e => $"{e.StatementId}:{e.Position}")];
 
@@ -128,11 +175,63 @@ public abstract class EventStoreDbCatalogOnTheFakeSuite(SharedNodeFixture fixtur
         await using var reopened = await backend.OpenStoreAsync(CancellationToken.None);
         var read = fake.Node.EventsReadFromAll - before;
 
-        // The ledger's first event (its origin), the saved last one again (reads are inclusive) and the three since.
-        Assert.Equal(1 + 1 + 3, read);
+        // The ledger's first event (its origin), the saved last one (checked to be still there, then again as reads are inclusive) and the three since.
+        Assert.Equal(1 + 1 + 1 + 3, read);
         Assert.Equal(2503, await reopened.LastPositionAsync());
         Assert.Equal(["s24:2401", "late-1:2501"], (await reopened.FindStatementsAsync(["s24", "late-1"])).Values.OrderBy(e => e.Position).Select(e => $"{e.StatementId}:{e.Position}"));
         Assert.Equal(["late-3:2503"], await ListAsync(reopened.ReadAllAsync(2503)));
+    }
+
+    [Fact]
+    public async Task A_node_that_lost_its_latest_writes_is_refused_as_a_store_failure_and_so_is_one_written_again_at_the_same_positions()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var backend = new EventStoreDbBackend(fake.ConnectionString, await FreshStateAsync());
+        await using (var store = await backend.OpenStoreAsync(CancellationToken.None))
+        {
+            await store.AppendAsync("m/one", 0, [TestEvents.Event("s1")]);
+            await store.AppendAsync("m/one", 1, [TestEvents.Event("s2"), TestEvents.Event("s3")]);
+        }
+
+        // A failover that truncates the log: the last append (its two statement-id reservations and its two events) is gone.
+        var lost = fake.Log.Stream("ledger/m/one")![^1];
+        fake.Log.DropLatest(4);
+        var truncated = await Assert.ThrowsAsync<StateOfAnotherLogException>(() => backend.OpenStoreAsync(CancellationToken.None));
+
+        // The same document imported again: the same matter versions at the same $all positions, under other event ids.
+        await using (var events = await EventStoreDbEventStore.OpenAsync(fake.ConnectionString))
+        {
+            await events.AppendAsync("m/one", 1, [TestEvents.Event("s2"), TestEvents.Event("s3")]);
+        }
+
+        var again = fake.Log.Stream("ledger/m/one")![^1];
+        var rewritten = await Assert.ThrowsAsync<StateOfAnotherLogException>(() => backend.OpenStoreAsync(CancellationToken.None));
+
+        Assert.Equal((lost.Position, lost.Revision), (again.Position, again.Revision));
+        Assert.Contains("through its event 3 (matter m/one version 3", truncated.Message, StringComparison.Ordinal);
+        Assert.Contains("but the node's ledger now ends before it: the node has lost writes", truncated.Message, StringComparison.Ordinal);
+        Assert.Contains($"event {lost.Id}, $all position", rewritten.Message, StringComparison.Ordinal);
+        Assert.Contains($"but the node has another event there, event {again.Id}", rewritten.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tree_past_the_nodes_ledger_is_refused_when_the_catalogue_is_behind_it()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var backend = new EventStoreDbBackend(fake.ConnectionString, await FreshStateAsync());
+        await using (var store = (EventStoreDbWithTree)await backend.OpenStoreAsync(CancellationToken.None))
+        {
+            await store.AppendAsync("m/one", 0, [TestEvents.Event("s1")]);
+            await store.AppendAsync("m/one", 1, [TestEvents.Event("s2"), TestEvents.Event("s3")]);
+            Assert.Equal(3, await store.CatchUpAsync());
+        }
+
+        // A catalogue behind the tree (its last save lost in a crash, or a state kept before the catalogue was), then the node loses writes.
+        await ExecuteOnStateAsync(backend, "DELETE FROM {0}esdb_catalog; DELETE FROM {0}esdb_catalog_events; DELETE FROM {0}esdb_catalog_streams; DELETE FROM {0}esdb_catalog_statements");
+        fake.Log.DropLatest(4);
+
+        var refused = await Assert.ThrowsAsync<StateOfAnotherLogException>(() => backend.OpenStoreAsync(CancellationToken.None));
+        Assert.Contains("the state store's Merkle tree holds 3 events of the EventStoreDB ledger ledger/, but the node's ledger holds only 1", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -143,6 +143,25 @@ public sealed class EventStoreDbCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_node_that_lost_its_latest_writes_is_a_store_failure_never_tampering()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        var state = "sqlite:" + Path.Combine(directory, "state.db");
+        Assert.Equal(0, (await LedgerWithStateAsync(state, "--store", fake.ConnectionString, "import", Checkout.SampleFile)).ExitCode);
+        Assert.Equal(0, (await LedgerWithStateAsync(state, "--store", fake.ConnectionString, "prove", "msft-2025-05-15-findings")).ExitCode);
+
+        // A failover that truncated the log: the node's last record, an event of the ledger, is gone.
+        Assert.StartsWith("ledger/", fake.Log.All[^1].Stream, StringComparison.Ordinal);
+        fake.Log.DropLatest(1);
+        var status = await LedgerWithStateAsync(state, "--store", fake.ConnectionString, "matters");
+        var proof = await LedgerWithStateAsync(state, "--store", fake.ConnectionString, "prove", "msft-2025-05-15-findings");
+
+        Assert.True((status.ExitCode, proof.ExitCode) == (4, 4), status.Output + proof.Output);
+        Assert.Contains("the node has lost writes the state had seen", proof.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("no longer matches", proof.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_refuses_a_state_store_of_another_log_with_exit_code_4_and_says_why()
     {
         await using var fake = await EventStoreDbProtocolFake.StartAsync();

@@ -228,4 +228,29 @@ public sealed class EventStoreDbProtocolTests
         Assert.Equal(["s1:1", "s2:2", "s3:3", "s5:5"], received);
         Assert.Equal(1, fake.Node.DroppedSubscriptions);
     }
+
+    [Fact]
+    public async Task A_projection_taking_a_batch_of_all_has_the_node_send_that_batch_not_what_flow_control_lets_through()
+    {
+        await using var fake = await EventStoreDbProtocolFake.StartAsync();
+        await using var store = await EventStoreDbEventStore.OpenAsync(fake.ConnectionString, "p/");
+        for (var i = 0; i < 30; i++)
+        {
+            await store.AppendAsync($"m/{i}", 0, [.. Enumerable.Range(0, 100).Select(j => Event($"s{i}-{j}"))]);
+        }
+
+        var before = fake.Node.EventsReadFromAll;
+        var batch = await Ledger.Messaging.ReadModels.LogBatches.NextAsync(store, 1001, 1000, CancellationToken.None);
+        var batchRead = fake.Node.EventsReadFromAll - before;
+        before = fake.Node.EventsReadFromAll;
+        var all = await ListAsync(store.ReadAllAsync());
+        var allRead = fake.Node.EventsReadFromAll - before;
+
+        Assert.Equal((1001L, 2000L), (batch[0].Position, batch[^1].Position));
+        Assert.Equal(3000, all.Count);
+
+        // Each read first catches the catalogue up (its last event again), then pages through, each page after the first beginning with the last of the one before.
+        Assert.Equal(1 + 500 + 501, batchRead);
+        Assert.InRange(allRead, 1 + 3000, 1 + 3000 + 4);
+    }
 }

@@ -11,6 +11,17 @@ internal static class TestEvents
 
     public static EventToAppend Event(string id) => new(Type, id, "Acme", Now.AddDays(-1), Now, "spec", """{"quote":"Q."}""");
 
+    /// <summary>An event whose quote is <paramref name="quoteLength"/> characters long.</summary>
+    public static EventToAppend Large(string id, int quoteLength) =>
+        new(Type, id, "Acme", Now.AddDays(-1), Now, "spec", $$"""{"quote":"{{new string('q', quoteLength)}}"}""");
+
+    /// <summary>The statement id in an event's envelope, as the node stores it (custom metadata).</summary>
+    public static string? StatementIdOf(Google.Protobuf.ByteString customMetadata)
+    {
+        using var envelope = System.Text.Json.JsonDocument.Parse(customMetadata.Memory);
+        return envelope.RootElement.TryGetProperty("statementId", out var id) ? id.GetString() : null;
+    }
+
     public static async Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> items)
     {
         var list = new List<T>();

@@ -1,5 +1,6 @@
 using Ledger.Messaging.ReadModels;
 using Ledger.Storage;
+using Ledger.Verification;
 using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
 
@@ -55,16 +56,48 @@ public sealed record EventStoreDbBackend(string ConnectionString, LedgerBackend 
             _ => throw new InvalidOperationException($"no catalogue is kept in a {State} state"),
         };
         var events = await EventStoreDbEventStore.OpenAsync(ConnectionString, StreamPrefix, catalog, cancellationToken);
+        IProjectedMerkleTree? tree = null;
+        ProjectedReadModels? readModels = null;
         try
         {
-            var tree = await StateStore.OpenTreeAsync(events, cancellationToken);
-            var readModels = await StateStore.OpenReadModelWriterAsync(cancellationToken) is { } writer ? new ProjectedReadModels(events, writer) : null;
+            tree = await StateStore.OpenTreeAsync(events, cancellationToken);
+            await RefuseIfAheadAsync(events, "Merkle tree", await tree.SizeAsync(cancellationToken), cancellationToken);
+            readModels = await StateStore.OpenReadModelWriterAsync(cancellationToken) is { } writer ? new ProjectedReadModels(events, writer) : null;
+            if (readModels is not null)
+            {
+                await RefuseIfAheadAsync(events, "read models", await readModels.Writer.PositionAsync(cancellationToken), cancellationToken);
+            }
+
             return new EventStoreDbWithTree(events, new OriginCheckedTree(tree, async token => await origin.CheckAsync(await events.OriginAsync(token), token)), readModels);
         }
         catch
         {
+            if (readModels is not null)
+            {
+                await readModels.DisposeAsync();
+            }
+
+            if (tree is not null)
+            {
+                await tree.DisposeAsync();
+            }
+
             await events.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A tree or read models past the node's ledger follow events the node has lost (the catalogue's own mark can be behind
+    /// them, saved less often): extending them on would mix two logs, which would read as tampering.
+    /// </summary>
+    /// <exception cref="StateOfAnotherLogException">The state counts more events than the node's ledger holds.</exception>
+    private static async Task RefuseIfAheadAsync(EventStoreDbEventStore events, string what, long held, CancellationToken cancellationToken)
+    {
+        // Appended since the store opened, a worker's tree may be ahead of the catalogue as it was then: read on before judging.
+        if (held > events.Count && await events.CountAsync(cancellationToken) is var count && held > count)
+        {
+            throw StateLogOrigin.LostWrites($"'s {what} holds {held} events of the EventStoreDB ledger {events.StreamPrefix}", $"the node's ledger holds only {count}");
         }
     }
 

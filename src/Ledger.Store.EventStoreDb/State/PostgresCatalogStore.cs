@@ -80,11 +80,14 @@ internal sealed class PostgresCatalogStore : ICatalogStore
             statements.Select(s => s.Key).ToArray(), statements.Select(s => s.Value).ToArray()));
         batch.BatchCommands.Add(Command(
             $"""
-            INSERT INTO {Mark} AS m (only_row, prefix, count, commit_position, prepare_position, origin_event, origin_commit, origin_prepare) VALUES (true, $1, $2, $3, $4, $5, $6, $7)
-            ON CONFLICT (only_row) DO UPDATE SET count = excluded.count, commit_position = excluded.commit_position, prepare_position = excluded.prepare_position
+            INSERT INTO {Mark} AS m (only_row, prefix, count, commit_position, prepare_position, origin_event, origin_commit, origin_prepare, last_event)
+            VALUES (true, $1, $2, $3, $4, $5, $6, $7, $8)
+            ON CONFLICT (only_row) DO UPDATE SET count = excluded.count, commit_position = excluded.commit_position, prepare_position = excluded.prepare_position,
+                last_event = excluded.last_event
             WHERE excluded.count > m.count
             """,
-            through.Prefix, through.Count, (long)through.Commit, (long)through.Prepare, through.Origin.EventId, (long)through.Origin.CommitPosition, (long)through.Origin.PreparePosition));
+            through.Prefix, through.Count, (long)through.Commit, (long)through.Prepare, through.Origin.EventId, (long)through.Origin.CommitPosition, (long)through.Origin.PreparePosition,
+            (object?)through.LastEventId ?? DBNull.Value));
         await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
@@ -164,6 +167,7 @@ internal sealed class PostgresCatalogStore : ICatalogStore
             CREATE SCHEMA IF NOT EXISTS {schema};
             CREATE TABLE IF NOT EXISTS {Mark} (only_row boolean PRIMARY KEY CHECK (only_row), prefix text NOT NULL, origin_event text NOT NULL,
                 origin_commit bigint NOT NULL, origin_prepare bigint NOT NULL, count bigint NOT NULL, commit_position bigint NOT NULL, prepare_position bigint NOT NULL);
+            ALTER TABLE {Mark} ADD COLUMN IF NOT EXISTS last_event text;
             CREATE TABLE IF NOT EXISTS {Events} (position bigint PRIMARY KEY, commit_position bigint NOT NULL, prepare_position bigint NOT NULL,
                 matter text NOT NULL, version bigint NOT NULL);
             CREATE INDEX IF NOT EXISTS esdb_catalog_events_at ON {Events} (commit_position, prepare_position);

@@ -14,7 +14,7 @@ internal sealed class SqliteCatalogStore(string path) : ICatalogStore
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS esdb_catalog (only INTEGER PRIMARY KEY CHECK (only = 1), prefix TEXT NOT NULL,
             count INTEGER NOT NULL, commit_position INTEGER NOT NULL, prepare_position INTEGER NOT NULL, origin_event TEXT NOT NULL,
-            origin_commit INTEGER NOT NULL, origin_prepare INTEGER NOT NULL);
+            origin_commit INTEGER NOT NULL, origin_prepare INTEGER NOT NULL, last_event TEXT);
         CREATE TABLE IF NOT EXISTS esdb_catalog_events (position INTEGER PRIMARY KEY, commit_position INTEGER NOT NULL,
             prepare_position INTEGER NOT NULL, matter TEXT NOT NULL, version INTEGER NOT NULL);
         CREATE INDEX IF NOT EXISTS esdb_catalog_events_at ON esdb_catalog_events (commit_position, prepare_position);
@@ -87,13 +87,15 @@ internal sealed class SqliteCatalogStore(string path) : ICatalogStore
                 }
 
                 await using (var mark = Command(db, transaction, """
-                    INSERT INTO esdb_catalog VALUES (1, $prefix, $count, $commit, $prepare, $event, $originCommit, $originPrepare)
-                    ON CONFLICT (only) DO UPDATE SET count = excluded.count, commit_position = excluded.commit_position, prepare_position = excluded.prepare_position
+                    INSERT INTO esdb_catalog (only, prefix, count, commit_position, prepare_position, origin_event, origin_commit, origin_prepare, last_event)
+                    VALUES (1, $prefix, $count, $commit, $prepare, $event, $originCommit, $originPrepare, $last)
+                    ON CONFLICT (only) DO UPDATE SET count = excluded.count, commit_position = excluded.commit_position, prepare_position = excluded.prepare_position,
+                        last_event = excluded.last_event
                     WHERE excluded.count > count
-                    """, "$prefix", "$count", "$commit", "$prepare", "$event", "$originCommit", "$originPrepare"))
+                    """, "$prefix", "$count", "$commit", "$prepare", "$event", "$originCommit", "$originPrepare", "$last"))
                 {
                     await RunAsync(mark, cancellationToken, through.Prefix, through.Count, (long)through.Commit, (long)through.Prepare,
-                        through.Origin.EventId, (long)through.Origin.CommitPosition, (long)through.Origin.PreparePosition);
+                        through.Origin.EventId, (long)through.Origin.CommitPosition, (long)through.Origin.PreparePosition, (object?)through.LastEventId ?? DBNull.Value);
                 }
 
                 await transaction.CommitAsync(cancellationToken);
@@ -204,6 +206,17 @@ internal sealed class SqliteCatalogStore(string path) : ICatalogStore
                 {
                     schema.CommandText = $"PRAGMA journal_mode=WAL; {Schema}";
                     await schema.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                // A state saved before the mark kept its event's id gets the column (empty until the next save).
+                await using (var upgrade = db.CreateCommand())
+                {
+                    upgrade.CommandText = "SELECT count(*) FROM pragma_table_info('esdb_catalog') WHERE name = 'last_event'";
+                    if (await upgrade.ExecuteScalarAsync(cancellationToken) is 0L)
+                    {
+                        upgrade.CommandText = "ALTER TABLE esdb_catalog ADD COLUMN last_event TEXT";
+                        await upgrade.ExecuteNonQueryAsync(cancellationToken);
+                    }
                 }
 
                 connection = db;

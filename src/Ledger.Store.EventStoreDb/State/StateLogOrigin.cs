@@ -37,6 +37,12 @@ internal abstract class StateLogOrigin
             + ": it is another log (a node restarted without its data, or another cluster), not a changed one. "
             + $"Give this ledger a state store of its own ({EventStoreDbBackend.StateVariable}), or move this one aside to start afresh.");
 
+    /// <summary>What opening a state whose <paramref name="holds"/> (" holds …", "'s tree holds …") says against a node that has lost some of it for this <paramref name="reason"/>.</summary>
+    public static StateOfAnotherLogException LostWrites(string holds, string reason) =>
+        new($"the state store{holds}, but {reason}: the node has lost writes the state had seen (an in-memory node restarted, "
+            + "or a failover that truncated its log), not changed them. The state's Merkle tree and read models count events the node no longer has. "
+            + $"Restore the node's data, or give this ledger a state store of its own ({EventStoreDbBackend.StateVariable}) or move this one aside to start afresh.");
+
     protected abstract string Describe { get; }
 
     /// <summary>Stores the origin unless one is stored already (or it is null); returns the one stored now.</summary>

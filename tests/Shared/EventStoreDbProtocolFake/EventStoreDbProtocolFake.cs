@@ -32,6 +32,37 @@ internal sealed class FakeNodeOptions
     /// <summary>Appends to this stream wait, once their events have arrived, until the hold is released: a slow writer.</summary>
     public FakeAppendHold? Hold { get; set; }
 
+    private FakeCallBreak? callBreak;
+    private int brokenCalls;
+
+    /// <summary>The next BatchAppend batch to this stream ends its whole call (the HTTP/2 stream reset) before or after it is written.</summary>
+    public void BreakNextBatchAppend(string stream, FakeBatchBreak when)
+    {
+        lock (Calls)
+        {
+            callBreak = new FakeCallBreak(stream, when);
+        }
+    }
+
+    /// <summary>Whether a batch to this stream is the one to break, and when; taken once.</summary>
+    public FakeBatchBreak? TakeBatchAppendBreak(string stream)
+    {
+        lock (Calls)
+        {
+            if (callBreak is not { } armed || armed.Stream != stream)
+            {
+                return null;
+            }
+
+            callBreak = null;
+            Interlocked.Increment(ref brokenCalls);
+            return armed.When;
+        }
+    }
+
+    /// <summary>BatchAppend calls ended by <see cref="BreakNextBatchAppend"/>.</summary>
+    public int BrokenBatchAppendCalls => Volatile.Read(ref brokenCalls);
+
     /// <summary>What the server-features probe reports: by default BatchAppend, as every node from 21.10 on.</summary>
     public FakeServerFeatures Features { get; set; } = FakeServerFeatures.BatchAppend;
 
@@ -97,6 +128,15 @@ internal sealed class FakeNodeOptions
             })
             : null;
 }
+
+/// <summary>When a broken BatchAppend call ends: before its batch is written (the node never saw it), or after (its answer is lost).</summary>
+internal enum FakeBatchBreak
+{
+    BeforeWrite,
+    AfterWrite,
+}
+
+internal sealed record FakeCallBreak(string Stream, FakeBatchBreak When);
 
 /// <summary>What the fake's server-features probe answers.</summary>
 internal enum FakeServerFeatures

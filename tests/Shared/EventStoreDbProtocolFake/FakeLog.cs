@@ -16,6 +16,7 @@ internal sealed class FakeLog
     private readonly Lock gate = new();
     private readonly List<FakeRecord> all = [];
     private readonly Dictionary<string, List<FakeRecord>> streams = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, FakeRecord> ids = [];
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ulong nextPosition = 4096;
 
@@ -97,6 +98,35 @@ internal sealed class FakeLog
         }
     }
 
+    /// <summary>
+    /// Forgets the latest <paramref name="count"/> records of $all, as a node does that loses its latest writes (a failover
+    /// that truncates the log to what the new leader had): later writes take their positions again.
+    /// </summary>
+    public void DropLatest(int count)
+    {
+        lock (gate)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(count, all.Count);
+            var dropped = all.GetRange(all.Count - count, count);
+            all.RemoveRange(all.Count - count, count);
+            foreach (var record in dropped)
+            {
+                ids.Remove(record.Id);
+                var records = streams[record.Stream];
+                records.Remove(record);
+                if (records.Count == 0)
+                {
+                    streams.Remove(record.Stream);
+                }
+            }
+
+            if (dropped.Count > 0)
+            {
+                nextPosition = dropped[0].Position;
+            }
+        }
+    }
+
     /// <summary>Completes at the next append.</summary>
     public Task Changed
     {
@@ -129,6 +159,12 @@ internal sealed class FakeLog
                 return AlreadyWritten(records, options, proposed) ?? WrongExpectedVersion(current, options);
             }
 
+            if (options.ExpectedStreamRevisionCase is not (AppendReq.Types.Options.ExpectedStreamRevisionOneofCase.NoStream or AppendReq.Types.Options.ExpectedStreamRevisionOneofCase.Revision)
+                && SeenBefore(stream, current, options, proposed) is { } repeated)
+            {
+                return repeated;
+            }
+
             records ??= streams[stream] = [];
             Write(records, stream, proposed);
             response = Success(records);
@@ -143,6 +179,27 @@ internal sealed class FakeLog
 
         wake.TrySetResult();
         return response;
+    }
+
+    /// <summary>
+    /// The node's check for "any" and "stream exists", against the event ids it remembers (a cache on the node, so
+    /// best-effort there; the fake forgets none): all of them in this stream is the same write again, answered as it was;
+    /// only the first of them is a partial repeat, refused as a wrong expected version; none of them is a new write (null).
+    /// </summary>
+    private AppendResp? SeenBefore(string stream, long current, AppendReq.Types.Options options, IReadOnlyList<AppendReq.Types.ProposedMessage> proposed)
+    {
+        FakeRecord? last = null;
+        for (var i = 0; i < proposed.Count; i++)
+        {
+            if (!ids.TryGetValue(Guid.Parse(proposed[i].Id.String), out var record) || record.Stream != stream)
+            {
+                return i == 0 ? null : WrongExpectedVersion(current, options);
+            }
+
+            last = record;
+        }
+
+        return last is null ? null : Success([.. streams[stream].Take((int)last.Revision + 1)]);
     }
 
     private void Write(List<FakeRecord> records, string stream, IEnumerable<AppendReq.Types.ProposedMessage> proposed)
@@ -160,6 +217,7 @@ internal sealed class FakeLog
             nextPosition += 64UL + (ulong)message.Data.Length + (ulong)message.CustomMetadata.Length;
             records.Add(record);
             all.Add(record);
+            ids[record.Id] = record;
         }
     }
 
@@ -170,7 +228,11 @@ internal sealed class FakeLog
         return copy;
     }
 
-    /// <summary>The server's idempotency: the same event ids at the same expected revision succeed without writing again.</summary>
+    /// <summary>
+    /// The node's check for an exact expected revision or "no stream" that is behind the stream: the same event ids right
+    /// after the expected revision are the same write again, answered as it was (not written twice); anything else, a
+    /// partial repeat among them, is a wrong expected version (null here).
+    /// </summary>
     private static AppendResp? AlreadyWritten(List<FakeRecord>? records, AppendReq.Types.Options options, IReadOnlyList<AppendReq.Types.ProposedMessage> proposed)
     {
         var first = options.ExpectedStreamRevisionCase switch

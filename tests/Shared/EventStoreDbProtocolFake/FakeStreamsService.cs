@@ -163,8 +163,20 @@ internal sealed class FakeStreamsService(FakeLog log, FakeNodeOptions node) : St
             return;
         }
 
+        var broken = node.TakeBatchAppendBreak(stream);
+        if (broken == FakeBatchBreak.BeforeWrite)
+        {
+            context.GetHttpContext().Abort();
+            return;
+        }
+
         node.ServedBatchAppend();
         var written = log.Append(stream, ToAppend(batch.Options), batch.Proposed);
+        if (broken == FakeBatchBreak.AfterWrite)
+        {
+            context.GetHttpContext().Abort();
+            return;
+        }
         var response = new BatchAppendResp { CorrelationId = correlationId, StreamIdentifier = batch.Options.StreamIdentifier };
         if (written.ResultCase == AppendResp.ResultOneofCase.Success)
         {
