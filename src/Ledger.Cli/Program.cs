@@ -33,6 +33,7 @@ root.AddWebhookCommands();
 root.AddLogCommands();
 root.AddProveCommand();
 root.AddVerifyCommand();
+root.AddWitnessCommands();
 root.AddCodegenCommand();
 
 return await root.Parse(args).InvokeAsync();

@@ -2,6 +2,8 @@ using System.CommandLine;
 using Ledger.Cli.Output;
 using Ledger.Messaging.Verifying;
 using Ledger.Verification;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
 namespace Ledger.Cli.Commands;
@@ -83,16 +85,26 @@ public static class LogCommands
     private static Command CheckpointCommand()
     {
         var keyFile = VerifiableLog.KeyFileOption();
-        var command = new Command("checkpoint", "Sign a checkpoint of the tree now (unless it has not grown since the latest) and print its signed note") { keyFile };
+        var witnesses = new Option<string[]>("--witness")
+        {
+            Description = $"A witness to send the new checkpoint to, as <url>=<witness verifier key>; repeatable (default: {LogOptions.Section}:Witnesses:<i>:Url and :Key from the environment)",
+        };
+        var quorum = new Option<int?>("--quorum") { Description = "How many witnesses must cosign for the checkpoint to count as witnessed (default: all)" };
+        var command = new Command("checkpoint", "Sign a checkpoint of the tree now (unless it has not grown since the latest), have the witnesses cosign it, and print its signed note") { keyFile, witnesses, quorum };
         command.SetStoreAction(async (context, cancellationToken) =>
         {
+            var (endpoints, policy) = Witnesses(context.Value(witnesses) ?? [], context.Value(quorum));
             var log = await VerifiableLog.CaughtUpAsync(context.Store, cancellationToken);
             using var signer = VerifiableLog.LoadSigner(context.Backend, context.Value(keyFile));
-            var result = await SignCheckpoint.RunAsync(log, signer, context.Clock, cancellationToken);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+            var cosigning = endpoints.Count == 0 ? null : new WitnessCosigning(endpoints, http, logging.CreateLogger("ledger"));
+            var result = await SignCheckpoint.RunAsync(log, signer, context.Clock, cosigning, cancellationToken);
             var checkpoint = result.Checkpoint;
+            var witnessed = policy.IsWitnessed(checkpoint.Note);
             if (context.Json)
             {
-                Printer.Json(new { treeSize = checkpoint.TreeSize, rootHash = VerifiableLog.Base64(checkpoint.RootHash), note = checkpoint.Note, signed = result.Signed, signedAt = checkpoint.SignedAt });
+                Printer.Json(new { treeSize = checkpoint.TreeSize, rootHash = VerifiableLog.Base64(checkpoint.RootHash), note = checkpoint.Note, signed = result.Signed, signedAt = checkpoint.SignedAt, witnessed });
                 return ExitCodes.Ok;
             }
 
@@ -101,10 +113,28 @@ public static class LogCommands
                 Console.Error.WriteLine($"the tree has not grown since the checkpoint of size {checkpoint.TreeSize}; that one stands");
             }
 
+            if (!witnessed)
+            {
+                Console.Error.WriteLine($"the checkpoint of size {checkpoint.TreeSize} has fewer than {policy.Quorum} witnesses' cosignatures: it does not count as witnessed");
+            }
+
             Console.Write(checkpoint.Note);
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The witnesses named on the command line, else those of the environment, and the quorum asked of them.</summary>
+    private static (IReadOnlyList<WitnessEndpoint> Witnesses, WitnessPolicy Policy) Witnesses(string[] given, int? quorum)
+    {
+        var configured = LogOptions.From(new ConfigurationBuilder().Build());
+        var endpoints = given.Length == 0 ? configured.Witnesses : given.Select(w =>
+        {
+            var equals = w.IndexOf('=', StringComparison.Ordinal);
+            return equals < 0 ? throw new UsageException($"--witness \"{w}\": give <url>=<witness verifier key>") : WitnessEndpoint.Parse(w[..equals], w[(equals + 1)..], "--witness");
+        }).ToList();
+        var policy = quorum is null && given.Length == 0 ? configured.Policy : WitnessEndpoint.Policy(endpoints, quorum, "--quorum");
+        return (endpoints, policy);
     }
 
     private static Command CheckpointsCommand()
