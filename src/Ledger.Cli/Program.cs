@@ -34,6 +34,7 @@ root.AddLogCommands();
 root.AddProveCommand();
 root.AddVerifyCommand();
 root.AddWitnessCommands();
+root.AddMonitorCommand();
 root.AddCodegenCommand();
 
 return await root.Parse(args).InvokeAsync();

@@ -97,7 +97,8 @@ public static class LogCommands
             var log = await VerifiableLog.CaughtUpAsync(context.Store, cancellationToken);
             using var signer = VerifiableLog.LoadSigner(context.Backend, context.Value(keyFile));
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+            // Standard error: --json output stays clean.
+            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning));
             var cosigning = endpoints.Count == 0 ? null : new WitnessCosigning(endpoints, http, logging.CreateLogger("ledger"));
             var result = await SignCheckpoint.RunAsync(log, signer, context.Clock, cosigning, cancellationToken);
             var checkpoint = result.Checkpoint;
