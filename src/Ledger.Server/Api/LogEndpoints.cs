@@ -4,6 +4,7 @@ using Ledger.Querying;
 using Ledger.Server.Auth;
 using Ledger.Storage;
 using Ledger.Verification;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Ledger.Server.Api;
 
@@ -19,7 +20,7 @@ public static class LedgerLog
     public static IHostApplicationBuilder AddLedgerLog(this IHostApplicationBuilder builder, LedgerBackend backend)
     {
         builder.Services.AddSingleton(LogEndpoints.SetUpKey(builder.Configuration, backend));
-        builder.Services.AddSingleton(LogOptions.From(builder.Configuration).Policy);
+        builder.Services.TryAddSingleton(LogOptions.From(builder.Configuration).Policy);
         return builder;
     }
 
