@@ -2,8 +2,6 @@ using System.CommandLine;
 using Ledger.Cli.Output;
 using Ledger.Messaging.Verifying;
 using Ledger.Verification;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
 namespace Ledger.Cli.Commands;
@@ -93,14 +91,10 @@ public static class LogCommands
         var command = new Command("checkpoint", "Sign a checkpoint of the tree now (unless it has not grown since the latest), have the witnesses cosign it, and print its signed note") { keyFile, witnesses, quorum };
         command.SetStoreAction(async (context, cancellationToken) =>
         {
-            var (endpoints, policy) = Witnesses(context.Value(witnesses) ?? [], context.Value(quorum));
+            var (endpoints, policy) = CheckpointWitnesses.Resolve(context.Value(witnesses) ?? [], context.Value(quorum));
             var log = await VerifiableLog.CaughtUpAsync(context.Store, cancellationToken);
             using var signer = VerifiableLog.LoadSigner(context.Backend, context.Value(keyFile));
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            // Standard error: --json output stays clean.
-            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning));
-            var cosigning = endpoints.Count == 0 ? null : new WitnessCosigning(endpoints, http, logging.CreateLogger("ledger"));
-            var result = await SignCheckpoint.RunAsync(log, signer, context.Clock, cosigning, cancellationToken);
+            var result = await CheckpointWitnesses.SignAsync(log, signer, context.Clock, endpoints, cancellationToken);
             var checkpoint = result.Checkpoint;
             var witnessed = policy.IsWitnessed(checkpoint.Note);
             if (context.Json)
@@ -123,19 +117,6 @@ public static class LogCommands
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    /// <summary>The witnesses named on the command line, else those of the environment, and the quorum asked of them.</summary>
-    private static (IReadOnlyList<WitnessEndpoint> Witnesses, WitnessPolicy Policy) Witnesses(string[] given, int? quorum)
-    {
-        var configured = LogOptions.From(new ConfigurationBuilder().Build());
-        var endpoints = given.Length == 0 ? configured.Witnesses : given.Select(w =>
-        {
-            var equals = w.IndexOf('=', StringComparison.Ordinal);
-            return equals < 0 ? throw new UsageException($"--witness \"{w}\": give <url>=<witness verifier key>") : WitnessEndpoint.Parse(w[..equals], w[(equals + 1)..], "--witness");
-        }).ToList();
-        var policy = quorum is null && given.Length == 0 ? configured.Policy : WitnessEndpoint.Policy(endpoints, quorum, "--quorum");
-        return (endpoints, policy);
     }
 
     private static Command CheckpointsCommand()
