@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Ledger.Verification;
 using Microsoft.Data.Sqlite;
@@ -59,12 +61,18 @@ public sealed class SplitViewTests : IDisposable
         await using var honestServer = await LedgerServerProcess.StartAsync(honest);
         await using var forkedServer = await LedgerServerProcess.StartAsync(forked);
         var evidence = witnessFolder.PathOf("evidence.json");
-        var monitor = await LedgerCli.RunAsync(["monitor", honestServer.Address.ToString(), forkedServer.Address.ToString(), "--public-key", logKey, "--once", "--evidence", evidence]);
+        using var hook = new HttpListener();
+        var hookUrl = $"http://127.0.0.1:{FreePort()}/evidence/";
+        hook.Prefixes.Add(hookUrl);
+        hook.Start();
+        var posted = ReceiveAsync(hook);
+        var monitor = await LedgerCli.RunAsync(["monitor", honestServer.Address.ToString(), forkedServer.Address.ToString(), "--public-key", logKey, "--once", "--evidence", evidence, "--webhook", hookUrl]);
 
         Assert.True(monitor.ExitCode == 5, monitor.ToString());
         Assert.Contains("SPLIT VIEW", monitor.Stderr, StringComparison.Ordinal);
         var bundle = JsonNode.Parse(await File.ReadAllTextAsync(evidence))!;
-        Assert.Equal([honestNote, forkedNote], new[] { (string)bundle["first"]!["checkpoint"]!, (string)bundle["second"]!["checkpoint"]! }.Order());
+        Assert.Equal(bundle.ToJsonString(), JsonNode.Parse(await posted.WaitAsync(TimeSpan.FromSeconds(60)))!.ToJsonString());
+        Assert.Equal(new[] { honestNote, forkedNote }.Order(StringComparer.Ordinal), new[] { (string)bundle["first"]!["checkpoint"]!, (string)bundle["second"]!["checkpoint"]! }.Order(StringComparer.Ordinal));
 
         var verified = await LedgerCli.RunAsync(["verify", "--evidence", evidence, "--public-key", logKey]);
         Assert.True(verified.ExitCode == 0, verified.ToString());
@@ -83,6 +91,23 @@ public sealed class SplitViewTests : IDisposable
         var forkedWitnessed = await LedgerCli.RunAsync(["verify", "--checkpoint", honest.PathOf("forked.note"), "--public-key", logKey, "--witness-key", witnessKey]);
         Assert.True(honestWitnessed.ExitCode == 0, honestWitnessed.ToString());
         Assert.True(forkedWitnessed.ExitCode == 5, forkedWitnessed.ToString());
+    }
+
+    private static async Task<string> ReceiveAsync(HttpListener listener)
+    {
+        var context = await listener.GetContextAsync();
+        using var reader = new StreamReader(context.Request.InputStream);
+        var body = await reader.ReadToEndAsync();
+        context.Response.StatusCode = 204;
+        context.Response.Close();
+        return body;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>

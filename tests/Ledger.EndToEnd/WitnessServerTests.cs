@@ -1,4 +1,5 @@
 using System.Net;
+using Ledger.Testing;
 using Ledger.Verification;
 using Xunit;
 
@@ -36,13 +37,18 @@ public sealed class WitnessServerTests : IDisposable
         using var witness = await WitnessProcess.StartAsync(folder.Folder, log.Verifier.ToString());
 
         var first = await witness.AddCheckpointAsync(await BodyAsync(0, 7));
+        var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var second = await witness.AddCheckpointAsync(await BodyAsync(7, 20));
+        var after = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
         Assert.True(first.Status == HttpStatusCode.OK, first.Body);
         Assert.True(second.Status == HttpStatusCode.OK, second.Body);
+        // Checked with the verifier written from the C2SP text, not the code that made the cosignature.
+        Assert.True(C2spCosignatureVerifier.Verify(witnessKey.ToString(), new Checkpoint(Origin, 20, await MerkleProofs.RootAsync(tree, 20)).ToText(), second.Body.TrimEnd('\n'), out var time));
+        Assert.InRange(time, before, after);
+        Assert.False(C2spCosignatureVerifier.Verify(witnessKey.ToString(), new Checkpoint(Origin, 7, await MerkleProofs.RootAsync(tree, 7)).ToText(), second.Body.TrimEnd('\n'), out _));
         var note = Cosignatures.Add(await NoteAsync(20), [second.Body]);
-        var cosignature = Assert.Single(Cosignatures.Verify(note, [witnessKey]));
-        Assert.Equal("witness.example.org/w1", cosignature.Witness);
+        Assert.Equal("witness.example.org/w1", Assert.Single(Cosignatures.Verify(note, [witnessKey])).Witness);
         Assert.Empty(Cosignatures.Verify(Cosignatures.Add(await NoteAsync(7), [first.Body]), [WitnessVerifier.Parse(await WitnessProcess.CreateKeyAsync(folder.PathOf("other"), "witness.example.org/w1"))]));
     }
 

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text;
-using NSec.Cryptography;
+using Ledger.Testing;
 
 namespace Ledger.Verification.Tests;
 
@@ -40,9 +39,9 @@ public sealed class CosignatureTests
         using var witness = WitnessSigner.Generate("witness.example.org/w1");
         var line = witness.Cosign(SpecCheckpointText, Now);
 
-        Assert.True(SpecVerifier.Verify(witness.Verifier.ToString(), SpecCheckpointText, line.TrimEnd('\n'), out var timestamp));
+        Assert.True(C2spCosignatureVerifier.Verify(witness.Verifier.ToString(), SpecCheckpointText, line.TrimEnd('\n'), out var timestamp));
         Assert.Equal(Now.ToUnixTimeSeconds(), timestamp);
-        Assert.False(SpecVerifier.Verify(witness.Verifier.ToString(), SpecCheckpointText.Replace("20852163", "20852164", StringComparison.Ordinal), line.TrimEnd('\n'), out _));
+        Assert.False(C2spCosignatureVerifier.Verify(witness.Verifier.ToString(), SpecCheckpointText.Replace("20852163", "20852164", StringComparison.Ordinal), line.TrimEnd('\n'), out _));
     }
 
     [Fact]
@@ -53,7 +52,7 @@ public sealed class CosignatureTests
         var parts = vkey.Split('+', 3);
         var blob = Convert.FromBase64String(parts[2]);
         Assert.Equal(0x04, blob[0]);
-        Assert.Equal(SpecVerifier.KeyIdHex("witness.example.org/w1", blob.AsSpan(1)), parts[1]);
+        Assert.Equal(C2spCosignatureVerifier.KeyIdHex("witness.example.org/w1", blob.AsSpan(1)), parts[1]);
         Assert.Equal(vkey, WitnessVerifier.Parse(vkey).ToString());
 
         using var again = WitnessSigner.Parse(witness.ExportPrivateKey());
@@ -102,47 +101,4 @@ public sealed class CosignatureTests
     [Fact]
     public void A_quorum_larger_than_the_witnesses_is_refused() =>
         Assert.Throws<ArgumentException>(() => WitnessPolicy.Of([], 1));
-
-    /// <summary>
-    /// A cosignature verifier written from the text of c2sp.org/tlog-cosignature and c2sp.org/signed-note, sharing no
-    /// code with the one under test: only SHA-256 and Ed25519.
-    /// </summary>
-    private static class SpecVerifier
-    {
-        /// <summary>"SHA-256(&lt;name&gt; || "\n" || 0x04 || 32-byte Ed25519 cosigner public key)[:4]", in hex as vkeys write it.</summary>
-        public static string KeyIdHex(string name, ReadOnlySpan<byte> publicKey)
-        {
-            var input = Encoding.UTF8.GetBytes(name).Concat(new byte[] { 0x0A, 0x04 }).Concat(publicKey.ToArray()).ToArray();
-            return Convert.ToHexStringLower(SHA256.HashData(input).AsSpan(0, 4));
-        }
-
-        /// <summary>vkey: name+hex id+base64(0x04 || key); line: "— name base64(key id || u64 BE timestamp || signature)".</summary>
-        public static bool Verify(string vkey, string checkpointText, string line, out long timestamp)
-        {
-            timestamp = -1;
-            var parts = vkey.Split('+', 3);
-            var keyBlob = Convert.FromBase64String(parts[2]);
-            if (keyBlob[0] != 0x04 || KeyIdHex(parts[0], keyBlob.AsSpan(1)) != parts[1])
-            {
-                return false;
-            }
-
-            var fields = line.Split(' ');
-            if (fields.Length != 3 || fields[0] != "\u2014" || fields[1] != parts[0])
-            {
-                return false;
-            }
-
-            var sig = Convert.FromBase64String(fields[2]);
-            if (sig.Length != 76 || Convert.ToHexStringLower(sig.AsSpan(0, 4)) != parts[1])
-            {
-                return false;
-            }
-
-            timestamp = (long)BinaryPrimitives.ReadUInt64BigEndian(sig.AsSpan(4, 8));
-            var message = Encoding.UTF8.GetBytes("cosignature/v1\n" + "time " + timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n" + checkpointText);
-            var key = PublicKey.Import(SignatureAlgorithm.Ed25519, keyBlob.AsSpan(1), KeyBlobFormat.RawPublicKey);
-            return SignatureAlgorithm.Ed25519.Verify(key, message, sig.AsSpan(12));
-        }
-    }
 }
