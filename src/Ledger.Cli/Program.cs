@@ -33,6 +33,8 @@ root.AddWebhookCommands();
 root.AddLogCommands();
 root.AddProveCommand();
 root.AddVerifyCommand();
+root.AddWitnessCommands();
+root.AddMonitorCommand();
 root.AddCodegenCommand();
 
 return await root.Parse(args).InvokeAsync();

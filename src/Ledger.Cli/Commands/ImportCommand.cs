@@ -78,7 +78,9 @@ public static class ImportCommand
 
         try
         {
-            var signed = await Verification.SignCheckpoint.RunAsync(await VerifiableLog.CaughtUpAsync(context.Store, cancellationToken), signer, context.Clock, cancellationToken);
+            // The witnesses of the environment (Ledger__Log__Witnesses__<i>__Url and __Key) cosign it, as the server's would.
+            var (witnesses, _) = CheckpointWitnesses.Resolve([], null);
+            var signed = await CheckpointWitnesses.SignAsync(await VerifiableLog.CaughtUpAsync(context.Store, cancellationToken), signer, context.Clock, witnesses, cancellationToken);
             if (signed.Signed && !context.Json)
             {
                 AnsiConsole.MarkupLineInterpolated($"signed the checkpoint of tree size {signed.Checkpoint.TreeSize}");
@@ -90,6 +92,11 @@ public static class ImportCommand
         {
             await Console.Error.WriteLineAsync($"ledger: the documents above were recorded, but no checkpoint was signed: {ex.Message}");
             return ExitCodes.VerificationFailed;
+        }
+        catch (FormatException ex)
+        {
+            await Console.Error.WriteLineAsync($"ledger: the documents above were recorded, but no checkpoint was signed: {ex.Message}");
+            return ExitCodes.Usage;
         }
     }
 

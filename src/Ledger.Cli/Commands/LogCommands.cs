@@ -83,22 +83,34 @@ public static class LogCommands
     private static Command CheckpointCommand()
     {
         var keyFile = VerifiableLog.KeyFileOption();
-        var command = new Command("checkpoint", "Sign a checkpoint of the tree now (unless it has not grown since the latest) and print its signed note") { keyFile };
+        var witnesses = new Option<string[]>("--witness")
+        {
+            Description = $"A witness to send the new checkpoint to, as <url>=<witness verifier key>; repeatable (default: {LogOptions.Section}:Witnesses:<i>:Url and :Key from the environment)",
+        };
+        var quorum = new Option<int?>("--quorum") { Description = "How many witnesses must cosign for the checkpoint to count as witnessed (default: all)" };
+        var command = new Command("checkpoint", "Sign a checkpoint of the tree now (unless it has not grown since the latest), have the witnesses cosign it, and print its signed note") { keyFile, witnesses, quorum };
         command.SetStoreAction(async (context, cancellationToken) =>
         {
+            var (endpoints, policy) = CheckpointWitnesses.Resolve(context.Value(witnesses) ?? [], context.Value(quorum));
             var log = await VerifiableLog.CaughtUpAsync(context.Store, cancellationToken);
             using var signer = VerifiableLog.LoadSigner(context.Backend, context.Value(keyFile));
-            var result = await SignCheckpoint.RunAsync(log, signer, context.Clock, cancellationToken);
+            var result = await CheckpointWitnesses.SignAsync(log, signer, context.Clock, endpoints, cancellationToken);
             var checkpoint = result.Checkpoint;
+            var witnessed = policy.IsWitnessed(checkpoint.Note);
             if (context.Json)
             {
-                Printer.Json(new { treeSize = checkpoint.TreeSize, rootHash = VerifiableLog.Base64(checkpoint.RootHash), note = checkpoint.Note, signed = result.Signed, signedAt = checkpoint.SignedAt });
+                Printer.Json(new { treeSize = checkpoint.TreeSize, rootHash = VerifiableLog.Base64(checkpoint.RootHash), note = checkpoint.Note, signed = result.Signed, signedAt = checkpoint.SignedAt, witnessed });
                 return ExitCodes.Ok;
             }
 
             if (!result.Signed)
             {
                 Console.Error.WriteLine($"the tree has not grown since the checkpoint of size {checkpoint.TreeSize}; that one stands");
+            }
+
+            if (!witnessed)
+            {
+                Console.Error.WriteLine($"the checkpoint of size {checkpoint.TreeSize} has fewer than {policy.Quorum} witnesses' cosignatures: it does not count as witnessed");
             }
 
             Console.Write(checkpoint.Note);

@@ -18,18 +18,44 @@ public static class VerifyCommand
         var checkpoints = new Option<string[]>("--checkpoint") { Description = "A signed checkpoint note file to verify the export against (repeatable: older ones too)" };
         var publicKey = new Option<string?>("--public-key") { Description = "The log's verifier key, or a file holding it (default: the public half of the key file)" };
         var keyFile = VerifiableLog.KeyFileOption();
-        var command = new Command("verify", "Check that every event still gives its leaf hash and every signed checkpoint still holds; exit 5 when anything does not") { export, checkpoints, publicKey, keyFile };
+        var witnessKeys = new Option<string[]>("--witness-key") { Description = "A witness's verifier key, or a file holding it: the --checkpoint notes must carry its cosignature (repeatable)" };
+        var quorum = new Option<int?>("--quorum") { Description = "How many of the --witness-key witnesses must have cosigned each checkpoint (default: all)" };
+        var evidence = new Option<string?>("--evidence") { Description = "Check a split-view evidence bundle (written by ledger monitor) offline: both checkpoints verify and they conflict" };
+        var command = new Command("verify", "Check that every event still gives its leaf hash and every signed checkpoint still holds; exit 5 when anything does not")
+        {
+            export, checkpoints, publicKey, keyFile, witnessKeys, quorum, evidence,
+        };
         command.SetAction((parse, cancellationToken) =>
         {
             var notes = parse.GetValue(checkpoints) ?? [];
+            var witnesses = parse.GetValue(witnessKeys) ?? [];
+            if (parse.GetValue(evidence) is { } bundle)
+            {
+                return CommandRunner.RunAsync(() => EvidenceCheck.RunAsync(bundle, parse.GetValue(publicKey), parse.GetValue(CliOptions.Json), cancellationToken), cancellationToken);
+            }
+
             if (parse.GetValue(export) is { } file)
             {
-                return CommandRunner.RunAsync(() => VerifyExportAsync(parse, file, notes, parse.GetValue(publicKey), parse.GetValue(keyFile), cancellationToken), cancellationToken);
+                return CommandRunner.RunAsync(async () =>
+                {
+                    var witnessed = witnesses.Length == 0 ? ExitCodes.Ok
+                        : await CosignatureCheck.RunAsync(OfflineLogKey(parse.GetValue(publicKey), parse.GetValue(keyFile)), notes, witnesses, parse.GetValue(quorum), parse.GetValue(CliOptions.Json), cancellationToken);
+                    var verified = await VerifyExportAsync(parse, file, notes, parse.GetValue(publicKey), parse.GetValue(keyFile), cancellationToken);
+                    return verified != ExitCodes.Ok ? verified : witnessed;
+                }, cancellationToken);
+            }
+
+            if (witnesses.Length > 0 || parse.GetValue(quorum) is not null)
+            {
+                return CommandRunner.RunAsync(() => notes.Length == 0
+                    ? throw new UsageException("--witness-key checks the cosignatures of --checkpoint note files: give at least one")
+                    : CosignatureCheck.RunAsync(OfflineLogKey(parse.GetValue(publicKey), parse.GetValue(keyFile)), notes, witnesses, parse.GetValue(quorum), parse.GetValue(CliOptions.Json), cancellationToken),
+                    cancellationToken);
             }
 
             if (notes.Length > 0)
             {
-                return CommandRunner.RunAsync(() => throw new UsageException("--checkpoint goes with --export: online, the store's own checkpoints are verified"), cancellationToken);
+                return CommandRunner.RunAsync(() => throw new UsageException("--checkpoint goes with --export or --witness-key: online, the store's own checkpoints are verified"), cancellationToken);
             }
 
             return CommandRunner.RunWithStoreAsync(parse, async (context, token) =>
@@ -62,11 +88,7 @@ public static class VerifyCommand
             throw new UsageException("--export needs --public-key (the verifier key printed by ledger log key show), or --key-file");
         }
 
-        var verifier = VerifiableLog.PublicKey(publicKey, () =>
-        {
-            using var signer = Messaging.Verifying.LogKeyFile.Load(Path.GetFullPath(keyFile!));
-            return signer.Verifier;
-        });
+        var verifier = OfflineLogKey(publicKey, keyFile);
         var notes = new List<CheckpointNote>();
         foreach (var noteFile in noteFiles)
         {
@@ -83,6 +105,16 @@ public static class VerifyCommand
             VerifyExport.RunAsync(ReadLinesAsync(file, cancellationToken), notes, verifier, Leaves(progress), cancellationToken));
         return Report(report, json, file);
     }
+
+    /// <summary>The log's verifier key for an offline check: --public-key, else the public half of --key-file.</summary>
+    private static NoteVerifier OfflineLogKey(string? publicKey, string? keyFile) =>
+        publicKey is null && keyFile is null
+            ? throw new UsageException("an offline check needs --public-key (the verifier key printed by ledger log key show), or --key-file")
+            : VerifiableLog.PublicKey(publicKey, () =>
+            {
+                using var signer = Messaging.Verifying.LogKeyFile.Load(Path.GetFullPath(keyFile!));
+                return signer.Verifier;
+            });
 
     private static async IAsyncEnumerable<ExportedEvent> ReadLinesAsync(string file, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

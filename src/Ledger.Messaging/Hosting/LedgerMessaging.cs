@@ -46,6 +46,7 @@ public static class LedgerMessaging
         builder.Services.AddSingleton(resources.Clock);
         builder.Services.AddSingleton<TimeProvider>(resources.Clock);
         builder.Services.AddSingleton(resources.Backend);
+        builder.Services.TryAddSingleton(LogOptions.From(builder.Configuration).Policy);
         builder.Services.AddSingleton<EventProofs>();
         builder.Services.AddSingleton<PromiseNoticeEntry>();
         builder.Services.AddSingleton(DeadlineSettings.From(builder.Configuration));

@@ -46,12 +46,14 @@ public sealed class CheckpointSigning(IEventStore store, LedgerBackend backend, 
         }
 
         using (signer)
+        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) })
         {
-            await SignWhileLeadingAsync(verifiable.Merkle, signer, stoppingToken);
+            var cosigning = options.Witnesses.Count == 0 ? null : new WitnessCosigning(options.Witnesses, http, logger);
+            await SignWhileLeadingAsync(verifiable.Merkle, signer, cosigning, stoppingToken);
         }
     }
 
-    private async Task SignWhileLeadingAsync(IMerkleLog log, NoteSigner signer, CancellationToken stoppingToken)
+    private async Task SignWhileLeadingAsync(IMerkleLog log, NoteSigner signer, WitnessCosigning? cosigning, CancellationToken stoppingToken)
     {
         var interval = TimeSpan.FromSeconds(options.CheckpointSeconds);
         while (!stoppingToken.IsCancellationRequested)
@@ -62,7 +64,7 @@ public sealed class CheckpointSigning(IEventStore store, LedgerBackend backend, 
             {
                 while (!lead.IsCancellationRequested)
                 {
-                    await SignOnceAsync(log, signer, lead.Token);
+                    await SignOnceAsync(log, signer, cosigning, lead.Token);
                     await Task.Delay(interval, clock, lead.Token);
                 }
             }
@@ -73,14 +75,18 @@ public sealed class CheckpointSigning(IEventStore store, LedgerBackend backend, 
         }
     }
 
-    private async Task SignOnceAsync(IMerkleLog log, NoteSigner signer, CancellationToken cancellationToken)
+    private async Task SignOnceAsync(IMerkleLog log, NoteSigner signer, WitnessCosigning? cosigning, CancellationToken cancellationToken)
     {
         try
         {
-            var result = await SignCheckpoint.RunAsync(log, signer, clock, cancellationToken);
+            var result = await SignCheckpoint.RunAsync(log, signer, clock, cosigning, cancellationToken);
             if (result.Signed)
             {
                 logger.LogInformation("signed the checkpoint of tree size {Size}", result.Checkpoint.TreeSize);
+                if (cosigning is not null && !options.Policy.IsWitnessed(result.Checkpoint.Note))
+                {
+                    logger.LogWarning("the checkpoint of tree size {Size} has fewer than {Quorum} witnesses' cosignatures: it does not count as witnessed", result.Checkpoint.TreeSize, options.Policy.Quorum);
+                }
             }
         }
         catch (LogIntegrityException ex)

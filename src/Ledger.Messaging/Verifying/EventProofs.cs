@@ -9,9 +9,11 @@ namespace Ledger.Messaging.Verifying;
 /// Inclusion proofs attached to what the ledger sends out (live streams, webhooks, feeds), so a receiver can check
 /// each event against a signed checkpoint. One tree view serves every event it holds; a thousand live clients of one
 /// event cost one proof. A backend without a Merkle log, or an event the tree does not hold yet, gets no proof; nor
-/// does one whose proof fails (logged), since the event itself must still reach every watchdog.
+/// does one whose proof fails (logged), since the event itself must still reach every watchdog. With witnesses
+/// configured, an event that the latest witnessed checkpoint (when the tree view was opened) covers is proven in that
+/// checkpoint's tree, so that the receiver can check it against the cosigned note; a newer one in the tree as it is.
 /// </summary>
-public sealed class EventProofs(IEventStore store, ILogger<EventProofs> logger) : IDisposable
+public sealed class EventProofs(IEventStore store, WitnessPolicy policy, ILogger<EventProofs> logger) : IDisposable
 {
     private const int Remembered = 4096;
     private readonly IMerkleLog? log = (store as IVerifiableStore)?.Merkle;
@@ -56,7 +58,8 @@ public sealed class EventProofs(IEventStore store, ILogger<EventProofs> logger) 
             current = await ReopenAsync(log, current, cancellationToken);
         }
 
-        var proof = await ProveInclusion.InTreeAsync(log, current.Tree, e, cancellationToken: cancellationToken);
+        var witnessed = current.Witnessed is { } w && await log.LeafIndexAsync(e.Position, cancellationToken) < w.TreeSize && w.TreeSize <= current.Tree.Size ? w.TreeSize : (long?)null;
+        var proof = await ProveInclusion.InTreeAsync(log, current.Tree, e, witnessed, cancellationToken);
         if (proof is not null && current.Proofs.Count < Remembered)
         {
             current.Proofs.TryAdd(e.Position, proof);
@@ -76,7 +79,9 @@ public sealed class EventProofs(IEventStore store, ILogger<EventProofs> logger) 
                 return fresh;
             }
 
-            var opened = new View(await log.OpenTreeAsync(cancellationToken));
+            var tree = await log.OpenTreeAsync(cancellationToken);
+            var witnessed = policy.Quorum > 0 ? await log.LatestWitnessedAsync(policy, cancellationToken) : null;
+            var opened = new View(tree, witnessed);
             view = opened;
             return opened;
         }
@@ -88,7 +93,7 @@ public sealed class EventProofs(IEventStore store, ILogger<EventProofs> logger) 
 
     public void Dispose() => reopening.Dispose();
 
-    private sealed record View(IMerkleNodeSource Tree)
+    private sealed record View(IMerkleNodeSource Tree, StoredCheckpoint? Witnessed)
     {
         public ConcurrentDictionary<long, InclusionProof> Proofs { get; } = new();
     }

@@ -82,6 +82,19 @@ public static class LogKeyFile
             throw new LogKeyException($"{path}: a log key is already there; replacing it makes checkpoints signed with it unverifiable with the new one: pass --force to replace it");
         }
 
+        WritePrivate(path, signer.ExportPrivateKey(), force);
+    }
+
+    /// <summary>Writes a private key's text (a witness's too) to a file readable and writable by its owner only.</summary>
+    /// <exception cref="LogKeyException">The file exists and <paramref name="force"/> is false, or it cannot be written.</exception>
+    public static void WritePrivate(string path, string privateKey, bool force)
+    {
+        ArgumentNullException.ThrowIfNull(privateKey);
+        if (File.Exists(path) && !force)
+        {
+            throw new LogKeyException($"{path}: a key is already there: pass --force to replace it");
+        }
+
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
@@ -97,7 +110,7 @@ public static class LogKeyFile
 
             using (var writer = new StreamWriter(temporary, options))
             {
-                writer.Write(signer.ExportPrivateKey() + "\n");
+                writer.Write(privateKey + "\n");
             }
 
             File.Move(temporary, path, overwrite: force);
@@ -105,7 +118,7 @@ public static class LogKeyFile
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             File.Delete(temporary);
-            throw new LogKeyException($"{path}: cannot write the log key ({ex.Message})", ex);
+            throw new LogKeyException($"{path}: cannot write the key ({ex.Message})", ex);
         }
     }
 }

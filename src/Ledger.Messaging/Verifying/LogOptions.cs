@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ledger.Verification;
 using Microsoft.Extensions.Configuration;
 
 namespace Ledger.Messaging.Verifying;
@@ -9,6 +10,12 @@ namespace Ledger.Messaging.Verifying;
 /// </summary>
 public sealed record LogOptions(string? KeyFile = null, double CheckpointSeconds = LogOptions.DefaultCheckpointSeconds)
 {
+    /// <summary>The witnesses each new checkpoint is sent to (<c>Ledger:Log:Witnesses:&lt;i&gt;:Url</c> and <c>:Key</c>).</summary>
+    public IReadOnlyList<WitnessEndpoint> Witnesses { get; init; } = [];
+
+    /// <summary>How many witnesses must cosign a checkpoint for it to count as witnessed (<c>Ledger:Log:Quorum</c>; default: all of them).</summary>
+    public WitnessPolicy Policy { get; init; } = WitnessPolicy.None;
+
     public const string Section = "Ledger:Log";
     public const double DefaultCheckpointSeconds = 10;
 
@@ -27,7 +34,19 @@ public sealed record LogOptions(string? KeyFile = null, double CheckpointSeconds
             throw new FormatException($"{Section}:CheckpointSeconds: \"{text}\" is not a positive number of seconds");
         }
 
-        return new LogOptions(string.IsNullOrWhiteSpace(keyFile) ? null : keyFile, seconds);
+        var witnesses = new List<WitnessEndpoint>();
+        for (var i = 0; Setting(configuration, $"Witnesses:{i}:Url") is { Length: > 0 } url; i++)
+        {
+            witnesses.Add(WitnessEndpoint.Parse(url, Setting(configuration, $"Witnesses:{i}:Key") ?? "", $"{Section}:Witnesses:{i}"));
+        }
+
+        int? quorum = null;
+        if (Setting(configuration, "Quorum") is { Length: > 0 } q)
+        {
+            quorum = int.TryParse(q, NumberStyles.None, CultureInfo.InvariantCulture, out var k) ? k : throw new FormatException($"{Section}:Quorum: \"{q}\" is not a number of witnesses");
+        }
+
+        return new LogOptions(string.IsNullOrWhiteSpace(keyFile) ? null : keyFile, seconds) { Witnesses = witnesses, Policy = WitnessEndpoint.Policy(witnesses, quorum, $"{Section}:Quorum") };
     }
 
     // The CLI's hosts read no environment into their configuration; the same variables then still apply.

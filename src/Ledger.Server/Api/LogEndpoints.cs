@@ -4,6 +4,7 @@ using Ledger.Querying;
 using Ledger.Server.Auth;
 using Ledger.Storage;
 using Ledger.Verification;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Ledger.Server.Api;
 
@@ -19,6 +20,7 @@ public static class LedgerLog
     public static IHostApplicationBuilder AddLedgerLog(this IHostApplicationBuilder builder, LedgerBackend backend)
     {
         builder.Services.AddSingleton(LogEndpoints.SetUpKey(builder.Configuration, backend));
+        builder.Services.TryAddSingleton(LogOptions.From(builder.Configuration).Policy);
         return builder;
     }
 
@@ -113,7 +115,8 @@ internal static class LogEndpoints
         key.VerifierKey is { } text ? Results.Text(text + "\n", NoteType)
         : Problems.Result(StatusCodes.Status404NotFound, "No log key", $"this ledger signs no checkpoints: create a key with `ledger log key create` or set {LogOptions.Section}:KeyFile");
 
-    private static async Task<IResult> State(IEventStore store, LogPublicKey key, CancellationToken cancellationToken)
+    // With witnesses configured, "the latest checkpoint" is the latest a quorum of them cosigned.
+    private static async Task<IResult> State(IEventStore store, LogPublicKey key, WitnessPolicy policy, CancellationToken cancellationToken)
     {
         if (store is not IVerifiableStore { Merkle: var log })
         {
@@ -122,14 +125,15 @@ internal static class LogEndpoints
 
         var tree = await log.OpenTreeAsync(cancellationToken);
         var root = await MerkleProofs.RootAsync(tree, tree.Size, cancellationToken);
-        var latest = await log.LatestCheckpointAsync(cancellationToken);
+        var latest = await log.LatestWitnessedAsync(policy, cancellationToken);
         return ReadEndpoints.Json(new LogState(tree.Size, Convert.ToBase64String(root), latest is null ? null : CheckpointView.From(latest), key.VerifierKey));
     }
 
-    private static async Task<IResult> Latest(IEventStore store, CancellationToken cancellationToken) =>
+    private static async Task<IResult> Latest(IEventStore store, WitnessPolicy policy, CancellationToken cancellationToken) =>
         store is not IVerifiableStore { Merkle: var log } ? NoLog()
-        : await log.LatestCheckpointAsync(cancellationToken) is { } latest ? Results.Text(latest.Note, NoteType)
-        : Problems.Result(StatusCodes.Status404NotFound, "No checkpoint", "no checkpoint of this log has been signed yet");
+        : await log.LatestWitnessedAsync(policy, cancellationToken) is { } latest ? Results.Text(latest.Note, NoteType)
+        : Problems.Result(StatusCodes.Status404NotFound, "No checkpoint", policy.Quorum == 0 ? "no checkpoint of this log has been signed yet"
+            : $"no checkpoint of this log has been cosigned by {policy.Quorum} of its witnesses yet");
 
     private static async Task<IResult> Checkpoints(IEventStore store, CancellationToken cancellationToken) =>
         store is not IVerifiableStore { Merkle: var log } ? NoLog()

@@ -73,6 +73,29 @@ public static class MerkleVerifier
             return false;
         }
 
+        return Roots(oldSize, newSize, oldRoot, proof) is var (fr, sr) && oldRoot.SequenceEqual(fr) && newRoot.SequenceEqual(sr);
+    }
+
+    /// <summary>
+    /// Whether a consistency proof shows that two signed roots cannot belong to one append-only log: the proof leads to
+    /// the new root, and the root it implies at the old size is another. Only an old size that is not a power of two
+    /// lets a proof imply its old root (for a power of two the proof starts from the old root it is given).
+    /// </summary>
+    public static bool ProvesFork(long oldSize, long newSize, ReadOnlySpan<byte> oldRoot, ReadOnlySpan<byte> newRoot, IReadOnlyList<byte[]> proof)
+    {
+        ArgumentNullException.ThrowIfNull(proof);
+        if (oldSize <= 0 || newSize <= oldSize || (oldSize & (oldSize - 1)) == 0 || proof.Count == 0 || !AllHashes(proof)
+            || oldRoot.Length != MerkleHashes.Size || newRoot.Length != MerkleHashes.Size)
+        {
+            return false;
+        }
+
+        return Roots(oldSize, newSize, oldRoot, proof) is var (fr, sr) && newRoot.SequenceEqual(sr) && !oldRoot.SequenceEqual(fr);
+    }
+
+    /// <summary>RFC 9162 section 2.1.4.2: the old and new roots a consistency proof leads to; null when its shape is wrong.</summary>
+    private static (byte[] Old, byte[] New)? Roots(long oldSize, long newSize, ReadOnlySpan<byte> oldRoot, IReadOnlyList<byte[]> proof)
+    {
         var path = new List<byte[]>(proof.Count + 1);
         if ((oldSize & (oldSize - 1)) == 0)
         {
@@ -95,7 +118,7 @@ public static class MerkleVerifier
             var c = path[i];
             if (sn == 0)
             {
-                return false;
+                return null;
             }
 
             if ((fn & 1) == 1 || fn == sn)
@@ -120,7 +143,7 @@ public static class MerkleVerifier
             sn >>= 1;
         }
 
-        return sn == 0 && oldRoot.SequenceEqual(fr) && newRoot.SequenceEqual(sr);
+        return sn == 0 ? (fr, sr) : null;
     }
 
     private static bool AllHashes(IReadOnlyList<byte[]> proof)

@@ -43,14 +43,14 @@ internal static class NoteKeys
         }
     }
 
-    /// <summary>SHA-256(key name || 0x0A || 0x01 || 32-byte public key)[:4], big-endian.</summary>
-    public static uint KeyId(string name, ReadOnlySpan<byte> publicKey)
+    /// <summary>SHA-256(key name || 0x0A || signature type || 32-byte public key)[:4], big-endian.</summary>
+    public static uint KeyId(string name, ReadOnlySpan<byte> publicKey, byte type = Ed25519Type)
     {
         var nameBytes = Encoding.UTF8.GetBytes(name);
         var input = new byte[nameBytes.Length + 2 + publicKey.Length];
         nameBytes.CopyTo(input, 0);
         input[nameBytes.Length] = 0x0A;
-        input[nameBytes.Length + 1] = Ed25519Type;
+        input[nameBytes.Length + 1] = type;
         publicKey.CopyTo(input.AsSpan(nameBytes.Length + 2));
         return BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(input));
     }

@@ -13,7 +13,7 @@ public static class SignedNote
     /// <summary>More signatures than this and the note is refused (the spec asks to accept at least 16).</summary>
     public const int MaxSignatures = 100;
 
-    private const string Dash = "\u2014 ";
+    internal const string Dash = "\u2014 ";
 
     /// <exception cref="ArgumentException">The text is empty, does not end in a newline, holds a blank line's worth of separator at its end, or a control character.</exception>
     public static string Sign(string text, params IReadOnlyList<NoteSigner> signers)
@@ -49,24 +49,7 @@ public static class SignedNote
     {
         ArgumentNullException.ThrowIfNull(note);
         ArgumentNullException.ThrowIfNull(verifiers);
-        if (!NoteKeys.IsWellFormed(note) || note.Any(c => c < ' ' && c != '\n'))
-        {
-            throw new NoteVerificationException("a note must be UTF-8 text without control characters other than newlines");
-        }
-
-        var split = note.LastIndexOf("\n\n", StringComparison.Ordinal);
-        if (split < 0 || split + 2 >= note.Length || !note.EndsWith('\n'))
-        {
-            throw new NoteVerificationException("malformed note: no blank line followed by signatures, or no final newline");
-        }
-
-        var text = note[..(split + 1)];
-        var lines = note[(split + 2)..^1].Split('\n');
-        if (lines.Length > MaxSignatures)
-        {
-            throw new NoteVerificationException($"the note has more than {MaxSignatures} signatures");
-        }
-
+        var (text, lines) = Split(note);
         var textBytes = Encoding.UTF8.GetBytes(text);
         var verified = 0;
         foreach (var line in lines)
@@ -89,7 +72,40 @@ public static class SignedNote
         return verified > 0 ? text : throw new NoteVerificationException("the note is not signed by any trusted key");
     }
 
-    private static (string Name, uint KeyId, byte[] Signature) ParseSignature(string line)
+    /// <summary>The note's text (final newline included) and its signature lines (without their newlines), unverified.</summary>
+    /// <exception cref="NoteVerificationException">Not a well-formed signed note.</exception>
+    public static (string Text, IReadOnlyList<string> Signatures) Split(string note)
+    {
+        ArgumentNullException.ThrowIfNull(note);
+        if (!NoteKeys.IsWellFormed(note) || note.Any(c => c < ' ' && c != '\n'))
+        {
+            throw new NoteVerificationException("a note must be UTF-8 text without control characters other than newlines");
+        }
+
+        var split = note.LastIndexOf("\n\n", StringComparison.Ordinal);
+        if (split < 0 || split + 2 >= note.Length || !note.EndsWith('\n'))
+        {
+            throw new NoteVerificationException("malformed note: no blank line followed by signatures, or no final newline");
+        }
+
+        var text = note[..(split + 1)];
+        var lines = note[(split + 2)..^1].Split('\n');
+        if (lines.Length > MaxSignatures)
+        {
+            throw new NoteVerificationException($"the note has more than {MaxSignatures} signatures");
+        }
+
+        foreach (var line in lines)
+        {
+            ParseSignature(line);
+        }
+
+        return (text, lines);
+    }
+
+    /// <summary>A signature line (without its newline): the key name, the key id and the signature bytes after it.</summary>
+    /// <exception cref="NoteVerificationException">Not a signature line.</exception>
+    internal static (string Name, uint KeyId, byte[] Signature) ParseSignature(string line)
     {
         var space = line.StartsWith(Dash, StringComparison.Ordinal) ? line.IndexOf(' ', Dash.Length) : -1;
         if (space < 0

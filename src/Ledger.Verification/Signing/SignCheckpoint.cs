@@ -11,7 +11,12 @@ public sealed record SignCheckpointResult(StoredCheckpoint Checkpoint, bool Sign
 public static class SignCheckpoint
 {
     /// <exception cref="LogIntegrityException">The tree shrank, no longer extends the latest signed checkpoint, or the store holds a forged event.</exception>
-    public static async Task<SignCheckpointResult> RunAsync(IMerkleLog log, NoteSigner signer, TimeProvider clock, CancellationToken cancellationToken = default)
+    public static Task<SignCheckpointResult> RunAsync(IMerkleLog log, NoteSigner signer, TimeProvider clock, CancellationToken cancellationToken = default) =>
+        RunAsync(log, signer, clock, null, cancellationToken);
+
+    /// <summary>Signs as above; a new checkpoint is first sent to the witnesses, and kept with the cosignatures they return.</summary>
+    /// <exception cref="LogIntegrityException">The tree shrank, no longer extends the latest signed checkpoint, or the store holds a forged event.</exception>
+    public static async Task<SignCheckpointResult> RunAsync(IMerkleLog log, NoteSigner signer, TimeProvider clock, ICheckpointCosigning? cosigning, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(signer);
@@ -42,7 +47,13 @@ public static class SignCheckpoint
             }
         }
 
-        var note = new Checkpoint(signer.Name, size, root).Sign(signer);
+        var checkpoint = new Checkpoint(signer.Name, size, root);
+        var note = checkpoint.Sign(signer);
+        if (cosigning is not null)
+        {
+            note = await cosigning.CosignAsync(note, checkpoint, tree, latest, cancellationToken).ConfigureAwait(false);
+        }
+
         var stored = new StoredCheckpoint(size, root, note, clock.GetUtcNow());
         try
         {

@@ -1,0 +1,57 @@
+using System.Text.Json.Nodes;
+using Ledger.Verification;
+using Xunit;
+
+namespace Ledger.EndToEnd;
+
+/// <summary>`ledger serve` with a witness configured: the checkpoints it signs go to the witness, and the API serves them cosigned.</summary>
+public sealed class WitnessedServerTests : IDisposable
+{
+    private const string Origin = "ledger.example.org/disclosures";
+    private readonly TempStore store = new();
+    private readonly TempStore witnessFolder = new();
+
+    public void Dispose()
+    {
+        store.Dispose();
+        witnessFolder.Dispose();
+    }
+
+    [Fact]
+    public async Task The_server_sends_its_checkpoints_to_the_witness_and_serves_them_cosigned()
+    {
+        var logKey = NoteVerifier.Parse((await store.RunAsync("log", "key", "create", "--name", Origin)).Stdout.Trim());
+        var witnessKey = WitnessVerifier.Parse(await WitnessProcess.CreateKeyAsync(witnessFolder.Folder, "witness.example.org/w1"));
+        using var witness = await WitnessProcess.StartAsync(witnessFolder.Folder, logKey.ToString());
+        var environment = new Dictionary<string, string>
+        {
+            ["Ledger__Log__CheckpointSeconds"] = "1",
+            ["Ledger__Log__Witnesses__0__Url"] = witness.Address.ToString(),
+            ["Ledger__Log__Witnesses__0__Key"] = witnessKey.ToString(),
+            ["Ledger__Log__Quorum"] = "1",
+        };
+        await using var server = await LedgerServerProcess.StartAsync(store, sample: true, environment);
+
+        string? note = null;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (note is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no cosigned checkpoint was served: {server.Process.Stderr}");
+            using var response = await server.Http.GetAsync("api/log/checkpoint");
+            if (response.IsSuccessStatusCode)
+            {
+                note = await response.Content.ReadAsStringAsync();
+            }
+            else
+            {
+                await Task.Delay(250);
+            }
+        }
+
+        var checkpoint = Checkpoint.Open(note, Origin, [logKey]);
+        Assert.True(checkpoint.Size > 0);
+        Assert.Equal("witness.example.org/w1", Assert.Single(Cosignatures.Verify(note, [witnessKey])).Witness);
+        var state = JsonNode.Parse(await server.Http.GetStringAsync("api/log"))!;
+        Assert.Equal(note, (string)state["checkpoint"]!["note"]!);
+    }
+}
