@@ -33,6 +33,9 @@ public sealed record PostgresBackend(string ConnectionString) : LedgerBackend, I
 
     public override IApiKeyStore OpenApiKeys() => new PostgresApiKeyStore(ConnectionString, Schema);
 
+    public override async Task<ISourceArchive> OpenSourceArchiveAsync(CancellationToken cancellationToken) =>
+        await PostgresSourceArchive.OpenAsync(ConnectionString, Schema, cancellationToken);
+
     public override ILeaderLock LeaderLock(string name) => new AdvisoryLeaderLock(ConnectionString, name);
 
     public override void PersistMessages(WolverineOptions options) => options.PersistMessagesWithPostgresql(ConnectionString, MessagesSchema);
