@@ -10,7 +10,7 @@ public sealed record ArchivedSource(
     string StatementId, string Sha256, string MediaType, long Length, string Extraction, bool QuoteFound, int? QuoteOffset, DateTimeOffset ArchivedAt)
 {
     public static ArchivedSource Of(SourceArchived e) =>
-        new(e.StatementId, e.Sha256, e.MediaType, e.Length, e.Extraction, e.QuoteFound, e.QuoteOffset, e.RecordedAt);
+        new(e.SourceOf, e.Sha256, e.MediaType, e.Length, e.Extraction, e.QuoteFound, e.QuoteOffset, e.RecordedAt);
 
     /// <summary>The line the views print for it: found, or a warning saying why not.</summary>
     public string Describe() =>

@@ -43,7 +43,7 @@ public sealed record MatterTimeline(string Matter, string Organization, string T
 
                     break;
                 case SourceArchived a:
-                    sources[a.StatementId] = a;
+                    sources[a.SourceOf] = a;
                     break;
                 default:
                     throw new InvalidOperationException($"no timeline rule for event {recorded.Event.GetType().Name} at position {recorded.Position}");

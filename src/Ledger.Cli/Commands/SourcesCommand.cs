@@ -74,7 +74,7 @@ public static class SourcesCommand
         {
             Printer.Json(new
             {
-                statementId = archived.StatementId,
+                statementId = archived.SourceOf,
                 matter = archived.Matter,
                 sha256 = archived.Sha256,
                 mediaType = archived.MediaType,
@@ -88,7 +88,7 @@ public static class SourcesCommand
         }
 
         AnsiConsole.MarkupLineInterpolated(
-            $"{(alreadyPresent ? "already archived" : "archived")} {path} for {archived.StatementId} ({archived.MediaType}, {archived.Length:N0} bytes, sha256 {archived.Sha256})");
+            $"{(alreadyPresent ? "already archived" : "archived")} {path} for {archived.SourceOf} ({archived.MediaType}, {archived.Length:N0} bytes, sha256 {archived.Sha256})");
         var line = Projections.ArchivedSource.Of(archived).Describe();
         if (archived.QuoteFound)
         {

@@ -37,7 +37,7 @@ public sealed class ArchiveSourceHandler(IEventStore store, ISourceArchive archi
                 case EntryCorrected c when c.Corrects == statement.StatementId:
                     statement = StatementCorrections.Apply(statement, c.Changes, (_, _) => { }) ?? statement;
                     break;
-                case SourceArchived a when a.StatementId == statement.StatementId:
+                case SourceArchived a when a.SourceOf == statement.StatementId:
                     existing = a;
                     break;
             }

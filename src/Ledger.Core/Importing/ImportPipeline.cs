@@ -118,7 +118,7 @@ public sealed class ImportPipeline(IEventStore store, TimeProvider clock, ISourc
                     pending[statement.StatementId] = statement;
                 }
 
-                var archived = decision.Events.OfType<SourceArchived>().Select(a => document.ArchivedFiles.First(f => f.StatementId == a.StatementId)).ToList();
+                var archived = decision.Events.OfType<SourceArchived>().Select(a => document.ArchivedFiles.First(f => f.StatementId == a.SourceOf)).ToList();
                 var append = rows.Count > 0
                     ? Task.Run(
                         async () =>

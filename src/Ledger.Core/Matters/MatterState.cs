@@ -48,7 +48,7 @@ public sealed record MatterState(
             StatementWithdrawn w => next with { Withdrawn = next.Withdrawn.Add(w.Withdraws) },
             AllegationReported r => next with { Allegations = next.Allegations.Add(r.Allegation.Id) },
             FindingsDisclosed f => next with { Allegations = next.Allegations.Union(f.Findings.Where(x => x.NewAllegation).Select(x => x.Allegation)) },
-            SourceArchived a => next with { ArchivedSources = next.ArchivedSources.SetItem(a.StatementId, a.Sha256) },
+            SourceArchived a => next with { ArchivedSources = next.ArchivedSources.SetItem(a.SourceOf, a.Sha256) },
             ReviewLaunched or ActionTaken or DisclosureDelivered
                 or ReviewConcluded or PositionStated or EntryCorrected => next,
             _ => throw new InvalidOperationException($"matter {state.Matter}: no rule for event {e.GetType().Name}"),

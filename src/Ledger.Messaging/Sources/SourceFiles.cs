@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using AngleSharp.Dom;
 using AngleSharp.Html.Parser;
@@ -46,7 +47,7 @@ public static class SourceFiles
 
         if (info.Length > maxBytes)
         {
-            return (null, null, $"file \"{name}\" is {info.Length:N0} bytes, over the limit of {maxBytes:N0} bytes ({MaxMegabytesVariable} or --max-mb raise it)");
+            return (null, null, string.Create(CultureInfo.InvariantCulture, $"file \"{name}\" is {info.Length:N0} bytes, over the limit of {maxBytes:N0} bytes ({MaxMegabytesVariable} or --max-mb raise it)"));
         }
 
         var bytes = File.ReadAllBytes(path);

@@ -234,7 +234,7 @@ public static class AtomFeeds
 
                 break;
             case SourceArchived archived:
-                item.Title = new TextSyndicationContent($"Source archived: {archived.StatementId}");
+                item.Title = new TextSyndicationContent($"Source archived: {archived.SourceOf}");
                 item.PublishDate = e.RecordedAt;
                 item.Summary = new TextSyndicationContent(Projections.ArchivedSource.Of(archived).Describe());
                 item.Authors.Add(new SyndicationPerson(null, e.RecordedBy, null));
