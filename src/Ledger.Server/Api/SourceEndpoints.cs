@@ -9,7 +9,7 @@ internal static class SourceEndpoints
     public static void Map(RouteGroupBuilder api) =>
         api.MapGet("/sources/{sha256}", Get).WithName("GetArchivedSource")
             .WithSummary("The bytes of an archived source by their SHA-256 (64 lower-case hex digits), with their media type: text/html, application/pdf or text/plain")
-            .Produces(StatusCodes.Status200OK, typeof(byte[]), "text/html", "application/pdf", "text/plain")
+            .Produces<byte[]>(StatusCodes.Status200OK, "text/html", "application/pdf", "text/plain")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
     private static async Task<IResult> Get(string sha256, ISourceArchive archive, HttpContext context, CancellationToken cancellationToken)
