@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text;
+using Ledger.Archiving;
+using Ledger.Importing;
+using Ledger.Messaging.Sources;
 using Ledger.Store.Sqlite;
 using Xunit;
 
@@ -30,6 +33,31 @@ public sealed class SourceApiTests : IDisposable
         Assert.Equal(bytes, await response.Content.ReadAsByteArrayAsync());
         Assert.StartsWith("sandbox", string.Join(";", response.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
         Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+    }
+
+    [Fact]
+    public async Task The_matter_page_says_the_quote_was_found_in_the_archived_source_and_links_to_it()
+    {
+        using var sample = new LedgerServerFactory(loadSample: true);
+        var client = sample.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/matters/microsoft/imod-azure")).StatusCode);
+        var bytes = File.ReadAllBytes(Path.Combine(Ledger.Testing.Checkout.Root, "samples", "sources", "msft-2025-09-25-update.html"));
+        var (file, error) = SourceFiles.Read("msft-2025-09-25-update.html", bytes);
+        Assert.Null(error);
+        var backend = new SqliteBackend(sample.DbPath);
+        await using (var store = await backend.OpenStoreAsync(CancellationToken.None))
+        await using (var archive = await backend.OpenSourceArchiveAsync(CancellationToken.None))
+        {
+            var outcome = await new ArchiveSourceHandler(store, archive, TimeProvider.System)
+                .HandleAsync(new ArchiveSource(new InputLocation(file!.Name), "msft-2025-09-25-findings", file, "curator"), bytes);
+            Assert.Empty(outcome.Errors);
+        }
+
+        var page = await client.GetStringAsync("/matters/microsoft/imod-azure");
+        var status = await client.GetStringAsync("/api/matters/microsoft/imod-azure");
+
+        Assert.Contains($"<a href=\"/api/sources/{file.Sha256}\" rel=\"nofollow\">quote found in the archived source (sha256 {file.Sha256})</a>", page, StringComparison.Ordinal);
+        Assert.Contains($"\"sha256\":\"{file.Sha256}\"", status, StringComparison.Ordinal);
     }
 
     [Fact]
