@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Ledger.Diffing;
 using Ledger.Events;
 using Ledger.Serialization;
@@ -23,7 +24,8 @@ public sealed record HistoryEntry(
     IReadOnlyList<string> CorrectedBy,
     IReadOnlyList<string> Changes,
     JsonArray Patch,
-    MatterStatus Status);
+    MatterStatus Status,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ArchivedSource? ArchivedSource = null);
 
 /// <summary>The change between two points of a matter's history.</summary>
 public sealed record HistoryComparison(string Matter, HistoryPoint From, HistoryPoint To, IReadOnlyList<string> Changes, JsonArray Patch, MatterStatus? Before, MatterStatus After);
@@ -90,7 +92,7 @@ public static class MatterHistory
             changes.AddRange(StatusChanges.Describe(previous, status));
             entries.Add(new HistoryEntry(
                 fold.Revision, s.StatementId, s.Type, s.PublishedAt, s.RecordedAt, entry.Position,
-                s.Speaker?.Name, s.Quote, entry.CorrectedBy, changes, JsonPatch.Diff(previousJson, json), status));
+                s.Speaker?.Name, s.Quote, entry.CorrectedBy, changes, JsonPatch.Diff(previousJson, json), status, entry.ArchivedSource));
             previous = status;
             previousJson = json;
         }
@@ -127,7 +129,8 @@ public static class MatterHistory
     {
         if (point.At is { } at)
         {
-            return timeline.PublishedBy(at).Any() ? MatterViews.Status(timeline, at) : null;
+            // The history's statuses leave the archived sources out (each entry carries its own), so comparisons do too.
+            return timeline.PublishedBy(at).Any() ? MatterViews.Status(timeline, at) with { ArchivedSources = null } : null;
         }
 
         var statements = Statements(history);

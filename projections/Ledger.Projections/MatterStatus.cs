@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 using Ledger.Events;
 
 namespace Ledger.Projections;
@@ -6,7 +7,8 @@ namespace Ledger.Projections;
 /// <summary>
 /// The current status of a matter as of a publication time. Field names are a stable contract. <see cref="Revision"/>
 /// counts the statements folded in publication order (the history's numbering); a stream's <c>version</c> counts its
-/// events in recording order, the opening included.
+/// events in recording order, the opening included. <see cref="ArchivedSources"/> lists the archived sources of the statements
+/// shown (absent when none has one).
 /// </summary>
 public sealed record MatterStatus(
     string Matter,
@@ -20,7 +22,8 @@ public sealed record MatterStatus(
     IReadOnlyList<PromiseStatus> Promises,
     int Statements,
     int Revision,
-    DateTimeOffset? LastPublishedAt);
+    DateTimeOffset? LastPublishedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ArchivedSource>? ArchivedSources = null);
 
 public sealed record ReviewStatus(string Status, string? Reviewer, string? Scope, IReadOnlyList<string> Principles, DateTimeOffset? LaunchedAt, DateTimeOffset? ConcludedAt, string? Outcome)
 {

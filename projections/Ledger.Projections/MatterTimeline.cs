@@ -4,8 +4,8 @@ using Ledger.Storage;
 
 namespace Ledger.Projections;
 
-/// <summary>One statement in its place in a matter's history, as corrected by what the ledger knew.</summary>
-public sealed record TimelineEntry(long Position, Statement Statement, IReadOnlyList<string> CorrectedBy);
+/// <summary>One statement in its place in a matter's history, as corrected by what the ledger knew, with its archived source if it had one.</summary>
+public sealed record TimelineEntry(long Position, Statement Statement, IReadOnlyList<string> CorrectedBy, ArchivedSource? ArchivedSource = null);
 
 /// <summary>A matter as the ledger knew it at some recording time: its statements in publication order.</summary>
 public sealed record MatterTimeline(string Matter, string Organization, string Title, IReadOnlyList<TimelineEntry> Entries)
@@ -21,6 +21,7 @@ public sealed record MatterTimeline(string Matter, string Organization, string T
         MatterOpened? opened = null;
         var statements = new Dictionary<string, (long Position, Statement Statement, List<string> CorrectedBy)>(StringComparer.Ordinal);
         var corrections = new List<EntryCorrected>();
+        var sources = new Dictionary<string, SourceArchived>(StringComparer.Ordinal);
         foreach (var recorded in events.OrderBy(r => r.Position))
         {
             if (knownAt is { } limit && recorded.Event.RecordedAt > limit)
@@ -40,6 +41,9 @@ public sealed record MatterTimeline(string Matter, string Organization, string T
                         corrections.Add(c);
                     }
 
+                    break;
+                case SourceArchived a:
+                    sources[a.SourceOf] = a;
                     break;
                 default:
                     throw new InvalidOperationException($"no timeline rule for event {recorded.Event.GetType().Name} at position {recorded.Position}");
@@ -67,7 +71,7 @@ public sealed record MatterTimeline(string Matter, string Organization, string T
         var entries = statements.Values
             .OrderBy(s => s.Statement.PublishedAt)
             .ThenBy(s => s.Position)
-            .Select(s => new TimelineEntry(s.Position, s.Statement, s.CorrectedBy))
+            .Select(s => new TimelineEntry(s.Position, s.Statement, s.CorrectedBy, sources.TryGetValue(s.Statement.StatementId, out var a) ? ArchivedSource.Of(a) : null))
             .ToList();
         return new MatterTimeline(opened.Matter, opened.Organization, opened.Title, entries);
     }

@@ -18,8 +18,18 @@ public static class MatterViews
             .Aggregate(StatusFold.Empty(timeline.Matter, timeline.Organization, timeline.Title), StatusFold.Evolve);
 
     public static MatterStatus Status(MatterTimeline timeline, DateTimeOffset asOf) =>
-        timeline.PublishedBy(asOf)
-            .Select(e => e.Statement)
-            .Aggregate(StatusFold.Empty(timeline.Matter, timeline.Organization, timeline.Title), StatusFold.Evolve)
-            .Render(asOf);
+        WithSources(
+            timeline.PublishedBy(asOf)
+                .Select(e => e.Statement)
+                .Aggregate(StatusFold.Empty(timeline.Matter, timeline.Organization, timeline.Title), StatusFold.Evolve)
+                .Render(asOf),
+            timeline.PublishedBy(asOf));
+
+    /// <summary>The status with the archived sources of these entries' statements (none: left out).</summary>
+    public static MatterStatus WithSources(MatterStatus status, IEnumerable<TimelineEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var sources = entries.Select(e => e.ArchivedSource).OfType<ArchivedSource>().ToList();
+        return sources.Count == 0 ? status : status with { ArchivedSources = sources };
+    }
 }

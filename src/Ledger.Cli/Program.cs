@@ -13,6 +13,7 @@ root.Options.Add(CliOptions.Store);
 root.Options.Add(CliOptions.Json);
 
 root.AddImportCommand();
+root.AddSourcesCommand();
 root.AddMattersCommand();
 root.AddStatusCommand();
 root.AddHistoryCommand();

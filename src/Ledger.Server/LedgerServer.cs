@@ -36,6 +36,7 @@ public static class LedgerServer
         var webhooks = await backend.OpenWebhooksAsync(CancellationToken.None);
         var webhookSettings = builder.Configuration.GetSection("Ledger:Webhooks").Get<WebhookSettings>() ?? new WebhookSettings();
         builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(await backend.OpenSourceArchiveAsync(CancellationToken.None));
         builder.AddLedgerMessaging(new LedgerResources(backend, store, LedgerClock.FromEnvironment(), feed, webhooks, webhookSettings), settings.Worker ? MessagingRole.Worker : MessagingRole.Commands);
         builder.AddLedgerHosting(settings);
         builder.AddLedgerApi();

@@ -109,6 +109,7 @@ public sealed class OpenApiContractTests : IAsyncLifetime
         }
 
         await StatementsAsync();
+        await SourcesAsync();
         await LogAsync();
         await WebhooksAsync(admin, curator);
         await FeedsAsync();
@@ -121,6 +122,20 @@ public sealed class OpenApiContractTests : IAsyncLifetime
 
         await CallAsync("GET /matters/{matter}", "/matters/acme/nothing");
         await CallAsync("GET /organizations/{name}", "/organizations/Nobody");
+    }
+
+    private async Task SourcesAsync()
+    {
+        const string Operation = "GET /api/sources/{sha256}";
+        string sha256;
+        await using (var archive = await Ledger.Store.Sqlite.SqliteSourceArchive.OpenAsync(factory.DbPath))
+        {
+            sha256 = await archive.PutAsync(Encoding.UTF8.GetBytes("<p>Saved.</p>"), "text/html");
+        }
+
+        await CallAsync(Operation, $"/api/sources/{sha256}");
+        await CallAsync(Operation, $"/api/sources/{Hashing.Sha256Hex("never archived")}");
+        await CallAsync(Operation, "/api/sources/not-a-hash");
     }
 
     private async Task StatementsAsync()

@@ -17,7 +17,7 @@ public sealed record MatterReadModel(MatterStatus Status, MatterRow Row, IReadOn
             return null;
         }
 
-        var status = MatterViews.Fold(timeline).Render(DateTimeOffset.MinValue);
+        var status = MatterViews.WithSources(MatterViews.Fold(timeline).Render(DateTimeOffset.MinValue), timeline.Entries);
         var promises = PromiseRow.Of(status);
         return new MatterReadModel(status, MatterRow.Of(status, promises, events.Min(e => e.Position), events.Max(e => e.Position)), promises);
     }

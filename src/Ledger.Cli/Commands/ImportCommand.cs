@@ -1,6 +1,8 @@
 using System.CommandLine;
+using Ledger.Archiving;
 using Ledger.Cli.Output;
 using Ledger.Importing;
+using Ledger.Messaging.Sources;
 using Ledger.Serialization;
 using Spectre.Console;
 
@@ -31,8 +33,9 @@ public static class ImportCommand
             }
 
             var documents = ImportDocument.ReadValid(raws, actor, errors, DocumentFiles.ResolveArchives);
+            await using var sources = await context.Backend.OpenSourceArchiveAsync(cancellationToken);
             var result = await ProgressBar.RunAsync("importing", raws.Count, context.Json, progress =>
-                new ImportPipeline(context.Store, context.Clock).HandleAsync(documents, progress, cancellationToken));
+                new ImportPipeline(context.Store, context.Clock, sources).HandleAsync(documents, progress, cancellationToken));
             errors.AddRange(result.Errors);
             if (errors.Count > 0)
             {
@@ -63,7 +66,7 @@ public static class ImportCommand
     }
 
     /// <summary>Signs a checkpoint over what was recorded, when the store keeps a Merkle log and its key is there; an exit code if signing was refused.</summary>
-    private static async Task<int?> SignCheckpointAsync(CommandContext context, CancellationToken cancellationToken)
+    internal static async Task<int?> SignCheckpointAsync(CommandContext context, CancellationToken cancellationToken)
     {
         if (context.Store is not Verification.IVerifiableStore)
         {
@@ -100,7 +103,7 @@ public static class ImportCommand
         }
     }
 
-    private static string Actor(string? option)
+    internal static string Actor(string? option)
     {
         if (!string.IsNullOrWhiteSpace(option))
         {
@@ -216,10 +219,16 @@ public static class DocumentFiles
         return files;
     }
 
+    /// <summary>
+    /// Reads the source files the statements name (<c>source.archive</c>, relative to the document): their hash goes
+    /// into the statement, and the file is archived with the document. A file over the size limit or of an unknown media
+    /// type is an error of its statement.
+    /// </summary>
     public static ImportDocument ResolveArchives(ImportDocument document, List<InputError> errors)
     {
         var file = document.Location.File;
         var directory = file == "<stdin>" ? Environment.CurrentDirectory : Path.GetDirectoryName(Path.GetFullPath(file))!;
+        var archived = new List<ArchivedFile>();
         var statements = document.Statements.Select((statement, index) =>
         {
             if (statement.Source.Archive is not { } archive)
@@ -239,14 +248,22 @@ public static class DocumentFiles
                 return statement;
             }
 
-            var hash = Hashing.Sha256Hex(File.ReadAllBytes(path));
+            var (source, bytes, refused) = SourceFiles.ReadFile(path, archive, SourceFiles.MaxBytes());
+            if (refused is not null)
+            {
+                Error(refused);
+                return statement;
+            }
+
+            var hash = source!.Sha256;
             if (statement.Source.ArchiveSha256 is { } given && given != hash)
             {
                 Error($"archived source file \"{archive}\" has SHA-256 {hash}, not the archiveSha256 given ({given})");
             }
 
+            archived.Add(new ArchivedFile(index, statement.StatementId, source, bytes));
             return statement with { Source = statement.Source with { ArchiveSha256 = hash } };
         }).ToList();
-        return document with { Statements = statements };
+        return document with { Statements = statements, ArchivedFiles = archived };
     }
 }

@@ -89,6 +89,17 @@ public static class Printer
             Promises(s.Promises.Select(p => (p.Id, p.What, p.DueBy, p.DueText, p.Status, p.DeliveredAt,
                 p.Status == PromiseStates.Overdue ? today.DayNumber - p.DueBy.DayNumber : p.Status == PromiseStates.Delivered ? Lateness.DaysLate(p.DueBy, p.DeliveredAt) : null)));
         }
+
+        if (s.ArchivedSources is { Count: > 0 } sources)
+        {
+            var table = new Table().Title("archived sources").AddColumns("statement", "quote check");
+            foreach (var source in sources)
+            {
+                table.AddRow(Cell(source.StatementId), source.QuoteFound ? Cell(source.Describe()) : $"[yellow]{Cell(source.Describe())}[/]");
+            }
+
+            AnsiConsole.Write(table);
+        }
     }
 
     /// <summary>Promises with their status as people read it ("delivered late (3 d)") and the days they were or are overdue.</summary>
@@ -140,6 +151,15 @@ public static class Printer
             foreach (var line in e.Changes)
             {
                 AnsiConsole.MarkupLineInterpolated($"    - {Plain(line)}");
+            }
+
+            if (e.ArchivedSource is { QuoteFound: true } found)
+            {
+                AnsiConsole.MarkupLineInterpolated($"    [green]{Plain(found.Describe())}[/]");
+            }
+            else if (e.ArchivedSource is { } missed)
+            {
+                AnsiConsole.MarkupLineInterpolated($"    [yellow]{Plain(missed.Describe())}[/]");
             }
         }
     }

@@ -14,6 +14,7 @@ public static class EventTypes
     public const string PositionStated = "PositionStated";
     public const string StatementWithdrawn = "StatementWithdrawn";
     public const string EntryCorrected = "EntryCorrected";
+    public const string SourceArchived = "SourceArchived";
 
     private static readonly (string Name, Type Type)[] Table =
     [
@@ -28,13 +29,14 @@ public static class EventTypes
         (PositionStated, typeof(PositionStated)),
         (StatementWithdrawn, typeof(StatementWithdrawn)),
         (EntryCorrected, typeof(EntryCorrected)),
+        (SourceArchived, typeof(SourceArchived)),
     ];
 
     private static readonly Dictionary<string, Type> ByName = Table.ToDictionary(e => e.Name, e => e.Type, StringComparer.Ordinal);
     private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(e => e.Type, e => e.Name);
 
     /// <summary>The statement types a disclosure document may use, in lifecycle order.</summary>
-    public static IReadOnlyList<string> StatementTypes { get; } = Table.Skip(1).Select(e => e.Name).ToArray();
+    public static IReadOnlyList<string> StatementTypes { get; } = Table.Where(e => e.Type.IsSubclassOf(typeof(Statement))).Select(e => e.Name).ToArray();
 
     public static IReadOnlyList<string> All { get; } = Table.Select(e => e.Name).ToArray();
 

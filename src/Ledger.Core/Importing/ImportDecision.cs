@@ -1,3 +1,4 @@
+using Ledger.Archiving;
 using Ledger.Events;
 using Ledger.Matters;
 
@@ -130,9 +131,37 @@ public sealed partial record ImportDocument
             }
         }
 
+        if (errors.Count == 0)
+        {
+            ArchiveSources(command, state, events, now, errors);
+        }
+
         return errors.Count > 0
             ? new ImportDecision([], alreadyPresent, errors)
             : new ImportDecision(events, alreadyPresent, []);
+    }
+
+    /// <summary>A SourceArchived event per source file the document names, decided over the matter as the document leaves it.</summary>
+    private static void ArchiveSources(ImportDocument command, ImportState state, List<ILedgerEvent> events, DateTimeOffset now, List<InputError> errors)
+    {
+        if (command.ArchivedFiles.Count == 0)
+        {
+            return;
+        }
+
+        var after = events.Aggregate(state.Matter, MatterState.Evolve);
+        var decided = events.OfType<Statement>().ToDictionary(s => s.StatementId, StringComparer.Ordinal);
+        foreach (var file in command.ArchivedFiles)
+        {
+            var statement = decided.TryGetValue(file.StatementId, out var fresh) ? fresh
+                : state.Known.TryGetValue(file.StatementId, out var recorded) && recorded.Matter == command.Matter ? recorded
+                : null;
+            var archive = new ArchiveSource(command.Location.ForStatement(file.StatementIndex, file.StatementId), file.StatementId, file.File, command.RecordedBy);
+            var decision = ArchiveSource.Decide(archive, after, statement, now);
+            errors.AddRange(decision.Errors);
+            events.AddRange(decision.Events);
+            after = decision.Events.Aggregate(after, MatterState.Evolve);
+        }
     }
 
     /// <summary>

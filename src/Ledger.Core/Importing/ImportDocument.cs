@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ledger.Archiving;
 using Ledger.Events;
 
 namespace Ledger.Importing;
@@ -12,6 +13,9 @@ public sealed partial record ImportDocument(
     IReadOnlyList<Statement> Statements,
     string RecordedBy)
 {
+    /// <summary>The source files its statements name (<c>source.archive</c>), read by the caller: each is archived with the document.</summary>
+    public IReadOnlyList<ArchivedFile> ArchivedFiles { get; init; } = [];
+
     /// <summary>The ids the decision needs to look up: the document's own and those it references.</summary>
     public IEnumerable<string> ReferencedIds() =>
         Statements.Select(s => s.StatementId)

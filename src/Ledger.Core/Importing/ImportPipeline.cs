@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Ledger.Archiving;
 using Ledger.Events;
 using Ledger.Matters;
 using Ledger.Storage;
@@ -10,8 +11,9 @@ namespace Ledger.Importing;
 /// Work overlaps: documents are validated ahead on other threads, and the next one is decided while the store waits
 /// for the disk on the current one. The first invalid document stops the import: those before it are appended,
 /// it and those after are not.
+/// The source files documents name are kept in <paramref name="sources"/> just before their document is appended.
 /// </summary>
-public sealed class ImportPipeline(IEventStore store, TimeProvider clock)
+public sealed class ImportPipeline(IEventStore store, TimeProvider clock, ISourceArchive? sources = null)
 {
     private readonly Dictionary<string, MatterState> matters = new(StringComparer.Ordinal);
 
@@ -116,8 +118,15 @@ public sealed class ImportPipeline(IEventStore store, TimeProvider clock)
                     pending[statement.StatementId] = statement;
                 }
 
+                var archived = decision.Events.OfType<SourceArchived>().Select(a => document.ArchivedFiles.First(f => f.StatementId == a.SourceOf)).ToList();
                 var append = rows.Count > 0
-                    ? Task.Run(() => store.AppendAsync(document.Matter, before.Version, rows, cancellationToken), cancellationToken)
+                    ? Task.Run(
+                        async () =>
+                        {
+                            await KeepSourcesAsync(archived, cancellationToken);
+                            await store.AppendAsync(document.Matter, before.Version, rows, cancellationToken);
+                        },
+                        cancellationToken)
                     : Task.CompletedTask;
                 inFlight = (append, new DocumentOutcome(document.Location, document.Matter, decision.Events.Count(e => e is Statement), decision.AlreadyPresent));
             }
@@ -148,6 +157,21 @@ public sealed class ImportPipeline(IEventStore store, TimeProvider clock)
         }
 
         return new ImportResult(outcomes, errors, conflict, failure);
+    }
+
+    /// <summary>Bytes kept before their append; should the append fail they stay unreferenced, harmless as they are addressed by their hash.</summary>
+    private async Task KeepSourcesAsync(List<ArchivedFile> files, CancellationToken cancellationToken)
+    {
+        if (files.Count == 0)
+        {
+            return;
+        }
+
+        var archive = sources ?? throw new InvalidOperationException("this import keeps no archived sources, but a document names source files");
+        foreach (var file in files)
+        {
+            await archive.PutAsync(file.Bytes, file.File.MediaType, cancellationToken);
+        }
     }
 
     private static string StoreFailure(Exception ex)

@@ -5,8 +5,8 @@ namespace Ledger.Matters;
 
 /// <summary>
 /// What decisions about a matter need to know, folded from its stream: whether it is open,
-/// its organization and title, its version, its promises, the allegations it has heard of and which statements were
-/// withdrawn.
+/// its organization and title, its version, its promises, the allegations it has heard of, which statements were
+/// withdrawn and which have an archived source.
 /// </summary>
 public sealed record MatterState(
     string Matter,
@@ -20,6 +20,9 @@ public sealed record MatterState(
     public static MatterState Initial(string matter) =>
         new(matter, null, null, 0, ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal), ImmutableHashSet.Create<string>(StringComparer.Ordinal),
             ImmutableHashSet.Create<string>(StringComparer.Ordinal));
+
+    /// <summary>The SHA-256 of the archived source of each statement that has one.</summary>
+    public ImmutableDictionary<string, string> ArchivedSources { get; init; } = ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
 
     public bool IsOpen => Organization is not null;
 
@@ -45,6 +48,7 @@ public sealed record MatterState(
             StatementWithdrawn w => next with { Withdrawn = next.Withdrawn.Add(w.Withdraws) },
             AllegationReported r => next with { Allegations = next.Allegations.Add(r.Allegation.Id) },
             FindingsDisclosed f => next with { Allegations = next.Allegations.Union(f.Findings.Where(x => x.NewAllegation).Select(x => x.Allegation)) },
+            SourceArchived a => next with { ArchivedSources = next.ArchivedSources.SetItem(a.SourceOf, a.Sha256) },
             ReviewLaunched or ActionTaken or DisclosureDelivered
                 or ReviewConcluded or PositionStated or EntryCorrected => next,
             _ => throw new InvalidOperationException($"matter {state.Matter}: no rule for event {e.GetType().Name}"),

@@ -43,4 +43,5 @@ public static class LedgerJson
 [JsonSerializable(typeof(PositionStated))]
 [JsonSerializable(typeof(StatementWithdrawn))]
 [JsonSerializable(typeof(EntryCorrected))]
+[JsonSerializable(typeof(SourceArchived))]
 internal sealed partial class EventJsonContext : JsonSerializerContext;

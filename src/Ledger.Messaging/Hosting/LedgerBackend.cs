@@ -10,7 +10,7 @@ using Wolverine;
 namespace Ledger.Messaging.Hosting;
 
 /// <summary>
-/// Where the ledger lives, and what goes with it: the event store, the notification feed, webhooks, API keys, the
+/// Where the ledger lives, and what goes with it: the event store, the notification feed, webhooks, API keys, archived sources, the
 /// worker's leadership and Wolverine's message store. Each backend's project implements it and owns all it keeps.
 /// </summary>
 public abstract record LedgerBackend
@@ -22,6 +22,9 @@ public abstract record LedgerBackend
     public abstract Task<IWebhookStore> OpenWebhooksAsync(CancellationToken cancellationToken);
 
     public abstract IApiKeyStore OpenApiKeys();
+
+    /// <summary>The saved copies of statements' sources, by SHA-256, in the ledger's own store.</summary>
+    public abstract Task<ISourceArchive> OpenSourceArchiveAsync(CancellationToken cancellationToken);
 
     /// <summary>Held by one worker at a time; released when its process dies.</summary>
     public abstract ILeaderLock LeaderLock(string name);

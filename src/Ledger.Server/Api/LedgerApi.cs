@@ -67,6 +67,7 @@ public static class LedgerApi
         ReadEndpoints.Map(api);
         WriteEndpoints.Map(api);
         LogEndpoints.Map(api);
+        SourceEndpoints.Map(api);
         app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;

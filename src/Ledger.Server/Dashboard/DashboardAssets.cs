@@ -178,6 +178,8 @@ public static class DashboardAssets
         .status-withdrawn { background: var(--grey-bg); color: var(--muted); text-decoration: line-through; }
         .action { background: #e0f2f1; color: #0f6259; }
         .corrected { background: var(--warn-bg); color: var(--warn); }
+        .archived { font-size: .9em; }
+        .archived.missing a { color: var(--warn); }
         .assessment-substantiated, .assessment-partially-substantiated { background: var(--bad-bg); color: var(--bad); }
         .assessment-no-evidence, .assessment-unsubstantiated { background: var(--good-bg); color: var(--good); }
         .facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.45rem 1rem; margin: 0; }

@@ -338,10 +338,16 @@ public static class Pages
               </div>
               <blockquote class="quote">{e.Quote}</blockquote>
               <div class="muted">{sourceHtml}</div>
+              {ArchivedLine(e.ArchivedSource)}
               <ul class="changes">{Html.Join(e.Changes.Select(ChangeLine))}</ul>
             </li>
             """);
     }
+
+    /// <summary>Whether the quote is in the statement's archived source, linking to the bytes; nothing without one.</summary>
+    private static Html ArchivedLine(ArchivedSource? archived) =>
+        archived is null ? Html.Empty
+            : Html.Of($"""<div class="archived {(archived.QuoteFound ? "found" : "missing")}"><a href="/api/sources/{archived.Sha256}" rel="nofollow">{archived.Describe()}</a></div>""");
 
     private static Html ChangeLine(string line)
     {

@@ -233,6 +233,12 @@ public static class AtomFeeds
                 }
 
                 break;
+            case SourceArchived archived:
+                item.Title = new TextSyndicationContent($"Source archived: {archived.SourceOf}");
+                item.PublishDate = e.RecordedAt;
+                item.Summary = new TextSyndicationContent(Projections.ArchivedSource.Of(archived).Describe());
+                item.Authors.Add(new SyndicationPerson(null, e.RecordedBy, null));
+                break;
             case MatterOpened opened:
                 item.Title = new TextSyndicationContent($"Matter opened: {opened.Title}");
                 item.PublishDate = e.RecordedAt;

@@ -107,6 +107,12 @@ public sealed record EventStoreDbBackend(string ConnectionString, LedgerBackend 
 
     public override IApiKeyStore OpenApiKeys() => State.OpenApiKeys();
 
+    /// <summary>
+    /// Archived sources go in the state store, not in EventStoreDB: a source may be 20 MB, beyond a node's default
+    /// maximum event size, and the event that names it (SourceArchived, with the hash) is on the node, in the Merkle log.
+    /// </summary>
+    public override Task<ISourceArchive> OpenSourceArchiveAsync(CancellationToken cancellationToken) => State.OpenSourceArchiveAsync(cancellationToken);
+
     public override ILeaderLock LeaderLock(string name) => State.LeaderLock(name);
 
     public override void PersistMessages(WolverineOptions options) => StateStore.PersistStateMessages(options);

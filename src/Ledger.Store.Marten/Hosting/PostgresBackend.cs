@@ -36,6 +36,9 @@ public sealed record PostgresBackend(string ConnectionString) : LedgerBackend, I
 
     public override IApiKeyStore OpenApiKeys() => new PostgresApiKeyStore(ConnectionString, Schema);
 
+    public override async Task<ISourceArchive> OpenSourceArchiveAsync(CancellationToken cancellationToken) =>
+        await PostgresSourceArchive.OpenAsync(ConnectionString, Schema, cancellationToken);
+
     public override ILeaderLock LeaderLock(string name) => new AdvisoryLeaderLock(ConnectionString, name);
 
     /// <summary>Marten keeps Wolverine's messages here (IntegrateWithWolverine, see <see cref="AddWorkerServices"/>).</summary>

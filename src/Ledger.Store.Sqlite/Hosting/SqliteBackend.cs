@@ -34,6 +34,9 @@ public sealed record SqliteBackend(string Path) : LedgerBackend, IStateBackend
 
     public override IApiKeyStore OpenApiKeys() => new SqliteApiKeyStore(FullPath);
 
+    public override async Task<ISourceArchive> OpenSourceArchiveAsync(CancellationToken cancellationToken) =>
+        await SqliteSourceArchive.OpenAsync(FullPath, cancellationToken);
+
     public override ILeaderLock LeaderLock(string name) => new FileLeaderLock(FileBeside($".{name}.lock"));
 
     public override void PersistMessages(WolverineOptions options) => options.PersistMessagesWithSqlite($"Data Source={MessagesPath}");
