@@ -94,57 +94,27 @@ public sealed class WitnessSigner : IDisposable
 /// </summary>
 public sealed class WitnessVerifier
 {
-    private readonly PublicKey key;
-    private readonly byte[] publicKey;
+    private readonly NamedPublicKey key;
 
-    private WitnessVerifier(string name, uint keyId, PublicKey key, byte[] publicKey)
-    {
-        Name = name;
-        KeyId = keyId;
-        this.key = key;
-        this.publicKey = publicKey;
-    }
+    private WitnessVerifier(NamedPublicKey key) => this.key = key;
 
-    public string Name { get; }
+    public string Name => key.Name;
 
-    public uint KeyId { get; }
+    public uint KeyId => key.KeyId;
 
-    public ReadOnlySpan<byte> PublicKey => publicKey;
+    public ReadOnlySpan<byte> PublicKey => key.Raw;
 
     /// <exception cref="ArgumentException">The name is not a key name, or the key is not an Ed25519 public key.</exception>
-    public static WitnessVerifier FromPublicKey(string name, ReadOnlySpan<byte> publicKey)
-    {
-        NoteKeys.CheckName(name);
-        if (publicKey.Length != 32 || !NSec.Cryptography.PublicKey.TryImport(NoteKeys.Algorithm, publicKey, KeyBlobFormat.RawPublicKey, out var key) || key is null)
-        {
-            throw new ArgumentException("not a 32-byte Ed25519 public key", nameof(publicKey));
-        }
-
-        return new WitnessVerifier(name, NoteKeys.KeyId(name, publicKey, Cosignatures.Ed25519Type), key, publicKey.ToArray());
-    }
+    public static WitnessVerifier FromPublicKey(string name, ReadOnlySpan<byte> publicKey) => new(NamedPublicKey.Import(name, publicKey, Cosignatures.Ed25519Type));
 
     /// <exception cref="FormatException">Not a cosignature vkey (type 0x04), or its key id does not match.</exception>
     public static WitnessVerifier Parse(string verifierKey)
     {
         ArgumentNullException.ThrowIfNull(verifierKey);
-        var parts = verifierKey.Trim().Split('+', 3);
-        if (parts.Length != 3 || !NoteKeys.IsValidName(parts[0]) || !NoteKeys.TryParseHex(parts[1], out var keyId)
-            || !NoteKeys.TryDecodeBase64(parts[2], out var blob) || blob.Length != 33 || blob[0] != Cosignatures.Ed25519Type)
-        {
-            throw new FormatException($"\"{verifierKey}\" is not a witness verifier key of the form <name>+<hex id>+<base64 of 0x04 and a 32-byte Ed25519 key>");
-        }
-
-        WitnessVerifier verifier;
-        try
-        {
-            verifier = FromPublicKey(parts[0], blob.AsSpan(1));
-        }
-        catch (ArgumentException e)
-        {
-            throw new FormatException(e.Message, e);
-        }
-
-        return verifier.KeyId == keyId ? verifier : throw new FormatException($"the witness key {parts[0]}: its id does not match its name and key");
+        var text = verifierKey.Trim();
+        return new(NamedPublicKey.Parse(text, Cosignatures.Ed25519Type,
+            $"\"{verifierKey}\" is not a witness verifier key of the form <name>+<hex id>+<base64 of 0x04 and a 32-byte Ed25519 key>",
+            $"the witness key {text.Split('+')[0]}: its id does not match its name and key"));
     }
 
     /// <summary>Whether a cosignature (timestamp and Ed25519 signature, after the key id) verifies over the checkpoint text.</summary>
@@ -163,11 +133,10 @@ public sealed class WitnessVerifier
         }
 
         time = DateTimeOffset.FromUnixTimeSeconds((long)timestamp);
-        return NoteKeys.Algorithm.Verify(key, Cosignatures.SignedMessage(checkpointText, (long)timestamp), timestampedSignature[8..]);
+        return NoteKeys.Algorithm.Verify(key.Key, Cosignatures.SignedMessage(checkpointText, (long)timestamp), timestampedSignature[8..]);
     }
 
-    public override string ToString() =>
-        $"{Name}+{NoteKeys.Hex(KeyId)}+{Convert.ToBase64String([Cosignatures.Ed25519Type, .. publicKey])}";
+    public override string ToString() => key.ToString();
 }
 
 /// <summary>A verified cosignature: which witness, and the time it says it cosigned.</summary>
