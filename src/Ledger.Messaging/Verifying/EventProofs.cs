@@ -58,8 +58,7 @@ public sealed class EventProofs(IEventStore store, WitnessPolicy policy, ILogger
             current = await ReopenAsync(log, current, cancellationToken);
         }
 
-        var witnessed = current.Witnessed is { } w && await log.LeafIndexAsync(e.Position, cancellationToken) < w.TreeSize && w.TreeSize <= current.Tree.Size ? w.TreeSize : (long?)null;
-        var proof = await ProveInclusion.InTreeAsync(log, current.Tree, e, witnessed, cancellationToken);
+        var proof = await ProveInclusion.InWitnessedTreeAsync(log, current.Tree, e, current.Witnessed?.TreeSize, cancellationToken);
         if (proof is not null && current.Proofs.Count < Remembered)
         {
             current.Proofs.TryAdd(e.Position, proof);

@@ -68,6 +68,26 @@ public static class ProveInclusion
             : null;
     }
 
+    /// <summary>
+    /// The proof of a stored event in the tree of the latest witnessed checkpoint (<paramref name="witnessedSize"/>
+    /// leaves) when that tree holds it, so a receiver can check it against the cosigned note; else in the whole open tree.
+    /// Null when the open tree does not hold the event yet.
+    /// </summary>
+    /// <exception cref="LogIntegrityException">The event no longer matches its leaf: the log was changed.</exception>
+    public static async Task<InclusionProof?> InWitnessedTreeAsync(IMerkleLog log, IMerkleNodeSource tree, StoredEvent e, long? witnessedSize, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(tree);
+        ArgumentNullException.ThrowIfNull(e);
+        if (await log.LeafIndexAsync(e.Position, cancellationToken).ConfigureAwait(false) is not { } index || index >= tree.Size)
+        {
+            return null;
+        }
+
+        var size = witnessedSize is { } witnessed && index < witnessed && witnessed <= tree.Size ? witnessed : tree.Size;
+        return await ProveAsync(tree, e, index, size, cancellationToken).ConfigureAwait(false);
+    }
+
     private static async Task<InclusionProof> ProveAsync(IMerkleNodeSource tree, StoredEvent e, long index, long treeSize, CancellationToken cancellationToken)
     {
         var stored = (await tree.GetNodesAsync([new MerkleNodeId(0, index)], cancellationToken).ConfigureAwait(false))[0];
