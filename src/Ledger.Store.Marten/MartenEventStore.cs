@@ -89,6 +89,13 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IPreparesAppe
         options.Projections.Add(new InlineReadModelProjection(), ProjectionLifecycle.Inline);
         options.Projections.Add(new MerkleTreeProjection(schema), ProjectionLifecycle.Async, MerkleTreeProjection.Name);
 
+        // Appends wake the daemon (the tree, the notification relay) as they commit, rather than at its next poll.
+        options.Events.UseListenNotifyForEventAppends = true;
+
+        // An event the tree fails on stops the tree rather than being skipped: a skipped event would be a leaf missing
+        // for good. (The relay's subscription retries a failed page either way: RelayOutboxTests.)
+        options.Projections.Errors.SkipApplyErrors = false;
+
         // The daemon runs where it is started (StartProjectionDaemonAsync, or a host's AddAsyncDaemon, whose mode stands).
         // Left Disabled, Marten warns on stdout that async projections will not run, and stdout is the CLI's output.
         if (options.Projections.AsyncMode == DaemonMode.Disabled)

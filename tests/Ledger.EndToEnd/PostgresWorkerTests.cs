@@ -25,14 +25,15 @@ public sealed class PostgresWorkerTests(PostgresCluster cluster) : IDisposable
         using var second = LedgerCli.Start(["--store", store, "worker"]);
         BackgroundCli[] workers = [first, second];
         await Notifications.WaitForAsync(() => Notifications.ReadAsync(Run), n => n.Count == 9, Patience, workers);
-        // The console logger writes asynchronously: the leader's line may arrive after its notifications.
+        // The console logger writes asynchronously: the leader's lines may arrive after its notifications. The leader is
+        // the worker whose Marten daemon runs the relay's subscription.
         var deadline = DateTime.UtcNow + Patience;
-        while (!workers.Any(w => w.Lines.Any(l => l.Contains("leading:", StringComparison.Ordinal))) && DateTime.UtcNow < deadline)
+        while (!workers.Any(Relayed) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
 
-        var leader = workers.Single(w => w.Lines.Any(l => l.Contains("leading:", StringComparison.Ordinal)));
+        var leader = workers.Single(Relayed);
         var standby = workers.Single(w => w != leader);
         Assert.True(leader.Kill(), "the leader had stopped before it was killed");
 
@@ -48,7 +49,7 @@ public sealed class PostgresWorkerTests(PostgresCluster cluster) : IDisposable
         await Task.Delay(TimeSpan.FromSeconds(3));
         feed = await Notifications.ReadAsync(Run);
 
-        Assert.Contains(standby.Lines, l => l.Contains("leading:", StringComparison.Ordinal));
+        Assert.True(Relayed(standby), "the standby did not take the relay over");
         var positions = feed.Where(n => (string)n["kind"]! == "event-recorded").Select(n => (long)n["position"]!).Order().ToList();
         var events = (await Run("export")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => (long)JsonNode.Parse(l)!["position"]!).ToList();
         Assert.Equal(11, events.Count);
@@ -63,6 +64,8 @@ public sealed class PostgresWorkerTests(PostgresCluster cluster) : IDisposable
             Assert.True(told <= 1, $"{id} was notified {told} times by the workers");
         }
     }
+
+    private static bool Relayed(BackgroundCli worker) => worker.Lines.Any(l => l.Contains("notified event:", StringComparison.Ordinal));
 
     private static async Task<long> ProjectionsCaughtUpAsync(string connectionString, long last)
     {

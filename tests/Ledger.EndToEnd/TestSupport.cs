@@ -25,6 +25,8 @@ public static class Repo
 /// <summary>A fresh SQLite store in its own temporary folder, removed afterwards.</summary>
 public sealed class TempStore : IDisposable
 {
+    private readonly string? location;
+
     public TempStore()
     {
         Folder = Path.Combine(Path.GetTempPath(), "ledger-e2e", Guid.NewGuid().ToString("N"));
@@ -32,11 +34,15 @@ public sealed class TempStore : IDisposable
         DbPath = Path.Combine(Folder, "ledger.db");
     }
 
+    /// <summary>A temporary folder for the files of a ledger kept elsewhere (a store location such as postgres:…).</summary>
+    public TempStore(string location)
+        : this() => this.location = location;
+
     public string Folder { get; }
 
     public string DbPath { get; }
 
-    public string Option => $"sqlite:{DbPath}";
+    public string Option => location ?? $"sqlite:{DbPath}";
 
     public string PathOf(string fileName) => Path.Combine(Folder, fileName);
 

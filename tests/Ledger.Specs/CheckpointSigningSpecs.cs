@@ -74,7 +74,7 @@ public sealed class CheckpointSigningSpecs : IDisposable
 
         var log = MemoryMerkleLog.From([Event(1), Event(2)]);
         await using var store = new VerifiableStore(log);
-        using var service = new CheckpointSigning(store, backend, LedgerClock.Unshifted, new LogOptions(CheckpointSeconds: 0.05), NullLogger<CheckpointSigning>.Instance);
+        using var service = new CheckpointSigning(store, backend, backend.LeaderLock(CheckpointSigning.LockName), LedgerClock.Unshifted, new LogOptions(CheckpointSeconds: 0.05), NullLogger<CheckpointSigning>.Instance);
         await service.StartAsync(CancellationToken.None);
         try
         {

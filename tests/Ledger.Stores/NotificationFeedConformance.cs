@@ -62,7 +62,7 @@ public abstract class NotificationFeedConformance
         Assert.Equal("acme/x", Assert.Single(await ReadAsync(feed, 0)).Matter);
     }
 
-    private static NewNotification Event(long position) =>
+    protected static NewNotification Event(long position) =>
         new($"event:{position}", NotificationKinds.EventRecorded, "acme/x", "Acme", position, "PositionStated", $"s-{position}", At, At, $$"""{"statementId":"s-{{position}}"}""");
 
     private static NewNotification Overdue() =>
@@ -117,5 +117,25 @@ public sealed class PostgresNotificationFeedTests(PostgresCluster cluster) : Not
             await using var command = new NpgsqlCommand(sql.Replace("{notifications}", "ledger.notifications", StringComparison.Ordinal), connection);
             await command.ExecuteNonQueryAsync();
         });
+    }
+
+    /// <summary>Live streams wait on this rather than poll: an entry another process commits ends the wait at once.</summary>
+    [Fact]
+    public async Task An_entry_committed_by_another_process_ends_a_wait_for_the_next_entry()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync();
+        await using var waiting = await PostgresNotificationFeed.OpenAsync(connectionString, "ledger");
+        await using var writer = await PostgresNotificationFeed.OpenAsync(connectionString, "ledger");
+        var never = TimeSpan.FromHours(1);
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        // The first wait ends when the feed starts listening (entries may have come before it did).
+        await waiting.NextEntryAsync(never, patience.Token);
+        var next = waiting.NextEntryAsync(never, patience.Token);
+        Assert.False(next.IsCompleted);
+
+        Assert.True(await writer.AppendAsync(Event(1)));
+        await next;
+        Assert.False(patience.IsCancellationRequested);
     }
 }

@@ -29,6 +29,12 @@ public abstract record LedgerBackend
     /// <summary>Held by one worker at a time; released when its process dies.</summary>
     public abstract ILeaderLock LeaderLock(string name);
 
+    /// <summary>
+    /// The leadership of one of a worker's singleton tasks (checkpoint signing), given the worker's services: by default
+    /// <see cref="LeaderLock"/>; a backend whose worker already elects a leader (Marten's daemon) hands out that one.
+    /// </summary>
+    public virtual ILeaderLock WorkerLeadership(string name, IServiceProvider services) => LeaderLock(name);
+
     /// <summary>Durable inbox, outbox and scheduled messages, next to the ledger.</summary>
     public abstract void PersistMessages(WolverineOptions options);
 
@@ -37,6 +43,13 @@ public abstract record LedgerBackend
 
     /// <summary>Where the ledger is, for people; never a password.</summary>
     public abstract string Description { get; }
+
+    /// <summary>
+    /// Whether the backend relays the event log to the notification feed itself (PostgreSQL: a subscription in Marten's
+    /// async daemon, whose leadership decides which worker relays); otherwise <see cref="Notifying.NotificationRelay"/>
+    /// does, under <see cref="LeaderLock"/>. Live subscribers then follow the feed rather than the log.
+    /// </summary>
+    public virtual bool RelaysEvents => false;
 
     /// <summary>What else the long-running worker hosts for this backend.</summary>
     public virtual void AddWorkerServices(IServiceCollection services)

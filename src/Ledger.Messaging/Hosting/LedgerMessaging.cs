@@ -91,10 +91,14 @@ public static class LedgerMessaging
 
         if (role == MessagingRole.Worker)
         {
-            builder.Services.AddSingleton(resources.Backend.LeaderLock("notification-relay"));
-            builder.Services.AddHostedService<NotificationRelay>();
+            builder.Services.AddSingleton<EventRelay>();
             resources.Backend.AddWorkerServices(builder.Services);
-            builder.Services.TryAddSingleton<IRelayStep, PublishThenEnter>();
+            if (!resources.Backend.RelaysEvents)
+            {
+                builder.Services.AddSingleton(resources.Backend.LeaderLock(NotificationRelay.Name));
+                builder.Services.AddHostedService<NotificationRelay>();
+            }
+
             builder.Services.AddLedgerCheckpointSigning(builder.Configuration);
             if (resources.Webhooks is not null)
             {

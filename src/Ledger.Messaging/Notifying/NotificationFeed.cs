@@ -29,6 +29,12 @@ public interface INotificationFeed : IAsyncDisposable
     /// the messages it calls for, so it resumes after this one.
     /// </summary>
     Task<long> RelayedThroughAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Completes when an entry may have been entered since the call, and after <paramref name="atMost"/> at the latest.
+    /// Called before reading, so that an entry made during the read is not waited for. A feed that cannot tell just waits.
+    /// </summary>
+    Task NextEntryAsync(TimeSpan atMost, CancellationToken cancellationToken = default) => Task.Delay(atMost, cancellationToken);
 }
 
 public static class NotificationKinds

@@ -11,11 +11,11 @@ namespace Ledger.Messaging.Verifying;
 
 /// <summary>
 /// Signs a checkpoint every <see cref="LogOptions.CheckpointSeconds"/> while the tree grows, when the store keeps a
-/// Merkle log and a key is there. One process signs at a time (the backend's leader lock), so that two hosts never race
+/// Merkle log and a key is there. One process signs at a time (the worker's leadership), so that two hosts never race
 /// to sign the same size. A tree that no longer extends the latest checkpoint is never signed: it is logged, and left
 /// for <c>ledger verify</c>.
 /// </summary>
-public sealed class CheckpointSigning(IEventStore store, LedgerBackend backend, LedgerClock clock, LogOptions options, ILogger<CheckpointSigning> logger) : BackgroundService
+public sealed class CheckpointSigning(IEventStore store, LedgerBackend backend, ILeaderLock leadership, LedgerClock clock, LogOptions options, ILogger<CheckpointSigning> logger) : BackgroundService
 {
     public const string LockName = "checkpoint-signing";
 
@@ -58,8 +58,8 @@ public sealed class CheckpointSigning(IEventStore store, LedgerBackend backend, 
         var interval = TimeSpan.FromSeconds(options.CheckpointSeconds);
         while (!stoppingToken.IsCancellationRequested)
         {
-            await using var leadership = await backend.LeaderLock(LockName).AcquireAsync(stoppingToken);
-            using var lead = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, leadership.Lost);
+            await using var lease = await leadership.AcquireAsync(stoppingToken);
+            using var lead = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lease.Lost);
             try
             {
                 while (!lead.IsCancellationRequested)
@@ -68,7 +68,7 @@ public sealed class CheckpointSigning(IEventStore store, LedgerBackend backend, 
                     await Task.Delay(interval, clock, lead.Token);
                 }
             }
-            catch (OperationCanceledException) when (leadership.Lost.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (lease.Lost.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning("lost the checkpoint signing lock; standing by");
             }
@@ -116,7 +116,8 @@ public static class CheckpointSigningRegistration
         }
 
         services.AddSingleton(LogOptions.From(configuration));
-        services.AddHostedService<CheckpointSigning>();
+        services.AddHostedService(provider => ActivatorUtilities.CreateInstance<CheckpointSigning>(provider,
+            provider.GetRequiredService<LedgerBackend>().WorkerLeadership(CheckpointSigning.LockName, provider)));
         return services;
     }
 }

@@ -7,7 +7,9 @@ namespace Ledger.Server.Subscriptions;
 /// <summary>
 /// One subscription to the store, fanned out to every live client, so that a thousand clients cost one reader.
 /// A client joins before it reads its history, then skips what it has already sent: no gap, no duplicate. Promise
-/// notices, polled from the notification feed, go out after the event they were decided at.
+/// notices, read from the notification feed as it grows, go out after the event they were decided at. Where the
+/// backend relays the log itself (<see cref="FollowRelay"/>), events go out as the relay enters them in the feed,
+/// which tells of each entry as it commits; elsewhere the store's own subscription brings them.
 /// </summary>
 public sealed class EventBroadcaster(IEventStore store, INotificationFeed feed, ILogger<EventBroadcaster> logger) : BackgroundService
 {
@@ -21,8 +23,11 @@ public sealed class EventBroadcaster(IEventStore store, INotificationFeed feed, 
     /// <summary>Events a slow client may fall behind by before it is cut off (it then resumes with Last-Event-ID).</summary>
     public int ClientBuffer { get; init; } = 10_000;
 
-    /// <summary>How often the notification feed is read for new promise notices.</summary>
+    /// <summary>How often the notification feed is read when it cannot tell of new entries.</summary>
     public TimeSpan NoticePoll { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Events go out once the backend's relay has entered them in the feed, rather than from the store's subscription.</summary>
+    public bool FollowRelay { get; init; }
 
     /// <summary>The last position seen in the log.</summary>
     public long Head => Interlocked.Read(ref head);
@@ -66,13 +71,15 @@ public sealed class EventBroadcaster(IEventStore store, INotificationFeed feed, 
         {
             try
             {
-                await foreach (var e in store.SubscribeAsync(Head + 1, null, stoppingToken))
+                if (FollowRelay)
                 {
-                    lock (publishing)
+                    await FollowRelayAsync(stoppingToken);
+                }
+                else
+                {
+                    await foreach (var e in store.SubscribeAsync(Head + 1, null, stoppingToken))
                     {
-                        PublishNotices(before: e.Position);
-                        Publish(new LedgerItem(e, null));
-                        Interlocked.Exchange(ref head, e.Position);
+                        PublishEvent(e);
                     }
                 }
             }
@@ -86,14 +93,50 @@ public sealed class EventBroadcaster(IEventStore store, INotificationFeed feed, 
         await notices;
     }
 
+    /// <summary>The events the relay has entered, each time the feed tells of new entries.</summary>
+    private async Task FollowRelayAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var next = feed.NextEntryAsync(NoticePoll, stoppingToken);
+            var relayed = await feed.RelayedThroughAsync(stoppingToken);
+            if (relayed > Head)
+            {
+                await foreach (var e in store.ReadAllAsync(Head + 1, null, stoppingToken))
+                {
+                    if (e.Position > relayed)
+                    {
+                        break;
+                    }
+
+                    PublishEvent(e);
+                }
+            }
+
+            await next;
+        }
+    }
+
+    private void PublishEvent(StoredEvent e)
+    {
+        lock (publishing)
+        {
+            PublishNotices(before: e.Position);
+            Publish(new LedgerItem(e, null));
+            Interlocked.Exchange(ref head, e.Position);
+        }
+    }
+
     /// <summary>New notices wait until the event they follow has gone out.</summary>
     private async Task PollNoticesAsync(long after, CancellationToken stoppingToken)
     {
+        var next = Task.CompletedTask;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(NoticePoll, stoppingToken);
+                await next;
+                next = feed.NextEntryAsync(NoticePoll, stoppingToken);
                 var fresh = new List<Notification>();
                 await foreach (var n in feed.ReadNoticesAsync(after, stoppingToken))
                 {

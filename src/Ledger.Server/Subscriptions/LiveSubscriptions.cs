@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Ledger.Messaging.Hosting;
 using Ledger.Messaging.Notifying;
 using Ledger.Messaging.Verifying;
 using Ledger.Server.Telemetry;
@@ -21,7 +22,7 @@ public static class LiveSubscriptions
     {
         var poll = TimeSpan.FromSeconds(builder.Configuration.GetValue("Ledger:Stream:NoticePollSeconds", 1.0));
         builder.Services.AddSingleton(services => new EventBroadcaster(services.GetRequiredService<IEventStore>(), services.GetRequiredService<INotificationFeed>(),
-            services.GetRequiredService<ILogger<EventBroadcaster>>()) { NoticePoll = poll });
+            services.GetRequiredService<ILogger<EventBroadcaster>>()) { NoticePoll = poll, FollowRelay = services.GetRequiredService<LedgerBackend>().RelaysEvents });
         builder.Services.AddHostedService(services => services.GetRequiredService<EventBroadcaster>());
         builder.Services.AddHostedService<ProjectionLagReporter>();
         return builder;

@@ -17,7 +17,9 @@ internal sealed class ProjectionLagReporter(EventBroadcaster broadcaster, INotif
             try
             {
                 var relayed = await feed.RelayedThroughAsync(stoppingToken);
-                LedgerMetrics.ProjectionLag.Record(Math.Max(0, broadcaster.Head - relayed), new KeyValuePair<string, object?>("projection", NotificationRelay.Name));
+                // A broadcaster that follows the relay is never ahead of it: the log's end is read instead.
+                var head = broadcaster.FollowRelay ? await store.LastPositionAsync(stoppingToken) : broadcaster.Head;
+                LedgerMetrics.ProjectionLag.Record(Math.Max(0, head - relayed), new KeyValuePair<string, object?>("projection", NotificationRelay.Name));
 
                 // A projector-fed store's saved position: reading through it would first catch it up.
                 var folded = store.Feature<ProjectedReadModels>() is { } projected ? await projected.Writer.PositionAsync(stoppingToken)

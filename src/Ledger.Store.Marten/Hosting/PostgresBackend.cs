@@ -7,9 +7,7 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
 using Wolverine.Marten;
-using Wolverine.Marten.Publishing;
 using Wolverine.Postgresql;
-using Wolverine.Runtime;
 
 namespace Ledger.Store.Marten;
 
@@ -39,7 +37,12 @@ public sealed record PostgresBackend(string ConnectionString) : LedgerBackend, I
     public override async Task<ISourceArchive> OpenSourceArchiveAsync(CancellationToken cancellationToken) =>
         await PostgresSourceArchive.OpenAsync(ConnectionString, Schema, cancellationToken);
 
+    /// <summary>A named advisory lock, for a PostgreSQL state beside EventStoreDB, whose events Marten's daemon does not follow.</summary>
     public override ILeaderLock LeaderLock(string name) => new AdvisoryLeaderLock(ConnectionString, name);
+
+    /// <summary>The daemon's leadership where this worker runs Marten's daemon (<see cref="AddWorkerServices"/>).</summary>
+    public override ILeaderLock WorkerLeadership(string name, IServiceProvider services) =>
+        services.GetService<global::Marten.Events.Daemon.Coordination.IProjectionCoordinator>() is { } coordinator ? new DaemonLeadership(coordinator) : LeaderLock(name);
 
     /// <summary>Marten keeps Wolverine's messages here (IntegrateWithWolverine, see <see cref="AddWorkerServices"/>).</summary>
     public override void PersistMessages(WolverineOptions options)
@@ -49,19 +52,20 @@ public sealed record PostgresBackend(string ConnectionString) : LedgerBackend, I
     /// <summary>Wolverine's messages beside another backend's events: no Marten events here, so Wolverine's own PostgreSQL store.</summary>
     public void PersistStateMessages(WolverineOptions options) => options.PersistMessagesWithPostgresql(ConnectionString, MessagesSchema);
 
+    public override bool RelaysEvents => true;
+
     /// <summary>
-    /// Marten integrated with Wolverine: Wolverine's durable messages in Marten's database (the same tables as before),
-    /// so that the relay commits an event's messages and its feed entry in one transaction (<see cref="OutboxedRelayStep"/>).
-    /// Marten's async daemon keeps the Merkle tree (the read models are inline); in hot/cold mode one worker runs it, the
-    /// others stand by.
+    /// Marten integrated with Wolverine: Wolverine's durable messages in Marten's database, so that the relay's
+    /// subscription commits an event's messages, its feed entry and its own progress in one transaction
+    /// (<see cref="NotificationRelaySubscription"/>). Marten's async daemon runs the relay and keeps the Merkle tree (the
+    /// read models are inline); in hot/cold mode one worker runs it, the others stand by and take over when it goes.
     /// </summary>
     public override void AddWorkerServices(IServiceCollection services)
     {
         services.AddMarten(options => MartenEventStore.Configure(options, ConnectionString, Schema))
             .IntegrateWithWolverine(integration => integration.MessageStorageSchemaName = MessagesSchema)
-            .AddAsyncDaemon(DaemonMode.HotCold);
-        services.AddSingleton<IRelayStep>(provider => new OutboxedRelayStep(
-            provider.GetRequiredService<OutboxedSessionFactory>(), provider.GetRequiredService<IWolverineRuntime>(), Schema));
+            .AddAsyncDaemon(DaemonMode.HotCold)
+            .SubscribeToEventsWithServices<NotificationRelaySubscription>(ServiceLifetime.Singleton);
     }
 
     public override OpenFailure? Explain(Exception exception) => exception switch

@@ -8,15 +8,23 @@ namespace Ledger.Store.Marten;
 /// <summary>
 /// The feed in the ledger's PostgreSQL schema, append-only like the events; shared by every worker. Raw SQL rather than
 /// Marten documents: readers page by an identity column that must grow in commit order, which entries committed one
-/// at a time under an advisory lock give; a document's id or version would not.
+/// at a time under an advisory lock give; a document's id or version would not. Every insert notifies
+/// <see cref="Channel"/> as it commits, which a listening connection turns into <see cref="NextEntryAsync"/>.
 /// </summary>
 public sealed class PostgresNotificationFeed : INotificationFeed
 {
+    public const string Channel = "ledger_notifications";
+    private static readonly TimeSpan Retry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(30);
     private const long SchemaLock = 7236587301;
     private const long AppendLock = 7236587302;
     private const string Columns = "id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data";
     private readonly NpgsqlDataSource dataSource;
     private readonly string notifications;
+    private readonly CancellationTokenSource stop = new();
+    private readonly Lock gate = new();
+    private TaskCompletionSource entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? listening;
 
     private PostgresNotificationFeed(NpgsqlDataSource dataSource, string schema)
     {
@@ -53,6 +61,10 @@ public sealed class PostgresNotificationFeed : INotificationFeed
                 $$ BEGIN RAISE EXCEPTION 'notifications are immutable and never deleted'; END $$;
             CREATE OR REPLACE TRIGGER notifications_are_immutable BEFORE UPDATE OR DELETE ON {feed.notifications}
                 FOR EACH ROW EXECUTE FUNCTION {schema}.notifications_are_immutable();
+            CREATE OR REPLACE FUNCTION {schema}.notifications_entered() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN PERFORM pg_notify('{Channel}', ''); RETURN NULL; END $$;
+            CREATE OR REPLACE TRIGGER notifications_entered AFTER INSERT ON {feed.notifications}
+                FOR EACH STATEMENT EXECUTE FUNCTION {schema}.notifications_entered();
             """,
             connection,
             transaction);
@@ -98,7 +110,7 @@ public sealed class PostgresNotificationFeed : INotificationFeed
     /// Queues the entry in a Marten session, to commit with whatever else the session holds (the relay's outbox). The
     /// append lock is taken in the same statement and held to the commit, as <see cref="AppendAsync"/> holds it.
     /// </summary>
-    internal static void Enter(IDocumentSession session, string schema, NewNotification notification) =>
+    internal static void Enter(IDocumentOperations session, string schema, NewNotification notification) =>
         session.QueueSqlCommand('^',
             $"""
             WITH turn AS (SELECT pg_advisory_xact_lock({AppendLock}))
@@ -135,10 +147,103 @@ public sealed class PostgresNotificationFeed : INotificationFeed
 
     public async Task<long> RelayedThroughAsync(CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
-            $"SELECT position FROM {notifications} WHERE kind = '{NotificationKinds.EventRecorded}' ORDER BY sequence DESC LIMIT 1");
+        await using var command = dataSource.CreateCommand(RelayedThroughSql(notifications));
         return await command.ExecuteScalarAsync(cancellationToken) is long position ? position : 0;
     }
 
-    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+    /// <summary>The same, read in a Marten session's transaction (the relay's subscription).</summary>
+    internal static async Task<long> RelayedThroughAsync(IQuerySession session, string schema, CancellationToken cancellationToken) =>
+        (await session.AdvancedSql.QueryAsync<long>($"SELECT coalesce(({RelayedThroughSql($"{schema}.notifications")}), 0)", cancellationToken)).Single();
+
+    private static string RelayedThroughSql(string table) =>
+        $"SELECT position FROM {table} WHERE kind = '{NotificationKinds.EventRecorded}' ORDER BY sequence DESC LIMIT 1";
+
+    /// <summary>Completes when an entry commits after the call, or after <paramref name="atMost"/> (always, while no connection listens).</summary>
+    public async Task NextEntryAsync(TimeSpan atMost, CancellationToken cancellationToken = default)
+    {
+        Task next;
+        lock (gate)
+        {
+            listening ??= Task.Run(() => ListenAsync(stop.Token), CancellationToken.None);
+            next = entered.Task;
+        }
+
+        try
+        {
+            await next.WaitAsync(atMost, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // Nothing heard: the caller reads anyway, as it would by polling.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync();
+        if (listening is { } task)
+        {
+            await task;
+        }
+
+        stop.Dispose();
+        await dataSource.DisposeAsync();
+    }
+
+    private void Pulse()
+    {
+        TaskCompletionSource done;
+        lock (gate)
+        {
+            done = entered;
+            entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        done.TrySetResult();
+    }
+
+    private async Task ListenAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                connection.Notification += (_, _) => Pulse();
+                await using (var listen = connection.CreateCommand())
+                {
+                    listen.CommandText = $"LISTEN {Channel}";
+                    await listen.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                // Entries may have come while no connection listened.
+                Pulse();
+                while (true)
+                {
+                    // A quiet connection is probed, so that one that died silently is replaced.
+                    if (!await connection.WaitAsync(Idle, cancellationToken))
+                    {
+                        await using var probe = connection.CreateCommand();
+                        probe.CommandText = "SELECT 1";
+                        await probe.ExecuteScalarAsync(cancellationToken);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
+            {
+                try
+                {
+                    await Task.Delay(Retry, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
 }
