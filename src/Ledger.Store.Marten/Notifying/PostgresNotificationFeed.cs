@@ -14,8 +14,6 @@ namespace Ledger.Store.Marten;
 public sealed class PostgresNotificationFeed : INotificationFeed
 {
     public const string Channel = "ledger_notifications";
-    private static readonly TimeSpan Retry = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(30);
     private const long SchemaLock = 7236587301;
     private const long AppendLock = 7236587302;
     private const string Columns = "id, kind, matter, organization, position, event_type, statement_id, occurred_at, notified_at, data";
@@ -202,48 +200,15 @@ public sealed class PostgresNotificationFeed : INotificationFeed
         done.TrySetResult();
     }
 
-    private async Task ListenAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-                connection.Notification += (_, _) => Pulse();
-                await using (var listen = connection.CreateCommand())
-                {
-                    listen.CommandText = $"LISTEN {Channel}";
-                    await listen.ExecuteNonQueryAsync(cancellationToken);
-                }
+    private Task ListenAsync(CancellationToken cancellationToken) =>
+        PostgresListener.ListenAsync(dataSource, Channel, _ => Pulse(), Listening, cancellationToken);
 
-                // Entries may have come while no connection listened.
-                Pulse();
-                while (true)
-                {
-                    // A quiet connection is probed, so that one that died silently is replaced.
-                    if (!await connection.WaitAsync(Idle, cancellationToken))
-                    {
-                        await using var probe = connection.CreateCommand();
-                        probe.CommandText = "SELECT 1";
-                        await probe.ExecuteScalarAsync(cancellationToken);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
-            {
-                try
-                {
-                    await Task.Delay(Retry, cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
+    // Entries may have come while no connection listened.
+    private void Listening(bool started)
+    {
+        if (started)
+        {
+            Pulse();
         }
     }
 }

@@ -11,9 +11,6 @@ namespace Ledger.Store.Marten.ReadModels;
 /// </summary>
 internal sealed class ReadModelPositionWatch(NpgsqlDataSource dataSource) : IAsyncDisposable
 {
-    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan Retry = TimeSpan.FromSeconds(1);
-
     private readonly CancellationTokenSource stop = new();
     private readonly Lock gate = new();
     private Task? listening;
@@ -85,55 +82,16 @@ internal sealed class ReadModelPositionWatch(NpgsqlDataSource dataSource) : IAsy
         stop.Dispose();
     }
 
-    private async Task ListenAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
+    private Task ListenAsync(CancellationToken cancellationToken) => PostgresListener.ListenAsync(
+        dataSource,
+        ReadModelLocks.Channel,
+        payload =>
         {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-                connection.Notification += (_, notification) =>
-                {
-                    LastPayload = notification.Payload;
-                    Forget();
-                };
-                await using (var listen = connection.CreateCommand())
-                {
-                    listen.CommandText = $"LISTEN {ReadModelLocks.Channel}";
-                    await listen.ExecuteNonQueryAsync(cancellationToken);
-                }
-
-                SetConnected(true);
-                while (true)
-                {
-                    // A quiet connection is probed: one that died silently must not keep a stale position.
-                    if (!await connection.WaitAsync(Idle, cancellationToken))
-                    {
-                        await using var probe = connection.CreateCommand();
-                        probe.CommandText = "SELECT 1";
-                        await probe.ExecuteScalarAsync(cancellationToken);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                SetConnected(false);
-                return;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or System.IO.IOException or TimeoutException)
-            {
-                SetConnected(false);
-                try
-                {
-                    await Task.Delay(Retry, cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+            LastPayload = payload;
+            Forget();
+        },
+        SetConnected,
+        cancellationToken);
 
     private void SetConnected(bool value)
     {
