@@ -31,6 +31,9 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IPreparesAppe
 {
     internal const string OrganizationHeader = "organization";
     private const string StatementIndex = "ledger_statement_id";
+
+    /// <summary>Room for every statement text an append and the import's reads use, with some to spare.</summary>
+    private const int AutoPrepared = 64;
     private readonly DocumentStore store;
     private readonly NpgsqlDataSource dataSource;
     private readonly string events;
@@ -107,7 +110,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IPreparesAppe
     public static async Task<MartenEventStore> OpenAsync(string connectionString, string schema = "ledger", CancellationToken cancellationToken = default)
     {
         var store = DocumentStore.For(options => Configure(options, connectionString, schema));
-        var dataSource = NpgsqlDataSource.Create(connectionString);
+        var dataSource = NpgsqlDataSource.Create(WithAutoPrepare(connectionString));
         var opened = new MartenEventStore(store, dataSource, schema);
         try
         {
@@ -131,6 +134,22 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IPreparesAppe
         }
 
         return opened;
+    }
+
+    /// <summary>
+    /// Appends run Marten's statements on this store's own connections: the same few dozen texts per document (an
+    /// INSERT per event, the read models' upserts), which PostgreSQL then plans once per connection instead of each
+    /// time. A connection string that sets Max Auto Prepare keeps its own value.
+    /// </summary>
+    internal static string WithAutoPrepare(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.ContainsKey("Max Auto Prepare") || given.ContainsKey("MaxAutoPrepare"))
+        {
+            return connectionString;
+        }
+
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = AutoPrepared }.ConnectionString;
     }
 
     /// <summary>Marten's tables, then the ledger's unique index on statement ids; public so that baselines write into the same schema.</summary>

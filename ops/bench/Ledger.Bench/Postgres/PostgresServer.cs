@@ -73,6 +73,53 @@ internal sealed class PostgresServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Processor time the throwaway cluster has used so far: the postmaster with its reaped children (ended backends)
+    /// and its live children; null for a server given by <see cref="Variable"/> or off Linux.
+    /// </summary>
+    public TimeSpan? ProcessorTime()
+    {
+        if (dataDirectory is null || !File.Exists(Path.Combine(dataDirectory, "postmaster.pid")))
+        {
+            return null;
+        }
+
+        var postmaster = File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First().Trim();
+        long ticks = 0;
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            var name = Path.GetFileName(directory);
+            if (!name.All(char.IsAsciiDigit))
+            {
+                continue;
+            }
+
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(directory, "stat"));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            // Fields after the command name (which may hold spaces): state ppid ... utime(14) stime(15) cutime(16) cstime(17).
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (name == postmaster)
+            {
+                ticks += long.Parse(fields[11]) + long.Parse(fields[12]) + long.Parse(fields[13]) + long.Parse(fields[14]);
+            }
+            else if (fields[1] == postmaster)
+            {
+                ticks += long.Parse(fields[11]) + long.Parse(fields[12]);
+            }
+        }
+
+        // USER_HZ is 100 on every Linux the bench runs on.
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+
     /// <summary>A fresh, empty database, so that runs never see each other's rows; its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string label, CancellationToken cancellationToken)
     {
