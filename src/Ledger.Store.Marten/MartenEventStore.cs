@@ -141,7 +141,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IPreparesAppe
     /// INSERT per event, the read models' upserts), which PostgreSQL then plans once per connection instead of each
     /// time. A connection string that sets Max Auto Prepare keeps its own value.
     /// </summary>
-    internal static string WithAutoPrepare(string connectionString)
+    public static string WithAutoPrepare(string connectionString)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
         if (given.ContainsKey("Max Auto Prepare") || given.ContainsKey("MaxAutoPrepare"))
