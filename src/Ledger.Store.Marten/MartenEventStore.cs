@@ -197,11 +197,9 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IPreparesAppe
 
         var version = expectedVersion + events.Count;
 
-        // The receipt of this append, in its transaction: the leaf hash of each event, which the tree takes only if it matches.
-        var hashes = leafHashes.Result().Select(Convert.ToHexString).ToArray();
-        session.QueueSqlCommand('^',
-            $"INSERT INTO {tables.Receipts} (stream_id, version, hash) SELECT ^, v, decode(h, 'hex') FROM unnest(^::bigint[], ^::text[]) AS t(v, h)",
-            stream, Enumerable.Range(1, events.Count).Select(i => expectedVersion + i).ToArray(), hashes);
+        // The receipt of this append, in its transaction: the leaf hash of each event, which the tree takes only if it
+        // matches. One row for the append rather than one an event: it is most of what the ledger adds to Marten's work.
+        session.QueueSqlCommand('^', tables.ReceiptInsert("^", "^", "^"), stream, expectedVersion + 1, leafHashes.Result().SelectMany(h => h).ToArray());
 
         try
         {
@@ -381,8 +379,7 @@ public sealed class MartenEventStore : Ledger.Storage.IEventStore, IPreparesAppe
         {
             var found = await rows.ReadAsync(chunk, skipTombstones: true, cancellationToken);
             var receipts = new List<byte[]?>();
-            await using (var command = dataSource.CreateCommand(
-                $"SELECT r.hash FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS q(s, v, ord) LEFT JOIN {tables.Receipts} r ON r.stream_id = q.s AND r.version = q.v ORDER BY q.ord"))
+            await using (var command = dataSource.CreateCommand(tables.ReceiptsQuery(hexadecimal: false, "$1", "$2")))
             {
                 command.Parameters.Add(new NpgsqlParameter { Value = found.Select(e => e.Stream).ToArray() });
                 command.Parameters.Add(new NpgsqlParameter { Value = found.Select(e => e.Version).ToArray() });

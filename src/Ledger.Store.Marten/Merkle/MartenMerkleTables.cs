@@ -57,6 +57,27 @@ internal sealed class MartenMerkleTables(string schema)
         """;
 
     /// <summary>The hashes of the nodes given as two array parameters (levels, indexes), in their order; null where a node is missing.</summary>
+    /// <summary>
+    /// The receipt's leaf hash of each event given as two array parameters (streams, versions), in their order; null where
+    /// no receipt covers it. A receipt row holds the leaf hashes of one append's events, 32 bytes each, from its
+    /// version on (rows written before that layout hold one each, and read the same).
+    /// </summary>
+    public string ReceiptsQuery(bool hexadecimal, string streams, string versions)
+    {
+        var hash = "substring(r.hash FROM ((q.v - r.version) * 32 + 1)::integer FOR 32)";
+        return $"""
+            SELECT {(hexadecimal ? $"encode({hash}, 'hex')" : hash)}
+            FROM unnest({streams}::text[], {versions}::bigint[]) WITH ORDINALITY AS q(s, v, ord)
+            LEFT JOIN LATERAL (SELECT version, hash FROM {Receipts} WHERE stream_id = q.s AND version <= q.v ORDER BY version DESC LIMIT 1) r
+                ON q.v < r.version + length(r.hash) / 32
+            ORDER BY q.ord
+            """;
+    }
+
+    /// <summary>The receipt of one append: its events' leaf hashes in version order, from the first event's version on.</summary>
+    public string ReceiptInsert(string stream, string firstVersion, string hashes) =>
+        $"INSERT INTO {Receipts} (stream_id, version, hash) VALUES ({stream}, {firstVersion}, {hashes})";
+
     public string NodesQuery(bool hexadecimal, string levels, string indexes)
     {
         var hash = hexadecimal ? "encode(coalesce(n.hash, l.hash), 'hex')" : "coalesce(n.hash, l.hash)";

@@ -33,9 +33,7 @@ internal sealed class MerkleTreeProjection(string schema) : ConfiguredProjection
         }
 
         var fresh = events.Where(e => MartenEventStore.IsLedgerEvent(e) && e.Sequence > lastSequence).OrderBy(e => e.Sequence).ToList();
-        var receipts = await operations.QueryAsync<string>('^',
-            $"SELECT encode(r.hash, 'hex') FROM unnest(^::text[], ^::bigint[]) WITH ORDINALITY AS q(s, v, ord) LEFT JOIN {tables.Receipts} r ON r.stream_id = q.s AND r.version = q.v ORDER BY q.ord",
-            cancellation, fresh.Select(e => e.StreamKey!).ToArray(), fresh.Select(e => e.Version).ToArray());
+        var receipts = await operations.QueryAsync<string>('^', tables.ReceiptsQuery(hexadecimal: true, "^", "^"), cancellation, fresh.Select(e => e.StreamKey!).ToArray(), fresh.Select(e => e.Version).ToArray());
         var leafIndexes = new List<long>();
         var sequences = new List<long>();
         var leafHashes = new List<string>();

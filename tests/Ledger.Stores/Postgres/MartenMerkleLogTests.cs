@@ -143,6 +143,49 @@ public sealed class MartenMerkleLogTests(PostgresCluster cluster, ITestOutputHel
         Assert.Equal(2, report.NotYetInTree);
     }
 
+    /// <summary>
+    /// Receipts were once a row an event; they are a row an append now (its events' leaf hashes one after the other).
+    /// A ledger holding both reads both: the tree takes every event and verify finds nothing amiss.
+    /// </summary>
+    [Fact]
+    public async Task Receipts_of_a_row_an_event_and_of_a_row_an_append_both_prove_their_events()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync();
+        using var signer = NoteSigner.Generate("test.example/log");
+        await using (var store = await MartenEventStore.OpenAsync(connectionString))
+        {
+            await store.AppendAsync("a/one", 0, [Event("o1"), Event("o2"), Event("o3")]);
+        }
+
+        // The first append's receipt as a ledger of the former layout kept it: a row an event.
+        await using (var dataSource = NpgsqlDataSource.Create(connectionString))
+        {
+            await using var split = dataSource.CreateCommand(
+                """
+                ALTER TABLE ledger.ledger_merkle_receipts DISABLE TRIGGER ledger_merkle_receipts_append_only;
+                CREATE TEMP TABLE run AS SELECT * FROM ledger.ledger_merkle_receipts;
+                DELETE FROM ledger.ledger_merkle_receipts;
+                INSERT INTO ledger.ledger_merkle_receipts (stream_id, version, hash)
+                    SELECT stream_id, version + i, substring(hash FROM (i * 32 + 1)::integer FOR 32) FROM run, generate_series(0, length(hash) / 32 - 1) AS i;
+                ALTER TABLE ledger.ledger_merkle_receipts ENABLE TRIGGER ledger_merkle_receipts_append_only;
+                SELECT count(*) FROM ledger.ledger_merkle_receipts;
+                """);
+            Assert.Equal(3L, await split.ExecuteScalarAsync());
+        }
+
+        await using var reopened = await WithDaemon.OpenAsync(connectionString);
+        await reopened.AppendAsync("a/one", 3, [Event("n1"), Event("n2")]);
+        await reopened.AppendAsync("a/two", 0, [Event("n3")]);
+        var before = await VerifyLog.RunAsync(((IVerifiableStore)reopened).Merkle, signer.Verifier);
+        await reopened.CatchUpAsync();
+        var after = await VerifyLog.RunAsync(((IVerifiableStore)reopened).Merkle, signer.Verifier);
+
+        Assert.True(before.Ok, string.Join("; ", before.Events.Select(e => e.Message)));
+        Assert.True(after.Ok, string.Join("; ", after.Events.Select(e => e.Message)));
+        Assert.Equal(0, after.NotYetInTree);
+        Assert.Equal(6, (await ((IVerifiableStore)reopened).Merkle.OpenTreeAsync()).Size);
+    }
+
     [Fact]
     public async Task An_append_the_daemon_has_yet_to_take_whose_data_no_longer_parses_is_named_by_verify_and_refused_by_signing()
     {
