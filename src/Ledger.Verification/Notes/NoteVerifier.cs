@@ -19,6 +19,8 @@ public sealed class NoteVerifier
     /// <exception cref="ArgumentException">The name is not a key name, or the key is not an Ed25519 public key.</exception>
     public static NoteVerifier FromPublicKey(string name, ReadOnlySpan<byte> publicKey) => new(NamedPublicKey.Import(name, publicKey, NoteKeys.Ed25519Type));
 
+    internal static NoteVerifier From(NamedPublicKey key) => new(key);
+
     /// <exception cref="FormatException">Not a well-formed Ed25519 verifier key, or its key id does not match.</exception>
     public static NoteVerifier Parse(string verifierKey) => new(NamedPublicKey.Parse(verifierKey, NoteKeys.Ed25519Type,
         "not a note verifier key of the form <name>+<hex id>+<base64 of 0x01 and a 32-byte Ed25519 key>",

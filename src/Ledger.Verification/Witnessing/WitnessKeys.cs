@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
-using NSec.Cryptography;
 
 namespace Ledger.Verification;
 
@@ -11,62 +10,30 @@ namespace Ledger.Verification;
 /// </summary>
 public sealed class WitnessSigner : IDisposable
 {
-    private const string Prefix = "PRIVATE+KEY+";
-    private readonly Key key;
+    private readonly NamedPrivateKey key;
 
-    private WitnessSigner(string name, Key key)
+    private WitnessSigner(NamedPrivateKey key)
     {
-        Name = name;
         this.key = key;
-        Verifier = WitnessVerifier.FromPublicKey(name, key.PublicKey.Export(KeyBlobFormat.RawPublicKey));
+        Verifier = WitnessVerifier.From(key.Public);
     }
 
-    public string Name { get; }
+    public string Name => key.Name;
 
     public uint KeyId => Verifier.KeyId;
 
     public WitnessVerifier Verifier { get; }
 
-    public static WitnessSigner Generate(string name)
-    {
-        NoteKeys.CheckName(name);
-        return new WitnessSigner(name, Key.Create(NoteKeys.Algorithm, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport }));
-    }
+    public static WitnessSigner Generate(string name) => new(NamedPrivateKey.Generate(name, Cosignatures.Ed25519Type));
 
-    public static WitnessSigner FromSeed(string name, ReadOnlySpan<byte> seed)
-    {
-        NoteKeys.CheckName(name);
-        if (seed.Length != 32)
-        {
-            throw new ArgumentException("an Ed25519 private key is 32 bytes", nameof(seed));
-        }
-
-        return new WitnessSigner(name, Key.Import(NoteKeys.Algorithm, seed, KeyBlobFormat.RawPrivateKey, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport }));
-    }
+    public static WitnessSigner FromSeed(string name, ReadOnlySpan<byte> seed) => new(NamedPrivateKey.FromSeed(name, seed, Cosignatures.Ed25519Type));
 
     /// <exception cref="FormatException">Not a witness private key text, or its key id does not match.</exception>
-    public static WitnessSigner Parse(string privateKey)
-    {
-        ArgumentNullException.ThrowIfNull(privateKey);
-        var parts = privateKey.StartsWith(Prefix, StringComparison.Ordinal) ? privateKey[Prefix.Length..].Split('+', 3) : [];
-        if (parts.Length != 3 || !NoteKeys.IsValidName(parts[0]) || !NoteKeys.TryParseHex(parts[1], out var keyId)
-            || !NoteKeys.TryDecodeBase64(parts[2], out var blob) || blob.Length != 33 || blob[0] != Cosignatures.Ed25519Type)
-        {
-            throw new FormatException("not a witness private key of the form PRIVATE+KEY+<name>+<hex id>+<base64 of 0x04 and a 32-byte Ed25519 key>");
-        }
+    public static WitnessSigner Parse(string privateKey) => new(NamedPrivateKey.Parse(privateKey, Cosignatures.Ed25519Type,
+        "not a witness private key of the form PRIVATE+KEY+<name>+<hex id>+<base64 of 0x04 and a 32-byte Ed25519 key>",
+        "the witness key's id does not match its name and key"));
 
-        var signer = FromSeed(parts[0], blob.AsSpan(1));
-        if (signer.KeyId != keyId)
-        {
-            signer.Dispose();
-            throw new FormatException("the witness key's id does not match its name and key");
-        }
-
-        return signer;
-    }
-
-    public string ExportPrivateKey() =>
-        $"{Prefix}{Name}+{NoteKeys.Hex(KeyId)}+{Convert.ToBase64String([Cosignatures.Ed25519Type, .. key.Export(KeyBlobFormat.RawPrivateKey)])}";
+    public string ExportPrivateKey() => key.Export();
 
     /// <summary>
     /// The cosignature/v1 note signature line (with its newline) over a checkpoint's note text, made at
@@ -77,7 +44,7 @@ public sealed class WitnessSigner : IDisposable
         ArgumentNullException.ThrowIfNull(checkpointText);
         var timestamp = time.ToUnixTimeSeconds();
         ArgumentOutOfRangeException.ThrowIfNegative(timestamp, nameof(time));
-        var signature = NoteKeys.Algorithm.Sign(key, Cosignatures.SignedMessage(checkpointText, timestamp));
+        var signature = NoteKeys.Algorithm.Sign(key.Key, Cosignatures.SignedMessage(checkpointText, timestamp));
         var blob = new byte[4 + 8 + signature.Length];
         BinaryPrimitives.WriteUInt32BigEndian(blob, KeyId);
         BinaryPrimitives.WriteUInt64BigEndian(blob.AsSpan(4), (ulong)timestamp);
@@ -106,6 +73,8 @@ public sealed class WitnessVerifier
 
     /// <exception cref="ArgumentException">The name is not a key name, or the key is not an Ed25519 public key.</exception>
     public static WitnessVerifier FromPublicKey(string name, ReadOnlySpan<byte> publicKey) => new(NamedPublicKey.Import(name, publicKey, Cosignatures.Ed25519Type));
+
+    internal static WitnessVerifier From(NamedPublicKey key) => new(key);
 
     /// <exception cref="FormatException">Not a cosignature vkey (type 0x04), or its key id does not match.</exception>
     public static WitnessVerifier Parse(string verifierKey)
