@@ -17,6 +17,7 @@ public sealed class NotificationRelaySubscription : BatchSubscription
 {
     private readonly EventRelay relay;
     private readonly ILogger<NotificationRelaySubscription> logger;
+    private long? relayedThrough;
 
     public NotificationRelaySubscription(EventRelay relay, ILogger<NotificationRelaySubscription> logger)
         : base(NotificationRelay.Name)
@@ -35,7 +36,12 @@ public sealed class NotificationRelaySubscription : BatchSubscription
         ArgumentNullException.ThrowIfNull(bus);
 
         // A ledger relayed before the relay was a subscription starts it at 0: what the feed holds was relayed already.
-        var relayedThrough = await PostgresNotificationFeed.RelayedThroughAsync(operations, PostgresBackend.Schema, cancellationToken);
+        // Read again only while pages start at or before what was read, so a subscription past it asks nothing more.
+        if (relayedThrough is not { } through || page.SequenceFloor <= through)
+        {
+            relayedThrough = await PostgresNotificationFeed.RelayedThroughAsync(operations, PostgresBackend.Schema, cancellationToken);
+        }
+
         foreach (var e in page.Events.Where(MartenEventStore.IsLedgerEvent))
         {
             if (e.Sequence <= relayedThrough)
